@@ -1,0 +1,41 @@
+# `make synth` and `make test` are the only two commands a fresh machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.2.500
+PIP_QUIET := --quiet --disable-pip-version-check
+
+# Terraform's AWS provider from the machine image's filesystem mirror, when there is one; the
+# tests fall back to the public registry when this is empty.
+TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 9 -name 'terraform-provider-aws*' -not -path '/proc/*' 2>/dev/null | head -n1 | sed -E 's#/registry.terraform.io/.*##')
+export TF_PROVIDER_MIRROR
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
+
+.PHONY: synth test install tools clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_QUIET) -e '.[test]'
+	touch $@
+
+# checkov pins dependencies that clash with ours, so it lives in its own venv.
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install $(PIP_QUIET) 'checkov==$(CHECKOV_VERSION)'
+	touch $@
+
+install: $(VENV)/.installed
+
+tools: $(CHECKOV_VENV)/.installed
+	@command -v terraform >/dev/null || { echo "terraform 1.11 is required on PATH" >&2; exit 1; }
+
+synth: install
+	$(VENV)/bin/synthdata-infra synth
+
+test: install tools
+	$(VENV)/bin/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(CHECKOV_VENV) cdktf.out .pytest_cache .hypothesis

@@ -1,0 +1,125 @@
+"""The ``synthdata-infra`` command line. Commands are thin: parse, call the library, print.
+
+Domain errors are raised in the library and turned into one line on stderr plus exit
+status 2 here, at the boundary.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+import yaml
+
+from synthdata_infra.config import parse_overrides, resolve
+from synthdata_infra.errors import ConfigError, SynthdataError
+from synthdata_infra.planning import check_provider, placement_for
+
+app = typer.Typer(
+    name="synthdata-infra",
+    help="Deploy and monitor synthetic-data services: profiles in, Terraform modules out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+config_app = typer.Typer(help="Inspect the layered configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+TypeOption = Annotated[str, typer.Option("--type", "-t", help="Data type: tabular, time_series, text, image, audio, video.")]
+EnvironmentOption = Annotated[str, typer.Option("--environment", "-e", help="Environment file under environments/.")]
+SetOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", help="Override a key, e.g. --set gpu.count=2 (repeatable; applied last)."),
+]
+
+
+def _overrides(sets: list[str] | None, replicas: int | None = None) -> dict[str, Any]:
+    overrides = parse_overrides(sets or [])
+    if replicas is not None:
+        overrides["replicas"] = replicas
+    return overrides
+
+
+@config_app.command("show")
+def config_show(
+    data_type: TypeOption,
+    environment: EnvironmentOption = "production",
+    provider: Annotated[Optional[str], typer.Option(help="aws, gcp, azure or onprem: adds the node placement.")] = None,
+    sets: SetOption = None,
+    output_format: Annotated[str, typer.Option("--format", help="yaml or json.")] = "yaml",
+) -> None:
+    """Print the effective configuration of a data type (base -> type -> environment -> --set)."""
+    if output_format not in ("yaml", "json"):
+        raise ConfigError("--format", output_format, "expected one of yaml, json")
+    config = resolve(data_type, environment, _overrides(sets))
+    document: dict[str, Any] = config.model_dump(mode="json")
+    if provider is not None:
+        check_provider(provider)
+        document["provider"] = provider
+        if provider != "onprem":
+            document["placement"] = placement_for(config, provider).to_dict()
+    if output_format == "json":
+        typer.echo(json.dumps(document, indent=2))
+    else:
+        typer.echo(yaml.safe_dump(document, sort_keys=False), nl=False)
+
+
+@app.command()
+def cost(
+    data_type: TypeOption,
+    provider: Annotated[str, typer.Option(help="aws, gcp or azure.")],
+    environment: EnvironmentOption = "production",
+    replicas: Annotated[Optional[int], typer.Option(help="Replicas to price (default: the configuration's).")] = None,
+    sets: SetOption = None,
+) -> None:
+    """Print the node type, node count and on-demand cost of running a data type."""
+    check_provider(provider, cloud_only=True)
+    config = resolve(data_type, environment, _overrides(sets, replicas))
+    placement = placement_for(config, provider)
+    gpu = f"{placement.gpu.count} x {placement.gpu.model}" if placement.gpu else "none"
+    rows = (
+        ("instance type", placement.instance_type),
+        ("gpu per node", gpu),
+        ("replicas", f"{placement.replicas} ({placement.replicas_per_node} per node)"),
+        ("nodes", str(placement.nodes)),
+        ("usd/hour", f"{placement.usd_per_hour:.2f}"),
+        ("usd/month", f"{placement.usd_per_month:.2f}"),
+        ("prices", f"on-demand, {placement.pricing_region}, as of {placement.pricing_as_of}"),
+    )
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        typer.echo(f"{label:<{width}}  {value}")
+
+
+@app.command()
+def synth(
+    provider: Annotated[str, typer.Option(help="onprem or all (the cloud layers follow).")] = "all",
+    data_type: Annotated[str, typer.Option("--type", "-t", help="A data type, or all.")] = "all",
+    out: Annotated[Path, typer.Option(help="Folder the modules are written to.")] = Path("modules_out"),
+    jobs: Annotated[Optional[int], typer.Option(min=1, help="Worker processes at once (default: CPU count).")] = None,
+) -> None:
+    """Generate the Terraform modules into --out (atomically: a failed run changes nothing)."""
+    from synthdata_infra.synth.driver import synth as run_synth
+
+    log = (lambda line: typer.echo(line, err=True)) if sys.stderr.isatty() else (lambda line: None)
+    folders = run_synth(provider, data_type, out, jobs, log)
+    typer.echo(f"wrote {len(folders)} module(s) to {out}: {', '.join(folders)}")
+
+
+def main() -> None:
+    """Console entry point: domain errors become one message and exit status 2.
+
+    Usage errors, ``--help`` and exit codes are left to typer's standalone mode.
+    """
+    try:
+        app()
+    except SynthdataError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Placement of a resolved configuration on a cloud's catalog (the seed's Resource Manager)."""
+
+from __future__ import annotations
+
+from synthdata_infra.catalog import PROVIDERS_WITH_CATALOG, Placement, place, storage_class_for
+from synthdata_infra.config.models import PROVIDERS, ServiceConfig
+from synthdata_infra.errors import ConfigError
+
+
+def check_provider(provider: str, *, cloud_only: bool = False) -> str:
+    allowed = PROVIDERS_WITH_CATALOG if cloud_only else PROVIDERS
+    if provider not in allowed:
+        reason = "a cloud catalog is needed" if cloud_only and provider in PROVIDERS else ""
+        raise ConfigError("provider", provider, f"expected one of {', '.join(allowed)}" + (f" ({reason})" if reason else ""))
+    return provider
+
+
+def placement_for(config: ServiceConfig, provider: str) -> Placement:
+    """The cheapest node type and count that run ``config.replicas`` replicas on ``provider``."""
+    check_provider(provider, cloud_only=True)
+    gpu = config.gpu
+    return place(
+        provider,
+        cpu=config.resources.cpu_cores,
+        memory_gib=config.resources.memory_gib,
+        gpu_model=gpu.type if gpu else None,
+        gpu_count=gpu.count if gpu else 0,
+        gpu_memory_gib=gpu.memory_gib if gpu else 0.0,
+        bandwidth_gbps=config.networking.bandwidth_gbps,
+        replicas=config.replicas,
+        needs_local_nvme=storage_class_for(provider, config.storage.storage_class).requires_local_nvme,
+    )
