@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
 CHECKOV_VERSION := 3.2.500
+CDKTF_CLI_VERSION := 0.21.0
 PIP_QUIET := --quiet --disable-pip-version-check
 
 # Terraform's AWS provider from the machine image's filesystem mirror, when there is one; the
@@ -12,6 +13,8 @@ TF_PROVIDER_MIRROR ?= $(shell find / -maxdepth 9 -name 'terraform-provider-aws*'
 export TF_PROVIDER_MIRROR
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
+export CDKTF := $(CURDIR)/.tools/cdktf/node_modules/.bin/cdktf
+export CHECKPOINT_DISABLE := 1
 
 .PHONY: synth test install tools clean
 
@@ -28,7 +31,12 @@ $(CHECKOV_VENV)/.installed:
 
 install: $(VENV)/.installed
 
-tools: $(CHECKOV_VENV)/.installed
+# The real cdktf CLI, to check that `cdktf synth` builds the same stacks.
+.tools/cdktf/.installed:
+	npm install --silent --no-audit --no-fund --prefix .tools/cdktf 'cdktf-cli@$(CDKTF_CLI_VERSION)'
+	touch $@
+
+tools: $(CHECKOV_VENV)/.installed .tools/cdktf/.installed
 	@command -v terraform >/dev/null || { echo "terraform 1.11 is required on PATH" >&2; exit 1; }
 
 synth: install

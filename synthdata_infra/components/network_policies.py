@@ -1,0 +1,107 @@
+"""NetworkPolicies: deny everything, then allow exactly what a generator needs."""
+
+from __future__ import annotations
+
+from synthdata_infra.cdk import Construct, kubernetes as k8s
+from synthdata_infra.components.expressions import merged_map, named
+from synthdata_infra.components.workload_props import WorkloadProps
+
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+# Cloud instance metadata endpoints hand out node credentials; pods never need them.
+METADATA_ADDRESSES = ["169.254.169.254/32", "fd00:ec2::254/128"]
+
+
+class NetworkPolicies(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: WorkloadProps) -> None:
+        super().__init__(scope, construct_id)
+        n = k8s.network_policy_v1
+        inputs, networking = props.inputs, props.config.networking
+        labels = merged_map(inputs.labels, props.selector_labels)
+        pods = n.NetworkPolicyV1SpecPodSelector(match_labels=props.selector_labels)
+
+        def policy(policy_id: str, spec) -> None:
+            named(n.NetworkPolicyV1(
+                self,
+                policy_id,
+                metadata=n.NetworkPolicyV1Metadata(
+                    name=props.name(policy_id.replace("_", "-")), namespace=inputs.namespace, labels=labels
+                ),
+                spec=spec,
+            ))
+
+        # Every pod of the namespace: objects added later start closed, not open.
+        policy(
+            "default_deny",
+            n.NetworkPolicyV1Spec(pod_selector=n.NetworkPolicyV1SpecPodSelector(), policy_types=["Ingress", "Egress"]),
+        )
+        policy(
+            "allow_ingress_controller",
+            n.NetworkPolicyV1Spec(
+                pod_selector=pods,
+                policy_types=["Ingress"],
+                ingress=[
+                    n.NetworkPolicyV1SpecIngress(
+                        from_=[_from_namespace(inputs.ingress_controller_namespace)],
+                        ports=[n.NetworkPolicyV1SpecIngressPorts(port=str(networking.port), protocol="TCP")],
+                    )
+                ],
+            ),
+        )
+        policy(
+            "allow_monitoring",
+            n.NetworkPolicyV1Spec(
+                pod_selector=pods,
+                policy_types=["Ingress"],
+                ingress=[
+                    n.NetworkPolicyV1SpecIngress(
+                        from_=[_from_namespace(inputs.monitoring_namespace)],
+                        ports=[n.NetworkPolicyV1SpecIngressPorts(port=str(networking.metrics_port), protocol="TCP")],
+                    )
+                ],
+            ),
+        )
+        policy(
+            "allow_dns",
+            n.NetworkPolicyV1Spec(
+                pod_selector=pods,
+                policy_types=["Egress"],
+                egress=[
+                    n.NetworkPolicyV1SpecEgress(
+                        to=[
+                            n.NetworkPolicyV1SpecEgressTo(
+                                namespace_selector=n.NetworkPolicyV1SpecEgressToNamespaceSelector(
+                                    match_labels={NAMESPACE_NAME_LABEL: "kube-system"}
+                                ),
+                                pod_selector=n.NetworkPolicyV1SpecEgressToPodSelector(match_labels={"k8s-app": "kube-dns"}),
+                            )
+                        ],
+                        ports=[n.NetworkPolicyV1SpecEgressPorts(port="53", protocol=p) for p in ("UDP", "TCP")],
+                    )
+                ],
+            ),
+        )
+        policy(
+            "allow_https_egress",
+            n.NetworkPolicyV1Spec(
+                pod_selector=pods,
+                policy_types=["Egress"],
+                egress=[
+                    n.NetworkPolicyV1SpecEgress(
+                        to=[
+                            n.NetworkPolicyV1SpecEgressTo(
+                                ip_block=n.NetworkPolicyV1SpecEgressToIpBlock(cidr=cidr, except_=except_)
+                            )
+                            for cidr, except_ in (("0.0.0.0/0", METADATA_ADDRESSES[:1]), ("::/0", METADATA_ADDRESSES[1:]))
+                        ],
+                        ports=[n.NetworkPolicyV1SpecEgressPorts(port="443", protocol="TCP")],
+                    )
+                ],
+            ),
+        )
+
+
+def _from_namespace(namespace: str):
+    n = k8s.network_policy_v1
+    return n.NetworkPolicyV1SpecIngressFrom(
+        namespace_selector=n.NetworkPolicyV1SpecIngressFromNamespaceSelector(match_labels={NAMESPACE_NAME_LABEL: namespace})
+    )

@@ -1,0 +1,95 @@
+"""A cdktf stack that is synthesized as a reusable Terraform child module.
+
+Terraform names come from the construct path (``network_policy/default_deny`` ->
+``network_policy_default_deny``), never from cdktf's hashed unique ids (see ``stable_id``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from synthdata_infra.cdk import Construct, TerraformElement, TerraformOutput, TerraformStack, TerraformVariable
+from synthdata_infra.components.expressions import path_id, stable_id
+
+TERRAFORM_REQUIRED_VERSION = ">= 1.5.0"
+
+# Oldest provider each module is tested with, and the next major version it must stay below.
+PROVIDER_REQUIREMENTS = {
+    "kubernetes": ("hashicorp/kubernetes", ">= 2.38.0, < 3.0.0"),
+    "aws": ("hashicorp/aws", ">= 5.100.0, < 7.0.0"),
+    "google": ("hashicorp/google", ">= 6.50.0, < 8.0.0"),
+    "azurerm": ("hashicorp/azurerm", ">= 4.55.0, < 5.0.0"),
+}
+
+@dataclass
+class ModuleDoc:
+    """What the generated README says beyond the inputs and outputs."""
+
+    label: str  # module block label in the usage example
+    title: str
+    summary: str
+    source: str
+    examples: dict[str, str] = field(default_factory=dict)  # variable -> HCL example value
+    null_defaults: set[str] = field(default_factory=set)  # variables whose default is null
+
+
+class ModuleStack(TerraformStack):
+    def __init__(self, scope: Construct, stack_id: str, *, providers: tuple[str, ...], doc: ModuleDoc) -> None:
+        super().__init__(scope, stack_id)
+        self.doc = doc
+        # Inputs and outputs live in their own scopes: Terraform names them apart from
+        # resources, while constructs share one namespace per parent.
+        self._inputs = Construct(self, "inputs")
+        self._outputs = Construct(self, "outputs")
+        self.add_override("terraform.required_version", TERRAFORM_REQUIRED_VERSION)
+        for name in providers:
+            source, version = PROVIDER_REQUIREMENTS[name]
+            self.add_override(f"terraform.required_providers.{name}", {"source": source, "version": version})
+
+    def check_logical_ids(self) -> None:
+        """Fail if an element was created without ``stable_id``.
+
+        References capture a name when they are made, so naming afterwards would leave
+        dangling references: every element must be named right where it is created.
+        """
+        for construct in self.node.find_all():
+            if isinstance(construct, TerraformElement):
+                expected = path_id(construct)
+                if construct.friendly_unique_id != expected:
+                    raise AssertionError(f"{construct.node.path} is not named by stable_id()")
+
+    def variable(
+        self,
+        name: str,
+        *,
+        type: str,
+        description: str,
+        default: Any = ...,
+        example: str | None = None,
+        nullable: bool | None = None,
+        validation: list[dict[str, str]] | None = None,
+    ) -> str:
+        """Declare an input and return the expression that reads it (``${var.name}``).
+
+        Without ``default`` it is required and ``example`` shows a value; ``default=None``
+        makes it optional with a null default."""
+        options: dict[str, Any] = {"type": type, "description": description}
+        if default is None:
+            # cdktf drops a None default (the input would become required); restored on write.
+            self.doc.null_defaults.add(name)
+        if nullable is not None:
+            options["nullable"] = nullable
+        variable = TerraformVariable(self._inputs, name, **options)
+        if default is not ... and default is not None:
+            # Through the constructor cdktf snake-cases map keys ("managed-by" -> "managed_by").
+            variable.add_override("default", default)
+        if validation:
+            variable.add_override("validation", validation)
+        if example is not None:
+            self.doc.examples[name] = example
+        stable_id(variable)
+        return f"${{var.{name}}}"
+
+    def output(self, name: str, value: Any, description: str) -> None:
+        stable_id(TerraformOutput(self._outputs, name, value=value, description=description))

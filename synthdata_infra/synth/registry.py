@@ -1,0 +1,58 @@
+"""Which modules each provider produces, and which binding package builds them.
+
+Pure data: the driver reads it without importing cdktf; the worker imports the builder.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from synthdata_infra.config.loader import DATA_TYPES
+from synthdata_infra.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    layer: str  # first folder under the output: kubernetes, aws, gcp, azure, onprem
+    name: str  # data type (or "monitoring")
+    binding: str  # provider binding the builder imports; one worker process per binding
+    builder: str  # "package.module:function"
+
+    @property
+    def folder(self) -> str:
+        return f"{self.layer}/{self.name}"
+
+    @property
+    def stack_id(self) -> str:
+        return f"{self.layer}-{self.name}".replace("_", "-")
+
+    def build(self, scope, config):
+        module_name, _, function = self.builder.partition(":")
+        return getattr(importlib.import_module(module_name), function)(scope, self.stack_id, config)
+
+
+_WORKLOAD = "synthdata_infra.synth.workload_module:build"
+
+# provider -> the module layers it synthesizes
+PROVIDER_MODULES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "onprem": (("kubernetes", "kubernetes", _WORKLOAD),),
+}
+SYNTH_PROVIDERS = tuple(PROVIDER_MODULES)
+
+
+def modules_for(provider: str, data_type: str) -> list[ModuleSpec]:
+    """Modules of ``provider`` (or ``all``) for ``data_type`` (or ``all``), in a stable order."""
+    providers = SYNTH_PROVIDERS if provider == "all" else (provider,)
+    for name in providers:
+        if name not in PROVIDER_MODULES:
+            raise ConfigError("--provider", provider, f"expected one of {', '.join((*SYNTH_PROVIDERS, 'all'))}")
+    if data_type != "all" and data_type not in DATA_TYPES:
+        raise ConfigError("--type", data_type, f"expected one of {', '.join((*DATA_TYPES, 'all'))}")
+    types = DATA_TYPES if data_type == "all" else (data_type,)
+    return [
+        ModuleSpec(layer=layer, name=kind, binding=binding, builder=builder)
+        for name in providers
+        for layer, binding, builder in PROVIDER_MODULES[name]
+        for kind in types
+    ]

@@ -1,0 +1,218 @@
+"""What the Kubernetes workload modules contain, checked on the synthesized JSON against the
+profiles (read here independently with PyYAML, not through the code under test)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+from tests.synth.conftest import TYPES, load, resources
+
+GPU_TYPES = ("image", "video")
+
+
+def profile(kind: str) -> dict:
+    base = yaml.safe_load((REPO / "profiles" / "base.yaml").read_text())
+    own = yaml.safe_load((REPO / "profiles" / f"{kind}.yaml").read_text())
+    merged = {**base}
+    for key, value in own.items():
+        merged[key] = {**base[key], **value} if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
+
+
+def deployment(fresh_modules, kind: str) -> dict:
+    (only,) = resources(fresh_modules / "kubernetes" / kind, "kubernetes_deployment_v1").values()
+    return only
+
+
+def pod(fresh_modules, kind: str) -> dict:
+    return deployment(fresh_modules, kind)["spec"]["template"]["spec"]
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_gpu_requests_and_toleration_only_for_gpu_types(fresh_modules, kind):
+    spec = pod(fresh_modules, kind)
+    generator = next(c for c in spec["container"] if c["name"] == "generator")
+    gpu = profile(kind)["gpu"]
+    if kind in GPU_TYPES:
+        assert generator["resources"]["limits"]["nvidia.com/gpu"] == str(gpu["count"])
+        assert generator["resources"]["requests"]["nvidia.com/gpu"] == str(gpu["count"])
+        assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in spec["toleration"]
+        variables = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
+        assert variables["node_selector"]["default"] == {"synthdata.io/accelerator": gpu["type"]}
+    else:
+        assert gpu is None
+        assert "nvidia.com/gpu" not in json.dumps(generator["resources"])
+        assert "toleration" not in spec
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_requests_and_limits_come_from_the_profile(fresh_modules, kind):
+    generator = next(c for c in pod(fresh_modules, kind)["container"] if c["name"] == "generator")
+    wanted = profile(kind)["resources"]
+    for side in ("requests", "limits"):
+        assert generator["resources"][side]["cpu"] == str(wanted["cpu"])
+        assert generator["resources"][side]["memory"] == wanted["memory"]
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_content_filter_sidecar_only_for_media_types(fresh_modules, kind):
+    names = [c["name"] for c in pod(fresh_modules, kind)["container"]]
+    variables = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
+    if kind in GPU_TYPES:
+        assert names == ["generator", "content-filter"]
+        assert "default" not in variables["content_filter_image"]
+    else:
+        assert names == ["generator"]
+        assert "content_filter_image" not in variables
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_every_container_is_restricted(fresh_modules, kind):
+    spec = pod(fresh_modules, kind)
+    assert spec["security_context"]["run_as_non_root"] is True
+    assert spec["security_context"]["seccomp_profile"]["type"] == "RuntimeDefault"
+    for container in spec["container"]:
+        context = container["security_context"]
+        assert context["run_as_non_root"] is True
+        assert context["allow_privilege_escalation"] is False
+        assert context["privileged"] is False
+        assert context["read_only_root_filesystem"] is True
+        assert context["capabilities"]["drop"] == ["ALL"]
+        assert context["seccomp_profile"]["type"] == "RuntimeDefault"
+        assert container["liveness_probe"] and container["readiness_probe"]
+        assert container["image"].startswith("${var.") and "latest" not in container["image"]
+    mounted = {m["mount_path"] for c in spec["container"] for m in c["volume_mount"]}
+    assert "/tmp" in mounted and profile(kind)["storage"]["mount_path"] in mounted
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_image_inputs_refuse_latest(fresh_modules, kind):
+    variables = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
+    image = variables["image"]
+    assert "default" not in image
+    (rule,) = image["validation"]
+    assert ':latest")' in rule["condition"] and "sha256" in rule["condition"]
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_per_pod_volume_has_the_profile_size_and_input_class(fresh_modules, kind):
+    (data,) = [v for v in pod(fresh_modules, kind)["volume"] if v["name"] == "data"]
+    claim = data["ephemeral"]["volume_claim_template"]["spec"]
+    assert claim["resources"]["requests"]["storage"] == profile(kind)["storage"]["size"]
+    assert claim["storage_class_name"] == "${var.storage_class_name}"
+
+
+# Units of the HPA metric each profile trigger maps to, written out independently here:
+# CPU/memory as a percentage of requests, DCGM GPU utilisation in percent, the rest as is.
+HPA_UNITS = {"cpu_usage": 100, "memory_usage": 100, "gpu_utilization": 100}
+
+
+def _target_number(target: dict) -> float:
+    raw = str(target.get("average_utilization") or target.get("average_value") or target.get("value"))
+    return float(raw[:-1]) / 1000 if raw.endswith("m") else float(raw)
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_hpa_thresholds_equal_the_profile_triggers(fresh_modules, kind):
+    (hpa,) = resources(fresh_modules / "kubernetes" / kind, "kubernetes_horizontal_pod_autoscaler_v2").values()
+    metrics = hpa["spec"]["metric"]
+    triggers = profile(kind)["scaling"]["triggers"]
+    assert len(metrics) == len(triggers)
+    for trigger, metric in zip(triggers, metrics):
+        block = metric[metric["type"].lower()]
+        expected = trigger["threshold"] * HPA_UNITS.get(trigger["metric"], 1)
+        assert _target_number(block["target"]) == pytest.approx(expected), trigger
+    assert hpa["spec"]["min_replicas"] == "${var.min_replicas}"
+    assert hpa["count"] == "${var.enable_keda ? 0 : 1}"
+
+
+def test_urgent_gpu_memory_pressure_scales_up_without_delay(fresh_modules):
+    (hpa,) = resources(fresh_modules / "kubernetes" / "image", "kubernetes_horizontal_pod_autoscaler_v2").values()
+    (scale_up,) = hpa["spec"]["behavior"]["scale_up"]
+    assert scale_up["stabilization_window_seconds"] == 0  # the image profile has an urgency: high trigger
+    (tabular,) = resources(fresh_modules / "kubernetes" / "tabular", "kubernetes_horizontal_pod_autoscaler_v2").values()
+    assert tabular["spec"]["behavior"]["scale_up"][0]["stabilization_window_seconds"] > 0
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_keda_is_opt_in_with_prometheus_triggers(fresh_modules, kind):
+    (keda,) = resources(fresh_modules / "kubernetes" / kind, "kubernetes_manifest").values()
+    assert keda["count"] == "${var.enable_keda ? 1 : 0}"
+    manifest = keda["manifest"]
+    assert manifest["kind"] == "ScaledObject" and manifest["spec"]["scaleTargetRef"]["kind"] == "Deployment"
+    triggers = manifest["spec"]["triggers"]
+    assert [t["name"] for t in triggers] == [t["metric"] for t in profile(kind)["scaling"]["triggers"]]
+    assert all(t["type"] == "prometheus" and t["metadata"]["serverAddress"] == "${var.prometheus_url}" for t in triggers)
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_network_policy_denies_by_default_then_allows(fresh_modules, kind):
+    policies = resources(fresh_modules / "kubernetes" / kind, "kubernetes_network_policy_v1")
+    deny = policies["network_policy_default_deny"]["spec"]
+    assert deny["pod_selector"] == {} and sorted(deny["policy_types"]) == ["Egress", "Ingress"]
+    assert "ingress" not in deny and "egress" not in deny
+    ports = {
+        name: sorted(p["port"] for rule in spec["spec"].get("ingress", []) + spec["spec"].get("egress", []) for p in rule["ports"])
+        for name, spec in policies.items()
+        if name != "network_policy_default_deny"
+    }
+    assert ports == {
+        "network_policy_allow_ingress_controller": ["8080"],
+        "network_policy_allow_monitoring": ["9090"],
+        "network_policy_allow_dns": ["53", "53"],
+        "network_policy_allow_https_egress": ["443"],
+    }
+    egress = policies["network_policy_allow_https_egress"]["spec"]["egress"][0]["to"]
+    assert all(block["ip_block"]["except"] for block in egress), "metadata endpoint must stay blocked"
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_pdb_namespace_and_rbac(fresh_modules, kind):
+    module = fresh_modules / "kubernetes" / kind
+    (pdb,) = resources(module, "kubernetes_pod_disruption_budget_v1").values()
+    assert pdb["spec"]["max_unavailable"] == "1"
+    (namespace,) = resources(module, "kubernetes_namespace_v1").values()
+    assert namespace["metadata"]["labels"].count('"pod-security.kubernetes.io/enforce" = "restricted"') == 1
+    (role,) = resources(module, "kubernetes_role_v1").values()
+    secrets = profile(kind)["security"]["secrets"]
+    rules = {tuple(rule["resources"]): rule for rule in role["rule"]}
+    assert set(rules) == ({("configmaps",), ("secrets",)} if secrets else {("configmaps",)})
+    for rule in role["rule"]:
+        assert rule["verbs"] == ["get", "watch"] and rule["resource_names"], "access must name its objects"
+    if secrets:
+        assert rules[("secrets",)]["resource_names"] == [f"${{var.service_name}}-{name}" for name in secrets]
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_config_map_carries_the_data_policies(fresh_modules, kind):
+    (config_map,) = resources(fresh_modules / "kubernetes" / kind, "kubernetes_config_map_v1").values()
+    document = yaml.safe_load(config_map["data"]["policies.yaml"])
+    wanted = profile(kind)["data_policies"]
+    assert document["data_type"] == kind
+    assert document["data_policies"]["differential_privacy"]["epsilon"] == wanted["differential_privacy"]["epsilon"]
+    assert document["data_policies"]["audit_logging"]["retention_days"] == wanted["audit_logging"]["retention_days"]
+    assert document["specific"] == profile(kind)["specific"]
+
+
+def test_ingress_is_tls_with_cert_manager_and_optional(fresh_modules):
+    (ingress,) = resources(fresh_modules / "kubernetes" / "tabular", "kubernetes_ingress_v1").values()
+    assert ingress["count"] == "${var.ingress_host == null ? 0 : 1}"
+    assert ingress["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt"}
+    assert ingress["spec"]["tls"][0]["hosts"] == ["${var.ingress_host}"]
+    variables = load(fresh_modules / "kubernetes" / "tabular", "variables.tf.json")["variable"]
+    assert variables["ingress_host"]["default"] is None
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_required_outputs_exist(fresh_modules, kind):
+    outputs = load(fresh_modules / "kubernetes" / kind, "outputs.tf.json")["output"]
+    assert {"namespace", "service_name", "service_account_name", "endpoint"} <= set(outputs)
+    variables = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
+    assert {
+        "service_name", "namespace", "image", "replicas", "storage_class_name",
+        "service_account_annotations", "node_selector", "ingress_host", "enable_keda",
+    } <= set(variables)

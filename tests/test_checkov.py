@@ -1,0 +1,94 @@
+"""checkov, for real, on the generated modules with the project's config and custom checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+
+def checkov_binary() -> str:
+    binary = os.environ.get("CHECKOV") or str(REPO / ".venv-checkov" / "bin" / "checkov")
+    assert Path(binary).is_file(), f"checkov not found at {binary}: run `make test`, which installs it"
+    return binary
+
+
+def run_checkov(directory: Path) -> dict:
+    """Run checkov from the repository root, so it reads .checkov.yaml like a user would."""
+    done = subprocess.run(
+        [checkov_binary(), "-d", str(directory), "--skip-download", "-o", "json"],
+        cwd=REPO, capture_output=True, text=True, check=False,
+    )
+    assert done.stdout.strip(), done.stderr
+    report = json.loads(done.stdout)
+    reports = report if isinstance(report, list) else [report]
+    assert all(r.get("check_type") == "terraform_json" for r in reports), [r.get("check_type") for r in reports]
+    return {
+        "passed": [c for r in reports for c in r["results"]["passed_checks"]],
+        "failed": [c for r in reports for c in r["results"]["failed_checks"]],
+        "parsing_errors": [e for r in reports for e in r["results"].get("parsing_errors", [])],
+        "exit": done.returncode,
+    }
+
+
+def test_kubernetes_modules_pass_checkov_with_custom_checks():
+    result = run_checkov(REPO / "modules_out" / "kubernetes")
+    assert result["failed"] == [] and result["exit"] == 0
+    assert result["parsing_errors"] == []
+    custom = {c["check_id"] for c in result["passed"] if c["check_id"].startswith("CKV_SYNTH_")}
+    assert custom == {f"CKV_SYNTH_{n}" for n in range(1, 6)}, "custom checks not loaded"
+    deployments = {c["file_path"] for c in result["passed"] if c["check_id"] == "CKV_SYNTH_1"}
+    assert len(deployments) == 6
+
+
+def test_every_skip_has_a_written_reason():
+    lines = (REPO / ".checkov.yaml").read_text().splitlines()
+    for index, line in enumerate(lines):
+        if line.strip().startswith("- CKV_"):
+            assert lines[index - 1].strip().startswith("#"), f"skip without a reason: {line.strip()}"
+
+
+def _sidecar_loses(field: str):
+    def plant(deployment: dict) -> None:
+        del deployment["spec"]["template"]["spec"]["container"][-1]["security_context"][field]
+    return plant
+
+
+def _pod_and_sidecar_lose_seccomp(deployment: dict) -> None:
+    """The generator keeps its own profile; the sidecar falls back to the (now absent) pod one."""
+    spec = deployment["spec"]["template"]["spec"]
+    del spec["security_context"]["seccomp_profile"]
+    del spec["container"][-1]["security_context"]["seccomp_profile"]
+
+
+def _pod_and_generator_lose_non_root(deployment: dict) -> None:
+    spec = deployment["spec"]["template"]["spec"]
+    del spec["security_context"]["run_as_non_root"]
+    del spec["container"][0]["security_context"]["run_as_non_root"]
+
+
+@pytest.mark.parametrize(
+    ("plant", "check_id"),
+    [
+        (_pod_and_generator_lose_non_root, "CKV_SYNTH_1"),
+        (_pod_and_sidecar_lose_seccomp, "CKV_SYNTH_2"),
+        (_sidecar_loses("allow_privilege_escalation"), "CKV_SYNTH_3"),
+    ],
+    ids=["runAsNonRoot", "seccomp-on-one-container", "allowPrivilegeEscalation-on-one-container"],
+)
+def test_custom_checks_fail_a_planted_defect(tmp_path, plant, check_id):
+    """The image module has two containers: a defect in either must fail the check."""
+    module = tmp_path / "image"
+    shutil.copytree(REPO / "modules_out" / "kubernetes" / "image", module)
+    main = json.loads((module / "main.tf.json").read_text())
+    plant(main["resource"]["kubernetes_deployment_v1"]["generator_deployment"])
+    (module / "main.tf.json").write_text(json.dumps(main, indent=2))
+    result = run_checkov(module)
+    assert [c["check_id"] for c in result["failed"]] == [check_id]
+    assert result["exit"] != 0
