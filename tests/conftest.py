@@ -1,9 +1,13 @@
-"""Shared fixtures: a copy of the project's profiles/environments, and a CLI runner that goes
-through the real console entry point (error boundary included)."""
+"""Shared fixtures: a copy of the project's profiles/environments, a CLI runner that goes
+through the real console entry point (error boundary included), and one real synth of every
+module per test session."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,3 +55,31 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
         return Result(code if isinstance(code, int) else 1, out.out, out.err)
 
     return run
+
+
+TYPES = ("tabular", "time_series", "text", "image", "audio", "video")
+LAYERS = {"kubernetes": "hashicorp/kubernetes", "aws": "hashicorp/aws"}  # folder -> provider source
+MODULES = [(layer, kind) for layer in LAYERS for kind in TYPES]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).with_name("synthdata-infra")
+    return subprocess.run(
+        [str(script), *args], capture_output=True, text=True, check=False, cwd=REPO, env={**os.environ, **(env or {})}
+    )
+
+
+@pytest.fixture(scope="session")
+def fresh_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("synth") / "modules_out"
+    done = run_cli("synth", "--provider", "all", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def load(module: Path, name: str) -> dict:
+    return json.loads((module / name).read_text())
+
+
+def resources(module: Path, resource_type: str) -> dict[str, dict]:
+    return load(module, "main.tf.json")["resource"].get(resource_type, {})

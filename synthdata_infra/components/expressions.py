@@ -69,6 +69,11 @@ def as_number(expression: str) -> Any:
     return Token.as_number(expression)
 
 
+def as_any(expression: str) -> Any:
+    """For attributes typed bool (or anything jsii would otherwise reject as a string)."""
+    return Token.as_any(expression)
+
+
 def merged_map(expression: str, extra: dict[str, str]) -> Any:
     """``merge(<expression>, extra)``: ``extra`` wins, so fixed labels cannot be overridden."""
     items = ", ".join(f"{json.dumps(key)} = {hcl_string(value)}" for key, value in extra.items())

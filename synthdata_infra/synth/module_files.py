@@ -46,6 +46,7 @@ def module_files(stack: dict[str, Any], doc: ModuleDoc) -> dict[str, str]:
     }
     rendered = {name: to_json(content) for name, content in files.items()}
     rendered["README.md"] = render_readme(doc, files["main.tf.json"], variables, files["outputs.tf.json"]["output"], terraform)
+    rendered.update(doc.extra_files)
     return rendered
 
 

@@ -32,6 +32,7 @@ class ModuleDoc:
     source: str
     examples: dict[str, str] = field(default_factory=dict)  # variable -> HCL example value
     null_defaults: set[str] = field(default_factory=set)  # variables whose default is null
+    extra_files: dict[str, str] = field(default_factory=dict)  # relative path -> content (examples)
 
 
 class ModuleStack(TerraformStack):
@@ -92,4 +93,10 @@ class ModuleStack(TerraformStack):
         return f"${{var.{name}}}"
 
     def output(self, name: str, value: Any, description: str) -> None:
-        stable_id(TerraformOutput(self._outputs, name, value=value, description=description))
+        if isinstance(value, dict):
+            # Through the constructor cdktf snake-cases map keys ("eks.amazonaws.com/role-arn").
+            output = TerraformOutput(self._outputs, name, value="", description=description)
+            output.add_override("value", value)
+        else:
+            output = TerraformOutput(self._outputs, name, value=value, description=description)
+        stable_id(output)

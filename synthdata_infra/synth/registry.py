@@ -33,9 +33,11 @@ class ModuleSpec:
 
 
 _WORKLOAD = "synthdata_infra.synth.workload_module:build"
+_AWS = "synthdata_infra.synth.aws_module:build"
 
-# provider -> the module layers it synthesizes
+# provider -> the module layers it synthesizes: (folder under the output, binding, builder)
 PROVIDER_MODULES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "aws": (("aws", "aws", _AWS),),
     "onprem": (("kubernetes", "kubernetes", _WORKLOAD),),
 }
 SYNTH_PROVIDERS = tuple(PROVIDER_MODULES)

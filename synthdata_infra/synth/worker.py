@@ -35,6 +35,7 @@ def synthesize(specs: list[ModuleSpec], staging: Path) -> None:
             target = staging / spec.folder
             target.mkdir(parents=True)
             for name, content in module_files(synthesized, stack.doc).items():
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
                 (target / name).write_text(content, encoding="utf-8")
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from synthdata_infra.synth.driver import SynthFailure, replace_atomically
 from tests.conftest import REPO, edit_yaml
-from tests.synth.conftest import TYPES, load, run_cli
+from tests.conftest import LAYERS, MODULES, TYPES, load, run_cli
 
 MODULE_FILES = {"main.tf.json", "variables.tf.json", "outputs.tf.json", "versions.tf.json", "README.md"}
 
@@ -27,22 +27,24 @@ def tree_digest(folder: Path) -> dict[str, str]:
     }
 
 
-def test_writes_one_module_folder_per_data_type(fresh_modules):
-    assert sorted(p.name for p in (fresh_modules / "kubernetes").iterdir()) == sorted(TYPES)
-    for kind in TYPES:
-        assert {p.name for p in (fresh_modules / "kubernetes" / kind).iterdir()} == MODULE_FILES
+def test_writes_one_module_folder_per_layer_and_data_type(fresh_modules):
+    assert sorted(p.name for p in fresh_modules.iterdir()) == sorted(LAYERS)
+    for layer in LAYERS:
+        assert sorted(p.name for p in (fresh_modules / layer).iterdir()) == sorted(TYPES)
+    for layer, kind in MODULES:
+        files = {p.name for p in (fresh_modules / layer / kind).iterdir() if p.is_file()}
+        assert files == MODULE_FILES, (layer, kind)
 
 
 def test_committed_modules_match_a_fresh_synth(fresh_modules):
     """modules_out/ is golden output: regenerate it (make synth) in the commit that changes it."""
-    committed, fresh = REPO / "modules_out" / "kubernetes", fresh_modules / "kubernetes"
-    assert tree_digest(committed) == tree_digest(fresh), "modules_out/kubernetes is stale: run `make synth`"
+    assert tree_digest(REPO / "modules_out") == tree_digest(fresh_modules), "modules_out is stale: run `make synth`"
 
 
 def test_two_runs_give_identical_bytes(fresh_modules, tmp_path):
     again = tmp_path / "again"
-    assert run_cli("synth", "--provider", "onprem", "--out", str(again)).returncode == 0
-    assert tree_digest(again / "kubernetes") == tree_digest(fresh_modules / "kubernetes")
+    assert run_cli("synth", "--provider", "all", "--out", str(again)).returncode == 0
+    assert tree_digest(again) == tree_digest(fresh_modules)
 
 
 def test_one_type_replaces_only_its_folder(fresh_modules, tmp_path):
@@ -56,9 +58,9 @@ def test_one_type_replaces_only_its_folder(fresh_modules, tmp_path):
     assert tree_digest(out / "kubernetes" / "video") == tree_digest(fresh_modules / "kubernetes" / "video")
 
 
-@pytest.mark.parametrize("kind", TYPES)
-def test_child_module_rules(fresh_modules, kind):
-    module = fresh_modules / "kubernetes" / kind
+@pytest.mark.parametrize(("layer", "kind"), MODULES)
+def test_child_module_rules(fresh_modules, layer, kind):
+    module = fresh_modules / layer / kind
     documents = {name: load(module, name) for name in MODULE_FILES - {"README.md"}}
     for name, document in documents.items():
         assert "provider" not in document, name
@@ -68,35 +70,39 @@ def test_child_module_rules(fresh_modules, kind):
     for absolute in (str(REPO), str(fresh_modules), os.path.expanduser("~") + "/", "/tmp/", "/work/"):
         assert absolute not in text
     requirements = documents["versions.tf.json"]["terraform"]["required_providers"]
-    assert list(requirements) == ["kubernetes"]
-    assert requirements["kubernetes"]["source"] == "hashicorp/kubernetes"
-    assert re.fullmatch(r">= \d+\.\d+\.\d+, < \d+\.0\.0", requirements["kubernetes"]["version"])
+    assert list(requirements) == [layer]
+    assert requirements[layer]["source"] == LAYERS[layer]
+    assert re.fullmatch(r">= \d+\.\d+\.\d+, < \d+\.0\.0", requirements[layer]["version"])
     for name, variable in documents["variables.tf.json"]["variable"].items():
         assert variable.get("type") and variable.get("description"), name
     for name, output in documents["outputs.tf.json"]["output"].items():
         assert output.get("description"), name
 
 
-@pytest.mark.parametrize("kind", TYPES)
-def test_logical_ids_are_readable_and_stable(fresh_modules, kind):
-    main = load(fresh_modules / "kubernetes" / kind, "main.tf.json")
-    for resource_type, instances in main["resource"].items():
-        for name in instances:
-            assert re.fullmatch(r"[a-z]+(_[a-z]+)*", name), f"{resource_type}.{name} looks generated"
-    references = set(re.findall(r"(kubernetes_[a-z0-9_]+)\.([a-z_]+)\b", json.dumps(main)))
-    for resource_type, name in references:
-        assert name in main["resource"].get(resource_type, {}), f"dangling reference {resource_type}.{name}"
+@pytest.mark.parametrize(("layer", "kind"), MODULES)
+def test_logical_ids_are_readable_and_stable(fresh_modules, layer, kind):
+    main = load(fresh_modules / layer / kind, "main.tf.json")
+    for block in ("resource", "data"):
+        for resource_type, instances in main.get(block, {}).items():
+            for name in instances:
+                assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", name) and not re.search(r"_[0-9A-F]{8}$", name), name
+    text = json.dumps(main)
+    for prefix, resource_type, name in set(re.findall(r"(data\.)?\b((?:aws|kubernetes)_[a-z0-9_]+)\.([a-z0-9_]+)\b", text)):
+        block = "data" if prefix else "resource"
+        assert name in main.get(block, {}).get(resource_type, {}), f"dangling reference {prefix}{resource_type}.{name}"
+    for name in set(re.findall(r"\blocal\.([a-z0-9_]+)", text)):
+        assert name in main["locals"], f"dangling reference local.{name}"
 
 
-@pytest.mark.parametrize("kind", TYPES)
-def test_readme_documents_every_input_and_output(fresh_modules, kind):
-    module = fresh_modules / "kubernetes" / kind
+@pytest.mark.parametrize(("layer", "kind"), MODULES)
+def test_readme_documents_every_input_and_output(fresh_modules, layer, kind):
+    module = fresh_modules / layer / kind
     readme = (module / "README.md").read_text()
     variables = load(module, "variables.tf.json")["variable"]
     for name in [*variables, *load(module, "outputs.tf.json")["output"]]:
         assert f"| `{name}` |" in readme
     usage = readme.split("```hcl", 1)[1]
-    assert f'source = "../../modules_out/kubernetes/{kind}"' in usage
+    assert f'source = "../../modules_out/{layer}/{kind}"' in usage
     for name, variable in variables.items():
         if "default" not in variable:
             assert re.search(rf"^\s+{name}\s+= \S", usage, re.M), f"usage example lacks required input {name}"
@@ -154,7 +160,7 @@ def test_bad_profile_exits_2_and_writes_nothing(project, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--provider", "aws"], "error: --provider: got 'aws'; expected one of onprem, all"),
+        (["--provider", "gcp"], "error: --provider: got 'gcp'; expected one of aws, onprem, all"),
         (["--type", "pictures"], "error: --type: got 'pictures'; expected one of tabular, time_series, text, image, audio, video, all"),
     ],
 )
@@ -174,9 +180,9 @@ def test_cdktf_synth_builds_the_same_stacks(fresh_modules, tmp_path):
         [cdktf, "synth", "--output", str(tmp_path / "cdktf.out")], cwd=REPO, env=env, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    for kind in TYPES:
-        stack = json.loads((tmp_path / "cdktf.out" / "stacks" / f"kubernetes-{kind.replace('_', '-')}" / "cdk.tf.json").read_text())
-        module = load(fresh_modules / "kubernetes" / kind, "main.tf.json")
+    for layer, kind in MODULES:
+        stack = json.loads((tmp_path / "cdktf.out" / "stacks" / f"{layer}-{kind.replace('_', '-')}" / "cdk.tf.json").read_text())
+        module = load(fresh_modules / layer / kind, "main.tf.json")
         assert _without_metadata(stack["resource"]) == module["resource"]
 
 

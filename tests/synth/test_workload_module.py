@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.synth.conftest import TYPES, load, resources
+from tests.conftest import TYPES, load, resources
 
 GPU_TYPES = ("image", "video")
 

@@ -1,0 +1,1 @@
+"""Constructs of the AWS cloud layer (EKS node group, S3, KMS, IRSA, Secrets Manager, CloudFront)."""

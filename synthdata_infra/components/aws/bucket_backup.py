@@ -1,0 +1,80 @@
+"""BucketBackup: AWS Backup of the bucket into a KMS-encrypted vault, when the profile asks for it."""
+
+from __future__ import annotations
+
+from synthdata_infra.cdk import Construct, aws
+from synthdata_infra.components.aws.aws_props import AwsProps, policy_document
+from synthdata_infra.components.expressions import as_number, count_if, named, stable_id
+
+BACKUP_POLICIES = ("AWSBackupServiceRolePolicyForS3Backup", "AWSBackupServiceRolePolicyForS3Restore")
+DAILY_AT_5_UTC = "cron(0 5 ? * * *)"
+
+
+class BucketBackup(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: AwsProps, *, bucket_arn: str, kms_key_arn: str) -> None:
+        super().__init__(scope, construct_id)
+        inputs = props.inputs
+        enabled = count_if(inputs.enable_backup)
+
+        def counted(element):
+            element.add_override("count", enabled)
+            return f"{element.terraform_resource_type}.{stable_id(element)}[0]"
+
+        vault = counted(
+            named(aws.backup_vault.BackupVault(self, "vault", name=props.name(), kms_key_arn=kms_key_arn, tags=props.tags))
+        )
+        plan = counted(
+            named(
+                aws.backup_plan.BackupPlan(
+                    self,
+                    "plan",
+                    name=props.name(),
+                    rule=[
+                        aws.backup_plan.BackupPlanRule(
+                            rule_name="daily",
+                            target_vault_name=f"${{{vault}.name}}",
+                            schedule=DAILY_AT_5_UTC,
+                            lifecycle=aws.backup_plan.BackupPlanRuleLifecycle(delete_after=as_number(inputs.backup_retention_days)),
+                        )
+                    ],
+                    tags=props.tags,
+                )
+            )
+        )
+        role = counted(
+            named(
+                aws.iam_role.IamRole(
+                    self,
+                    "role",
+                    name=props.name("backup"),
+                    description=f"AWS Backup of {props.name()}",
+                    assume_role_policy=policy_document(
+                        {"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                    ),
+                    tags=props.tags,
+                )
+            )
+        )
+        for policy in BACKUP_POLICIES:
+            counted(
+                named(
+                    aws.iam_role_policy_attachment.IamRolePolicyAttachment(
+                        self,
+                        policy.lower(),
+                        role=f"${{{role}.name}}",
+                        policy_arn=f"arn:{props.account.partition}:iam::aws:policy/service-role/{policy}",
+                    )
+                )
+            )
+        counted(
+            named(
+                aws.backup_selection.BackupSelection(
+                    self,
+                    "selection",
+                    name=props.name(),
+                    plan_id=f"${{{plan}.id}}",
+                    iam_role_arn=f"${{{role}.arn}}",
+                    resources=[bucket_arn],
+                )
+            )
+        )

@@ -1,0 +1,110 @@
+"""DataBucket: the S3 bucket for generated data, private, versioned and KMS-encrypted."""
+
+from __future__ import annotations
+
+from synthdata_infra.cdk import Construct, aws
+from synthdata_infra.components.aws.aws_props import AwsProps
+from synthdata_infra.components.expressions import as_any, named
+
+ABORT_MULTIPART_DAYS = 7
+NONCURRENT_EXPIRY_DAYS = 90
+TIERING_AFTER_DAYS = 30
+
+
+class DataBucket(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: AwsProps, *, kms_key_arn: str) -> None:
+        super().__init__(scope, construct_id)
+        inputs = props.inputs
+        self.bucket = named(
+            aws.s3_bucket.S3Bucket(
+                self,
+                "bucket",
+                bucket=f"{props.name()}-{props.account.account_id}",
+                force_destroy=as_any(inputs.force_destroy),
+                tags=props.tags,
+            )
+        )
+        bucket_id = self.bucket.id
+        named(
+            aws.s3_bucket_ownership_controls.S3BucketOwnershipControls(
+                self,
+                "ownership",
+                bucket=bucket_id,
+                rule=aws.s3_bucket_ownership_controls.S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+            )
+        )
+        named(
+            aws.s3_bucket_public_access_block.S3BucketPublicAccessBlock(
+                self,
+                "public_access",
+                bucket=bucket_id,
+                block_public_acls=True,
+                block_public_policy=True,
+                ignore_public_acls=True,
+                restrict_public_buckets=True,
+            )
+        )
+        named(
+            aws.s3_bucket_versioning.S3BucketVersioningA(
+                self,
+                "versioning",
+                bucket=bucket_id,
+                versioning_configuration=aws.s3_bucket_versioning.S3BucketVersioningVersioningConfiguration(status="Enabled"),
+            )
+        )
+        sse = aws.s3_bucket_server_side_encryption_configuration
+        named(
+            sse.S3BucketServerSideEncryptionConfigurationA(
+                self,
+                "encryption",
+                bucket=bucket_id,
+                rule=[
+                    sse.S3BucketServerSideEncryptionConfigurationRuleA(
+                        bucket_key_enabled=True,
+                        apply_server_side_encryption_by_default=sse.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                            sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
+                        ),
+                    )
+                ],
+            )
+        )
+        lc = aws.s3_bucket_lifecycle_configuration
+        everything = lc.S3BucketLifecycleConfigurationRuleFilter(prefix="")
+        named(
+            lc.S3BucketLifecycleConfiguration(
+                self,
+                "lifecycle",
+                bucket=bucket_id,
+                rule=[
+                    lc.S3BucketLifecycleConfigurationRule(
+                        id="abort-incomplete-multipart-uploads",
+                        status="Enabled",
+                        filter=[everything],
+                        abort_incomplete_multipart_upload=[
+                            lc.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(
+                                days_after_initiation=ABORT_MULTIPART_DAYS
+                            )
+                        ],
+                    ),
+                    lc.S3BucketLifecycleConfigurationRule(
+                        id="expire-noncurrent-versions",
+                        status="Enabled",
+                        filter=[everything],
+                        noncurrent_version_expiration=[
+                            lc.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=NONCURRENT_EXPIRY_DAYS)
+                        ],
+                    ),
+                    # Generated data is read often at first, rarely later: let S3 move it.
+                    lc.S3BucketLifecycleConfigurationRule(
+                        id="intelligent-tiering",
+                        status="Enabled",
+                        filter=[everything],
+                        transition=[
+                            lc.S3BucketLifecycleConfigurationRuleTransition(
+                                days=TIERING_AFTER_DAYS, storage_class="INTELLIGENT_TIERING"
+                            )
+                        ],
+                    ),
+                ],
+            )
+        )

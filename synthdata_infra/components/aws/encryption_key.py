@@ -1,0 +1,77 @@
+"""EncryptionKey: the customer-managed KMS key for the bucket, secrets, logs and node disks."""
+
+from __future__ import annotations
+
+from synthdata_infra.cdk import Construct, aws
+from synthdata_infra.components.aws.aws_props import AwsProps, policy_document
+from synthdata_infra.components.expressions import named
+
+KEY_USE = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+
+
+class EncryptionKey(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: AwsProps, *, log_group_name: str) -> None:
+        super().__init__(scope, construct_id)
+        account, inputs = props.account, props.inputs
+        statements = [
+            {
+                "Sid": "AccountAdministration",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{account.partition}:iam::{account.account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "AuditLogGroup",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{account.region}.amazonaws.com"},
+                "Action": KEY_USE,
+                "Resource": "*",
+                "Condition": {
+                    "ArnEquals": {"kms:EncryptionContext:aws:logs:arn": props.arn("logs", f"log-group:{log_group_name}")}
+                },
+            },
+            # Node root volumes: EC2 Auto Scaling launches them on EKS's behalf. The same shape as
+            # AWS's own aws/ebs key policy: any principal of this account, only through EC2.
+            {
+                "Sid": "NodeVolumesThroughEc2",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": [*KEY_USE, "kms:CreateGrant"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:CallerAccount": account.account_id,
+                        "kms:ViaService": f"ec2.{account.region}.amazonaws.com",
+                    }
+                },
+            },
+        ]
+        if props.config.storage.cdn_enabled:
+            statements.append(
+                {
+                    "Sid": "CloudFrontReadsObjects",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudfront.amazonaws.com"},
+                    "Action": "kms:Decrypt",
+                    "Resource": "*",
+                    "Condition": {
+                        "StringLike": {
+                            "AWS:SourceArn": f"arn:{account.partition}:cloudfront::{account.account_id}:distribution/*"
+                        }
+                    },
+                }
+            )
+        k = aws.kms_key
+        self.key = named(
+            k.KmsKey(
+                self,
+                "key",
+                description=f"synthdata {props.config.data_type.value}: {props.name()}",
+                enable_key_rotation=True,
+                deletion_window_in_days=30,
+                policy=policy_document(*statements),
+                tags=props.tags,
+            )
+        )
+        named(aws.kms_alias.KmsAlias(self, "alias", name=f"alias/synthdata/{props.name()}", target_key_id=self.key.key_id))

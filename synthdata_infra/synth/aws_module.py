@@ -1,0 +1,214 @@
+"""The AWS cloud layer of one data type: ``modules_out/aws/<type>/``.
+
+Everything around the workload in an existing EKS cluster: a node group sized by the catalog,
+the data bucket, its key, the service's secrets, an IRSA role, the audit log group, backups
+and (where the profile enables it) CloudFront. Its outputs are the workload module's inputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+from synthdata_infra.catalog import storage_class_for
+from synthdata_infra.cdk import Construct, TerraformLocal, aws
+from synthdata_infra.components.aws.audit_log_group import AuditLogGroup, audit_log_group_name
+from synthdata_infra.components.aws.aws_props import AccountContext, AwsInputs, AwsProps
+from synthdata_infra.components.aws.bucket_access_policy import BucketAccessPolicy
+from synthdata_infra.components.aws.bucket_backup import BucketBackup
+from synthdata_infra.components.aws.bucket_cdn import BucketCdn
+from synthdata_infra.components.aws.data_bucket import DataBucket
+from synthdata_infra.components.aws.eks_node_pool import EksNodePool
+from synthdata_infra.components.aws.encryption_key import EncryptionKey
+from synthdata_infra.components.aws.service_secrets import ServiceSecrets
+from synthdata_infra.components.aws.workload_identity import WorkloadIdentity
+from synthdata_infra.components.expressions import inner, named, stable_id
+from synthdata_infra.config.models import ServiceConfig
+from synthdata_infra.planning import placement_for
+from synthdata_infra.synth.examples import aws_example
+from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
+from synthdata_infra.synth.workload_module import SERVICE_NAME_RULE
+
+# CloudWatch Logs accepts only these retention periods (days).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+# Bucket names are global and at most 63 characters: <service 38>-<environment 10>-<account 12>.
+ENVIRONMENT_RULE = "^[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?$"
+NODE_DISK_BASE_GIB = 50  # OS, container images and logs, before the model cache
+
+
+def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack:
+    kind = config.data_type.value
+    placement = placement_for(config, "aws")
+    cdn = config.storage.cdn_enabled
+    stack = ModuleStack(
+        scope,
+        stack_id,
+        providers=("aws",),
+        doc=ModuleDoc(
+            label=f"{kind}_aws",
+            title=f"synthdata {kind} cloud layer (AWS)",
+            summary=(
+                f"Everything the `{kind}` generator needs around it in an existing EKS cluster: a managed node "
+                f"group sized by the catalog (default {placement.nodes} x `{placement.instance_type}` for "
+                f"{placement.replicas} replicas), an S3 bucket for generated data encrypted with a customer-managed "
+                "KMS key, a Secrets Manager secret per secret the profile names (values are never in Terraform), "
+                "an IRSA role only the service account can assume, the audit log group, AWS Backup of the bucket"
+                + (", and CloudFront in front of the bucket" if cdn else "")
+                + ". Pass its outputs to the `kubernetes` module of the same data type."
+            ),
+            source=f"../../modules_out/aws/{kind}",
+        ),
+    )
+    v = stack.variable
+    per_node = placement.replicas_per_node
+    cache = config.specific.model_cache
+    disk_gib = NODE_DISK_BASE_GIB + (math.ceil(_gib(cache.size)) if cache and cache.enabled else 0)
+    retention = next(d for d in LOG_RETENTION_DAYS if d >= config.data_policies.audit_logging.retention_days)
+    inputs = AwsInputs(
+        service_name=v(
+            "service_name",
+            type="string",
+            description="Name of the service, as given to the kubernetes module (lower-case DNS label, at most 38 characters).",
+            example='"customer-synth"',
+            validation=[
+                {
+                    "condition": f'${{can(regex("{SERVICE_NAME_RULE}", var.service_name))}}',
+                    "error_message": "service_name must be a lower-case DNS label of at most 38 characters.",
+                }
+            ],
+        ),
+        environment=v(
+            "environment",
+            type="string",
+            description="Environment name (at most 10 characters); part of every resource name.",
+            example='"production"',
+            validation=[
+                {
+                    "condition": f'${{can(regex("{ENVIRONMENT_RULE}", var.environment))}}',
+                    "error_message": "environment must be lower-case letters, digits and '-', at most 10 characters.",
+                }
+            ],
+        ),
+        cluster_name=v("cluster_name", type="string", description="Name of the existing EKS cluster.", example='"platform"'),
+        subnet_ids=v("subnet_ids", type="list(string)", description="Private subnets of the node group.", example='["subnet-0a1b2c3d", "subnet-4e5f6a7b"]'),
+        oidc_provider_arn=v(
+            "oidc_provider_arn",
+            type="string",
+            description="ARN of the cluster's IAM OIDC provider (for IRSA).",
+            example='"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE"',
+        ),
+        namespace=v("namespace", type="string", description="Namespace of the service account (as in the kubernetes module).", default=config.deployment.namespace),
+        tags=v("tags", type="map(string)", description="Tags added to every resource.", default={}),
+        node_instance_types=v(
+            "node_instance_types",
+            type="list(string)",
+            description=f"Instance types of the node group; the catalog's cheapest fit is `{placement.instance_type}`.",
+            default=[placement.instance_type],
+        ),
+        node_min_size=v("node_min_size", type="number", description=f"Fewest nodes ({per_node} replica(s) per node).", default=math.ceil(config.scaling.min_replicas / per_node)),
+        node_desired_size=v("node_desired_size", type="number", description="Nodes at creation; the cluster autoscaler owns it afterwards.", default=placement.nodes),
+        node_max_size=v("node_max_size", type="number", description="Most nodes, for the profile's max_replicas.", default=math.ceil(config.scaling.max_replicas / per_node)),
+        node_disk_size_gib=v(
+            "node_disk_size_gib",
+            type="number",
+            description=f"Root disk of each node (`{config.resources.storage_type}` tier): images, logs and the model cache.",
+            default=disk_gib,
+        ),
+        node_role_arn=v("node_role_arn", type="string", description="Existing IAM role for the nodes; null creates one.", default=None),
+        force_destroy=v("force_destroy", type="bool", description="Let `terraform destroy` delete a bucket that still holds objects.", default=False),
+        enable_backup=v(
+            "enable_backup",
+            type="bool",
+            description="Back the bucket up daily with AWS Backup.",
+            default=config.storage.backup_enabled,
+        ),
+        backup_retention_days=v("backup_retention_days", type="number", description="Days a backup is kept.", default=35),
+        log_retention_days=v(
+            "log_retention_days",
+            type="number",
+            description=f"Retention of the audit log group; the profile asks for {config.data_policies.audit_logging.retention_days} days.",
+            default=retention,
+            validation=[
+                {
+                    "condition": f"${{contains([{', '.join(map(str, LOG_RETENTION_DAYS))}], var.log_retention_days)}}",
+                    "error_message": "log_retention_days must be a retention period CloudWatch Logs accepts.",
+                }
+            ],
+        ),
+        secret_recovery_window_days=v(
+            "secret_recovery_window_days",
+            type="number",
+            description="Days a deleted secret can be restored (0 deletes at once).",
+            default=30,
+        ),
+        cdn_price_class=v("cdn_price_class", type="string", description="CloudFront price class.", default="PriceClass_100") if cdn else "",
+        cdn_certificate_arn=v("cdn_certificate_arn", type="string", description="ACM certificate (us-east-1) for the aliases; null uses CloudFront's.", default=None) if cdn else "",
+        cdn_aliases=v("cdn_aliases", type="list(string)", description="Host names of the distribution (need cdn_certificate_arn).", default=[]) if cdn else "",
+        cdn_web_acl_id=v("cdn_web_acl_id", type="string", description="WAF web ACL of the distribution; null attaches none.", default=None) if cdn else "",
+    )
+    account = AccountContext(
+        partition=f"${{data.aws_partition.{stable_id(named(aws.data_aws_partition.DataAwsPartition(stack, 'partition')))}.partition}}",
+        account_id=f"${{data.aws_caller_identity.{stable_id(named(aws.data_aws_caller_identity.DataAwsCallerIdentity(stack, 'caller')))}.account_id}}",
+        region=f"${{data.aws_region.{stable_id(named(aws.data_aws_region.DataAwsRegion(stack, 'region')))}.id}}",
+        tags=f"${{local.{stable_id(named(TerraformLocal(stack, 'tags', _tags_expression(inputs, kind))))}}}",
+    )
+    props = AwsProps(config=config, placement=placement, inputs=inputs, account=account)
+
+    key = EncryptionKey(stack, "encryption", props, log_group_name=audit_log_group_name(props)).key
+    data = DataBucket(stack, "data", props, kms_key_arn=key.arn).bucket
+    distribution = BucketCdn(stack, "cdn", props, bucket_regional_domain_name=data.bucket_regional_domain_name).distribution if cdn else None
+    BucketAccessPolicy(stack, "access", bucket_id=data.id, bucket_arn=data.arn, distribution_arn=distribution.arn if distribution else None)
+    BucketBackup(stack, "backup", props, bucket_arn=data.arn, kms_key_arn=key.arn)
+    secrets = ServiceSecrets(stack, "secrets", props, kms_key_arn=key.arn).secrets
+    audit = AuditLogGroup(stack, "audit", props, kms_key_arn=key.arn).log_group
+    identity = WorkloadIdentity(
+        stack,
+        "identity",
+        props,
+        bucket_arn=data.arn,
+        kms_key_arn=key.arn,
+        secret_arns=[secret.arn for secret in secrets.values()],
+        log_group_arn=audit.arn,
+    ).role
+    nodes = EksNodePool(stack, "nodes", props, kms_key_arn=key.arn)
+
+    out = stack.output
+    out("bucket_name", data.bucket, "Bucket for generated data.")
+    out("bucket_arn", data.arn, "ARN of the bucket.")
+    out("kms_key_arn", key.arn, "Customer-managed key of the bucket, secrets, logs and node disks.")
+    out("service_account_role_arn", identity.arn, "IRSA role of the service account.")
+    out(
+        "service_account_annotations",
+        {"eks.amazonaws.com/role-arn": identity.arn},
+        "Pass to the kubernetes module's service_account_annotations.",
+    )
+    out("secret_arns", {name: secret.arn for name, secret in secrets.items()}, "Secrets Manager ARN of each secret, by name.")
+    out("node_selector", nodes.labels, "Labels of the node group; pass to the kubernetes module's node_selector.")
+    out(
+        "storage_class_name",
+        storage_class_for("aws", config.storage.storage_class).storage_class_name,
+        f"StorageClass for the profile's `{config.storage.storage_class}` volumes (EBS CSI); pass to the kubernetes module.",
+    )
+    out("node_group_name", nodes.node_group.node_group_name, "Name of the EKS node group.")
+    out("audit_log_group_name", audit.name, "CloudWatch log group of the audit log.")
+    out(
+        "cdn_domain_name",
+        distribution.domain_name if distribution else "${null}",
+        "Domain name of the CloudFront distribution; null when the profile has no CDN.",
+    )
+    stack.doc.extra_files["examples/complete/main.tf"] = aws_example(config)
+    stack.check_logical_ids()
+    return stack
+
+
+def _tags_expression(inputs: AwsInputs, kind: str) -> str:
+    """The caller's tags plus service, environment and data type (for cost allocation)."""
+    return (
+        f'${{merge({inner(inputs.tags)}, {{"synthdata:service" = {inner(inputs.service_name)}, '
+        f'"synthdata:environment" = {inner(inputs.environment)}, "synthdata:data-type" = "{kind}"}})}}'
+    )
+
+
+def _gib(quantity: str) -> float:
+    from synthdata_infra.quantities import memory_gib
+
+    return memory_gib(quantity)

@@ -1,0 +1,194 @@
+"""The AWS cloud layer: terraform validate on every module, and real applies against moto."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from string import Template
+
+import boto3
+import pytest
+
+from tests.aws.conftest import terraform
+from tests.conftest import REPO
+from tests.conftest import TYPES, load, resources
+
+HERE = Path(__file__).parent
+SERVICE = {"tabular": "customer-synth", "image": "product-images"}
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_module_initialises_and_validates(kind, terraform_env, tmp_path):
+    module = tmp_path / kind
+    shutil.copytree(REPO / "modules_out" / "aws" / kind, module, ignore=shutil.ignore_patterns("examples"))
+    init = terraform(terraform_env, module, "init", "-backend=false", "-input=false")
+    assert init.returncode == 0, init.stderr
+    validate = terraform(terraform_env, module, "validate")
+    assert validate.returncode == 0, validate.stderr
+    assert "Success!" in validate.stdout
+
+
+def write_root(root: Path, kind: str, endpoint: str, **inputs: str) -> None:
+    """A root like a team's: cluster + OIDC provider in moto, then the module (copied, with the
+    test-only override for moto's deviations beside its own files)."""
+    module = root / "module"
+    shutil.copytree(REPO / "modules_out" / "aws" / kind, module, ignore=shutil.ignore_patterns("examples"))
+    present = load(module, "main.tf.json")["resource"]
+    override = json.loads((HERE / "moto_override.tf.json").read_text())
+    override["resource"] = {
+        kind_: {name: body for name, body in blocks.items() if name in present.get(kind_, {})}
+        for kind_, blocks in override["resource"].items()
+        if kind_ in present
+    }
+    (module / "moto_override.tf.json").write_text(json.dumps(override, indent=2))
+    lines = "\n".join(f"  {name} = {value}" for name, value in inputs.items())
+    template = Template((HERE / "moto_root.tf.tmpl").read_text())
+    (root / "main.tf").write_text(template.substitute(endpoint=endpoint, module_source="./module", module_inputs=lines))
+
+
+def aws_client(service: str, endpoint: str):
+    return boto3.client(
+        service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="moto", aws_secret_access_key="moto"
+    )
+
+
+@pytest.mark.parametrize("kind", ["tabular", "image"])
+def test_apply_replan_destroy_against_moto(kind, moto, terraform_env, tmp_path):
+    service = SERVICE[kind]
+    write_root(
+        tmp_path,
+        kind,
+        moto,
+        service_name=f'"{service}"',
+        environment='"test"',
+        force_destroy="true",
+        secret_recovery_window_days="0",
+        # moto has no AWS Backup selection API; test_backup_is_planned covers the backup resources.
+        enable_backup="false",
+    )
+    for step in (("init", "-input=false"), ("apply", "-auto-approve", "-input=false")):
+        done = terraform(terraform_env, tmp_path, *step)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    outputs = json.loads(terraform(terraform_env, tmp_path, "output", "-json").stdout)["module"]["value"]
+
+    # What AWS (moto) now holds, read back through its API.
+    s3, iam, eks = aws_client("s3", moto), aws_client("iam", moto), aws_client("eks", moto)
+    bucket = outputs["bucket_name"]
+    (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": outputs["kms_key_arn"]}
+    assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert any("AbortIncompleteMultipartUpload" in r for r in lifecycle)
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in policy["Statement"])
+
+    role = iam.get_role(RoleName=outputs["service_account_role_arn"].split("/")[-1])["Role"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    conditions = trust["Condition"]["StringEquals"]
+    assert [v for k, v in conditions.items() if k.endswith(":sub")] == [f"system:serviceaccount:synthdata:{service}"]
+    assert [v for k, v in conditions.items() if k.endswith(":aud")] == ["sts.amazonaws.com"]
+    assert outputs["service_account_annotations"] == {"eks.amazonaws.com/role-arn": role["Arn"]}
+
+    group = eks.describe_nodegroup(clusterName="synthdata-test", nodegroupName=outputs["node_group_name"])["nodegroup"]
+    gpu = kind == "image"
+    assert group["amiType"] == ("AL2023_x86_64_NVIDIA" if gpu else "AL2023_x86_64_STANDARD")
+    assert group["labels"] == outputs["node_selector"]
+    assert bool(group.get("taints")) is gpu
+    if gpu:
+        assert group["instanceTypes"][0].startswith("g4dn.")
+        assert outputs["node_selector"]["synthdata.io/accelerator"] == "nvidia-tesla-t4"
+        assert outputs["cdn_domain_name"].endswith(".cloudfront.net")
+    else:
+        assert outputs["cdn_domain_name"] is None
+    secrets = aws_client("secretsmanager", moto).list_secrets()["SecretList"]
+    assert sorted(s["Name"].rsplit("/", 1)[1] for s in secrets) == sorted(outputs["secret_arns"])
+    assert all(s["KmsKeyId"] == outputs["kms_key_arn"] for s in secrets)
+
+    plan = terraform(terraform_env, tmp_path, "plan", "-detailed-exitcode", "-input=false")
+    assert plan.returncode == 0, "re-plan is not empty:\n" + plan.stdout[-4000:]
+
+    destroy = terraform(terraform_env, tmp_path, "destroy", "-auto-approve", "-input=false")
+    assert destroy.returncode == 0, destroy.stdout[-3000:] + destroy.stderr
+    assert s3.list_buckets()["Buckets"] == []
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == []
+    assert aws_client("secretsmanager", moto).list_secrets()["SecretList"] == []
+    assert aws_client("logs", moto).describe_log_groups()["logGroups"] == []
+    assert aws_client("ec2", moto).describe_launch_templates()["LaunchTemplates"] == []
+    assert eks.list_clusters()["clusters"] == []
+    assert aws_client("cloudfront", moto).list_distributions()["DistributionList"].get("Items", []) == []
+    kms = aws_client("kms", moto)
+    states = {kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] for k in kms.list_keys()["Keys"]}
+    assert states <= {"PendingDeletion"}  # KMS keys wait out their deletion window on AWS too
+
+
+def test_backup_is_planned_when_enabled(moto, terraform_env, tmp_path):
+    write_root(tmp_path, "tabular", moto, service_name='"customer-synth"', environment='"test"')
+    assert terraform(terraform_env, tmp_path, "init", "-input=false").returncode == 0
+    plan = terraform(terraform_env, tmp_path, "plan", "-input=false", "-out=plan.bin")
+    assert plan.returncode == 0, plan.stderr
+    shown = json.loads(terraform(terraform_env, tmp_path, "show", "-json", "plan.bin").stdout)
+    planned = {
+        (c["type"], c["change"]["after"].get("name"))
+        for c in shown["resource_changes"]
+        if c["address"].startswith("module.cloud.aws_backup")
+    }
+    assert planned == {
+        ("aws_backup_vault", "customer-synth-test"),
+        ("aws_backup_plan", "customer-synth-test"),
+        ("aws_backup_selection", "customer-synth-test"),
+    }
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_node_group_matches_the_profile(fresh_modules, kind):
+    module = fresh_modules / "aws" / kind
+    (group,) = resources(module, "aws_eks_node_group").values()
+    variables = load(module, "variables.tf.json")["variable"]
+    gpu = kind in ("image", "video")
+    assert group["ami_type"] == ("AL2023_x86_64_NVIDIA" if gpu else "AL2023_x86_64_STANDARD")
+    if gpu:
+        assert group["taint"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}]
+    else:
+        assert "taint" not in group
+    minimum, desired, maximum = (variables[f"node_{n}_size"]["default"] for n in ("min", "desired", "max"))
+    assert 1 <= minimum <= desired <= maximum
+    (template,) = resources(module, "aws_launch_template").values()
+    assert template["metadata_options"] == {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1}
+    ebs = template["block_device_mappings"][0]["ebs"]
+    assert ebs["encrypted"] == "true" and ebs["kms_key_id"].startswith("${aws_kms_key.")
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_node_defaults_agree_with_the_cost_command(fresh_modules, kind, cli):
+    """The module's default instance type and node count are what `config show` places."""
+    shown = json.loads(cli("config", "show", "--type", kind, "--provider", "aws", "--format", "json").stdout)
+    variables = load(fresh_modules / "aws" / kind, "variables.tf.json")["variable"]
+    # config show resolves an environment (production); the module takes the bare profile, which
+    # may have other replica counts. The instance type depends only on one replica.
+    assert variables["node_instance_types"]["default"] == [shown["placement"]["instance_type"]]
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_no_secret_values_and_cdn_only_where_enabled(fresh_modules, kind):
+    main = load(fresh_modules / "aws" / kind, "main.tf.json")["resource"]
+    assert "aws_secretsmanager_secret_version" not in main
+    assert ("aws_cloudfront_distribution" in main) is (kind == "image")
+    (log_group,) = main["aws_cloudwatch_log_group"].values()
+    assert log_group["kms_key_id"].startswith("${aws_kms_key.")
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_example_calls_both_modules_with_their_required_inputs(fresh_modules, kind, terraform_env):
+    example = fresh_modules / "aws" / kind / "examples" / "complete"
+    text = (example / "main.tf").read_text()
+    assert terraform(terraform_env, example, "fmt", "-check").returncode == 0
+    for source, module in (('"../.."', fresh_modules / "aws" / kind), (f'"../../../../kubernetes/{kind}"', fresh_modules / "kubernetes" / kind)):
+        block = text.split(f"source = {source}", 1)[1].split("\n}", 1)[0]
+        assert (example / source.strip('"')).resolve() == module.resolve()
+        for name, variable in load(module, "variables.tf.json")["variable"].items():
+            if "default" not in variable:
+                assert f"\n  {name} " in block, f"{source} lacks required input {name}"
+    assert 'provider "aws"' in text and 'provider "kubernetes"' in text
+    assert "module.cloud.service_account_annotations" in text
