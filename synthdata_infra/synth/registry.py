@@ -15,7 +15,7 @@ from synthdata_infra.errors import ConfigError
 @dataclass(frozen=True)
 class ModuleSpec:
     layer: str  # first folder under the output: kubernetes, aws, gcp, azure, onprem
-    name: str  # data type (or "monitoring")
+    name: str  # data type, or "monitoring"
     binding: str  # provider binding the builder imports; one worker process per binding
     builder: str  # "package.module:function"
 
@@ -34,11 +34,24 @@ class ModuleSpec:
 
 _WORKLOAD = "synthdata_infra.synth.workload_module:build"
 _AWS = "synthdata_infra.synth.aws_module:build"
+_GCP = "synthdata_infra.synth.gcp_module:build"
+_AZURE = "synthdata_infra.synth.azure_module:build"
+
+MONITORING = "monitoring"
 
 # provider -> the module layers it synthesizes: (folder under the output, binding, builder)
 PROVIDER_MODULES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "aws": (("aws", "aws", _AWS),),
+    "gcp": (("gcp", "google", _GCP),),
+    "azure": (("azure", "azurerm", _AZURE),),
     "onprem": (("kubernetes", "kubernetes", _WORKLOAD),),
+}
+# provider -> (folder, binding, builder) of its monitoring module: one per provider, not per type.
+MONITORING_MODULES: dict[str, tuple[str, str, str]] = {
+    "aws": ("aws", "aws", "synthdata_infra.synth.aws_monitoring_module:build"),
+    "gcp": ("gcp", "google", "synthdata_infra.synth.gcp_monitoring_module:build"),
+    "azure": ("azure", "azurerm", "synthdata_infra.synth.azure_monitoring_module:build"),
+    "onprem": ("onprem", "kubernetes", "synthdata_infra.synth.onprem_monitoring_module:build"),
 }
 SYNTH_PROVIDERS = tuple(PROVIDER_MODULES)
 
@@ -52,9 +65,17 @@ def modules_for(provider: str, data_type: str) -> list[ModuleSpec]:
     if data_type != "all" and data_type not in DATA_TYPES:
         raise ConfigError("--type", data_type, f"expected one of {', '.join((*DATA_TYPES, 'all'))}")
     types = DATA_TYPES if data_type == "all" else (data_type,)
-    return [
+    specs = [
         ModuleSpec(layer=layer, name=kind, binding=binding, builder=builder)
         for name in providers
         for layer, binding, builder in PROVIDER_MODULES[name]
         for kind in types
     ]
+    if data_type == "all":  # monitoring covers every type, so it comes with "all" only
+        specs += [
+            ModuleSpec(layer=layer, name=MONITORING, binding=binding, builder=builder)
+            for name in providers
+            if name in MONITORING_MODULES
+            for layer, binding, builder in [MONITORING_MODULES[name]]
+        ]
+    return specs

@@ -1,0 +1,1 @@
+"""Constructs of the Azure cloud layer (AKS node pool, Storage, Key Vault, workload identity, Front Door)."""

@@ -1,0 +1,77 @@
+"""AksNodePool: a user node pool in an existing AKS cluster, sized by the catalog's placement.
+
+GPU profiles get the ``nvidia.com/gpu`` taint and the accelerator label that the workload layer
+selects and tolerates (the same labels as the AWS layer). The cluster autoscaler owns
+the node count between the minimum and maximum; the initial count is the placement's.
+"""
+
+from __future__ import annotations
+
+from synthdata_infra.cdk import Construct, Token, azurerm
+from synthdata_infra.components.azure.azure_props import AzureProps
+from synthdata_infra.components.expressions import as_any, as_number, inner, named
+
+GPU_TAINT = "nvidia.com/gpu=present:NoSchedule"
+ACCELERATOR_LABEL = "synthdata.io/accelerator"
+NODE_POOL_LABEL = "synthdata.io/node-pool"
+# The profile's node-disk tier (an Azure disk SKU from the storage-class catalog) -> AKS OS disk
+# type. Premium SSD v2 and Ultra Disk cannot be OS disks; the closest in latency is an ephemeral
+# OS disk on the VM's local storage (every GPU size has some). Managed OS disks are Premium SSD
+# on sizes that support premium storage.
+OS_DISK_TYPES = {
+    "StandardSSD_LRS": "Managed",
+    "Premium_LRS": "Managed",
+    "PremiumV2_LRS": "Ephemeral",
+    "UltraSSD_LRS": "Ephemeral",
+}
+MAX_PODS = 110  # AKS's default for Azure CNI overlay and kubenet
+
+
+def node_labels(props: AzureProps) -> dict[str, str]:
+    labels = {NODE_POOL_LABEL: props.inputs.service_name}
+    if props.config.gpu:
+        labels[ACCELERATOR_LABEL] = props.config.gpu.type
+    return labels
+
+
+def node_pool_name(props: AzureProps) -> str:
+    """Linux pool names are at most 12 lower-case letters and digits, starting with a letter:
+    8 characters of the service (which starts with a letter) and 4 hex of the name hash."""
+    return f"${{substr({inner(props.context.compact_service)}, 0, 8)}}${{substr({inner(props.context.name_hash)}, 0, 4)}}"
+
+
+class AksNodePool(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: AzureProps) -> None:
+        super().__init__(scope, construct_id)
+        inputs, config = props.inputs, props.config
+        np = azurerm.kubernetes_cluster_node_pool
+        self.labels = node_labels(props)
+        self.node_pool = named(
+            np.KubernetesClusterNodePool(
+                self,
+                "node_pool",
+                name=node_pool_name(props),
+                kubernetes_cluster_id=inputs.kubernetes_cluster_id,
+                mode="User",
+                os_type="Linux",
+                vm_size=inputs.node_vm_size,
+                auto_scaling_enabled=True,
+                min_count=as_number(inputs.node_min_size),
+                max_count=as_number(inputs.node_max_size),
+                node_count=as_number(inputs.node_desired_size),
+                max_pods=MAX_PODS,
+                os_disk_size_gb=as_number(inputs.node_disk_size_gib),
+                os_disk_type=inputs.node_os_disk_type,
+                host_encryption_enabled=as_any(inputs.host_encryption_enabled),
+                ultra_ssd_enabled=as_any(inputs.ultra_ssd_enabled),
+                node_public_ip_enabled=False,
+                zones=Token.as_list(inputs.zones),
+                vnet_subnet_id=inputs.vnet_subnet_id,
+                node_labels=self.labels,
+                node_taints=[GPU_TAINT] if config.gpu else None,
+                upgrade_settings=np.KubernetesClusterNodePoolUpgradeSettings(max_surge="1"),
+                tags=props.tags,
+            )
+        )
+        # The cluster autoscaler owns the node count once the pool exists.
+        self.node_pool.add_override("lifecycle", {"ignore_changes": ["node_count"]})

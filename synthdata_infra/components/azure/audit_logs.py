@@ -1,0 +1,50 @@
+"""AuditLogs: the Log Analytics workspace keeping the audit trail (or the caller's workspace),
+and diagnostic settings sending the blob service's and the Key Vault's audit logs to it."""
+
+from __future__ import annotations
+
+from synthdata_infra.cdk import Construct, azurerm
+from synthdata_infra.components.azure.azure_props import AzureProps
+from synthdata_infra.components.expressions import as_number, inner, named, stable_id
+
+# Who read, wrote and deleted generated data; who used the key and the secrets.
+BLOB_LOG_CATEGORIES = ("StorageRead", "StorageWrite", "StorageDelete")
+KEY_VAULT_LOG_CATEGORIES = ("AuditEvent",)
+
+
+class AuditLogs(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: AzureProps, *, storage_account_id: str, key_vault_id: str) -> None:
+        super().__init__(scope, construct_id)
+        inputs = props.inputs
+        workspace = named(
+            azurerm.log_analytics_workspace.LogAnalyticsWorkspace(
+                self,
+                "workspace",
+                name=props.name("log"),
+                location=props.context.location,
+                resource_group_name=inputs.resource_group_name,
+                sku="PerGB2018",
+                retention_in_days=as_number(inputs.log_retention_days),
+                local_authentication_enabled=False,
+                tags=props.tags,
+            )
+        )
+        workspace.add_override("count", f"${{{inner(inputs.log_analytics_workspace_id)} == null ? 1 : 0}}")
+        workspace_ref = f"azurerm_log_analytics_workspace.{stable_id(workspace)}"
+        self.workspace_id = f"${{coalesce({inner(inputs.log_analytics_workspace_id)}, one({workspace_ref}[*].id))}}"
+        ds = azurerm.monitor_diagnostic_setting
+        targets = {
+            "blob_diagnostics": (f"{storage_account_id}/blobServices/default", BLOB_LOG_CATEGORIES),
+            "key_vault_diagnostics": (key_vault_id, KEY_VAULT_LOG_CATEGORIES),
+        }
+        for setting_id, (target, categories) in targets.items():
+            named(
+                ds.MonitorDiagnosticSetting(
+                    self,
+                    setting_id,
+                    name="synthdata-audit",
+                    target_resource_id=target,
+                    log_analytics_workspace_id=self.workspace_id,
+                    enabled_log=[ds.MonitorDiagnosticSettingEnabledLog(category=category) for category in categories],
+                )
+            )

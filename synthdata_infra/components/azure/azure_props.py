@@ -1,0 +1,93 @@
+"""Props shared by the Azure cloud-layer components."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from synthdata_infra.catalog import Placement
+from synthdata_infra.components.expressions import as_map
+from synthdata_infra.config.models import ServiceConfig
+
+# Built-in Azure RBAC roles the module assigns (by name, the same in every tenant).
+BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
+SECRETS_USER = "Key Vault Secrets User"
+CRYPTO_OFFICER = "Key Vault Crypto Officer"
+CRYPTO_SERVICE_ENCRYPTION_USER = "Key Vault Crypto Service Encryption User"
+
+
+class AzureInputs(BaseModel):
+    """Terraform expressions for what a caller decides; each comment names the type."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    service_name: str  # string
+    environment: str  # string
+    resource_group_name: str  # string
+    location: str  # string or null
+    kubernetes_cluster_id: str  # string
+    oidc_issuer_url: str  # string
+    namespace: str  # string
+    tags: str  # map(string)
+    node_vm_size: str  # string
+    node_min_size: str  # number
+    node_desired_size: str  # number
+    node_max_size: str  # number
+    node_disk_size_gib: str  # number
+    node_os_disk_type: str  # string
+    host_encryption_enabled: str  # bool
+    ultra_ssd_enabled: str  # bool
+    zones: str  # list(string)
+    vnet_subnet_id: str  # string or null
+    allowed_ip_ranges: str  # list(string)
+    allowed_subnet_ids: str  # list(string)
+    public_network_access_enabled: str  # bool
+    private_endpoints: str  # object({subnet_id, blob_dns_zone_id, vault_dns_zone_id}) or null
+    storage_replication_type: str  # string
+    soft_delete_retention_days: str  # number
+    key_vault_soft_delete_retention_days: str  # number
+    log_retention_days: str  # number
+    log_analytics_workspace_id: str  # string or null
+
+
+class AzureContext(BaseModel):
+    """Expressions the module computes once: where it runs (data sources) and names and tags (locals)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tenant_id: str
+    deployer_object_id: str  # the principal running terraform
+    location: str
+    tags: str
+    name_hash: str  # 12 hex characters, unique per subscription, resource group, service and environment
+    compact_service: str  # the service name without '-', at most 10 characters
+
+
+class AzureProps(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    config: ServiceConfig
+    placement: Placement
+    inputs: AzureInputs
+    context: AzureContext
+
+    @property
+    def tags(self) -> Any:
+        """Tags of every resource: the caller's plus service, environment and data type."""
+        return as_map(self.context.tags)
+
+    def name(self, prefix: str = "", suffix: str = "") -> str:
+        """``[prefix-]<service>-<environment>[-suffix]``: unique per service and environment in a resource group."""
+        parts = [prefix] if prefix else []
+        parts += [self.inputs.service_name, self.inputs.environment]
+        parts += [suffix] if suffix else []
+        return "-".join(parts)
+
+    def global_name(self, prefix: str) -> str:
+        """A globally unique name of at most 24 lower-case letters and digits (storage accounts, Key
+        Vaults): a 2-letter prefix, the first 10 characters of the service without '-', and 12 hex
+        characters of the SHA-1 of subscription, resource group, service and environment."""
+        if len(prefix) != 2 or not prefix.isalpha() or not prefix.islower():
+            raise ValueError(f"prefix must be two lower-case letters, got {prefix!r}")
+        return f"{prefix}{self.context.compact_service}{self.context.name_hash}"

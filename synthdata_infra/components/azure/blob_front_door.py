@@ -1,0 +1,105 @@
+"""BlobFrontDoor: Azure Front Door (Premium) in front of the data container, HTTPS only.
+
+The storage account stays private: Front Door reaches the blob endpoint over Private Link (hence
+the Premium tier), and that private endpoint connection must be approved once on the storage
+account (``az network private-endpoint-connection approve``). Blobs are not anonymous either, so
+clients read through Front Door with user-delegation SAS URLs; the query string is part of the
+cache key, so one client's signed response is never served to another URL.
+"""
+
+from __future__ import annotations
+
+from synthdata_infra.cdk import Construct, azurerm
+from synthdata_infra.components.azure.azure_props import AzureProps
+from synthdata_infra.components.expressions import inner, named
+
+SKU = "Premium_AzureFrontDoor"  # Private Link origins need Premium
+ENDPOINT_NAME_MAX = 46
+
+
+class BlobFrontDoor(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        props: AzureProps,
+        *,
+        storage_account_id: str,
+        blob_host: str,
+        container_name: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        inputs = props.inputs
+        profile = named(
+            azurerm.cdn_frontdoor_profile.CdnFrontdoorProfile(
+                self,
+                "profile",
+                name=props.name("afd"),
+                resource_group_name=inputs.resource_group_name,
+                sku_name=SKU,
+                tags=props.tags,
+            )
+        )
+        # Endpoint names are at most 46 characters; Azure appends a hash to make the host unique.
+        self.endpoint = named(
+            azurerm.cdn_frontdoor_endpoint.CdnFrontdoorEndpoint(
+                self,
+                "endpoint",
+                name=f'${{trim(substr(join("-", [{inner(inputs.service_name)}, {inner(inputs.environment)}]), 0, {ENDPOINT_NAME_MAX}), "-")}}',
+                cdn_frontdoor_profile_id=profile.id,
+                tags=props.tags,
+            )
+        )
+        og = azurerm.cdn_frontdoor_origin_group
+        # One origin: health probes would only add load and cost (Azure's advice for single origins).
+        group = named(
+            og.CdnFrontdoorOriginGroup(
+                self,
+                "origin_group",
+                name="blob",
+                cdn_frontdoor_profile_id=profile.id,
+                session_affinity_enabled=False,
+                load_balancing=og.CdnFrontdoorOriginGroupLoadBalancing(),
+            )
+        )
+        origin = azurerm.cdn_frontdoor_origin
+        blob = named(
+            origin.CdnFrontdoorOrigin(
+                self,
+                "origin",
+                name="blob",
+                cdn_frontdoor_origin_group_id=group.id,
+                enabled=True,
+                host_name=blob_host,
+                origin_host_header=blob_host,
+                certificate_name_check_enabled=True,
+                https_port=443,
+                http_port=80,
+                priority=1,
+                weight=1000,
+                private_link=origin.CdnFrontdoorOriginPrivateLink(
+                    location=props.context.location,
+                    private_link_target_id=storage_account_id,
+                    target_type="blob",
+                    request_message=f"Front Door of {props.name()}",
+                ),
+            )
+        )
+        route = azurerm.cdn_frontdoor_route
+        named(
+            route.CdnFrontdoorRoute(
+                self,
+                "route",
+                name="generated-data",
+                cdn_frontdoor_endpoint_id=self.endpoint.id,
+                cdn_frontdoor_origin_group_id=group.id,
+                cdn_frontdoor_origin_ids=[blob.id],
+                cdn_frontdoor_origin_path=f"/{container_name}",
+                patterns_to_match=["/*"],
+                supported_protocols=["Https"],
+                https_redirect_enabled=False,  # HTTP is not accepted at all
+                forwarding_protocol="HttpsOnly",
+                link_to_default_domain=True,
+                cache=route.CdnFrontdoorRouteCache(query_string_caching_behavior="UseQueryString"),
+            )
+        )

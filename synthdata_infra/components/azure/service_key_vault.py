@@ -1,0 +1,89 @@
+"""ServiceKeyVault: the service's Key Vault (RBAC, purge protection, default-deny network) and
+the customer-managed key that encrypts its storage account.
+
+Secrets: azurerm can only create a Key Vault secret *with* a value, and the value would then sit
+in state and plan output. So the module creates none: the profile's secret names are an output,
+their values are written out of band (``az keyvault secret set``), and the workload identity may
+read any secret of this vault, which holds this service's secrets only.
+
+Terraform itself needs the data-plane role "Key Vault Crypto Officer" to create the key: the
+module assigns it to the principal running Terraform, scoped to this vault. Role assignments can
+take minutes to propagate, and the vault's firewall denies by default: run Terraform from an
+address in ``allowed_ip_ranges`` (or a subnet in ``allowed_subnet_ids``).
+"""
+
+from __future__ import annotations
+
+from synthdata_infra.cdk import Construct, Token, azurerm
+from synthdata_infra.components.azure.azure_props import CRYPTO_OFFICER, AzureProps
+from synthdata_infra.components.expressions import as_any, as_number, named
+
+KEY_TYPE = "RSA-HSM"  # HSM-protected: needs the premium SKU
+KEY_SIZE = 3072
+KEY_OPERATIONS = ["unwrapKey", "wrapKey"]  # all that storage encryption uses
+KEY_LIFETIME = "P1Y"  # each key version expires a year after creation
+ROTATE_BEFORE_EXPIRY = "P30D"
+NOTIFY_BEFORE_EXPIRY = "P29D"
+FIRST_VERSION_LIFETIME_HOURS = 365 * 24
+
+
+class ServiceKeyVault(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: AzureProps) -> None:
+        super().__init__(scope, construct_id)
+        inputs, context = props.inputs, props.context
+        kv = azurerm.key_vault
+        self.vault = named(
+            kv.KeyVault(
+                self,
+                "key_vault",
+                name=props.global_name("kv"),
+                location=context.location,
+                resource_group_name=inputs.resource_group_name,
+                tenant_id=context.tenant_id,
+                sku_name="premium",
+                rbac_authorization_enabled=True,
+                purge_protection_enabled=True,
+                soft_delete_retention_days=as_number(inputs.key_vault_soft_delete_retention_days),
+                public_network_access_enabled=as_any(inputs.public_network_access_enabled),
+                network_acls=kv.KeyVaultNetworkAcls(
+                    default_action="Deny",
+                    bypass="AzureServices",
+                    ip_rules=Token.as_list(inputs.allowed_ip_ranges),
+                    virtual_network_subnet_ids=Token.as_list(inputs.allowed_subnet_ids),
+                ),
+                tags=props.tags,
+            )
+        )
+        deployer = named(
+            azurerm.role_assignment.RoleAssignment(
+                self,
+                "deployer_crypto_officer",
+                scope=self.vault.id,
+                role_definition_name=CRYPTO_OFFICER,
+                principal_id=context.deployer_object_id,
+                description=f"Terraform manages the encryption key of {props.name()}",
+            )
+        )
+        key = azurerm.key_vault_key
+        self.key = named(
+            key.KeyVaultKey(
+                self,
+                "encryption_key",
+                name="storage-encryption",
+                key_vault_id=self.vault.id,
+                key_type=KEY_TYPE,
+                key_size=KEY_SIZE,
+                key_opts=KEY_OPERATIONS,
+                # The first version's expiry; later versions get theirs from the rotation policy.
+                expiration_date=f'${{timeadd(plantimestamp(), "{FIRST_VERSION_LIFETIME_HOURS}h")}}',
+                rotation_policy=key.KeyVaultKeyRotationPolicy(
+                    expire_after=KEY_LIFETIME,
+                    notify_before_expiry=NOTIFY_BEFORE_EXPIRY,
+                    automatic=key.KeyVaultKeyRotationPolicyAutomatic(time_before_expiry=ROTATE_BEFORE_EXPIRY),
+                ),
+                tags=props.tags,
+                depends_on=[deployer],
+            )
+        )
+        # plantimestamp() changes on every plan; the expiry is set once and rotation renews the key.
+        self.key.add_override("lifecycle", {"ignore_changes": ["expiration_date"]})

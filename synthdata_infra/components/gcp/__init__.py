@@ -1,0 +1,1 @@
+"""Constructs of the GCP cloud layer (GKE node pool, GCS, Cloud KMS, Workload Identity, Secret Manager, Cloud CDN)."""

@@ -1,0 +1,70 @@
+"""DataBucket: the GCS bucket for generated data, private, versioned and encrypted with the module's key."""
+
+from __future__ import annotations
+
+from synthdata_infra.cdk import Construct, TerraformResource, google
+from synthdata_infra.components.expressions import as_any, named
+from synthdata_infra.components.gcp.gcp_props import GcpProps
+
+ABORT_MULTIPART_DAYS = 7
+NONCURRENT_EXPIRY_DAYS = 90
+# Generated data is read often at first and rarely later. Only where no CDN serves it: a cache
+# fill from Nearline or Coldline pays a retrieval fee on every miss.
+STORAGE_CLASS_TRANSITIONS = {"NEARLINE": 30, "COLDLINE": 90}
+
+
+def data_bucket_name(props: GcpProps) -> str:
+    """Bucket names are global: the project number keeps them apart across projects."""
+    return f"{props.name()}-{props.project.project_number}"
+
+
+class DataBucket(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, props: GcpProps, *, kms_key_id: str, key_grant: TerraformResource
+    ) -> None:
+        super().__init__(scope, construct_id)
+        inputs = props.inputs
+        b = google.storage_bucket
+        rules = [
+            b.StorageBucketLifecycleRule(
+                action=b.StorageBucketLifecycleRuleAction(type="AbortIncompleteMultipartUpload"),
+                condition=b.StorageBucketLifecycleRuleCondition(age=ABORT_MULTIPART_DAYS),
+            ),
+            b.StorageBucketLifecycleRule(
+                action=b.StorageBucketLifecycleRuleAction(type="Delete"),
+                condition=b.StorageBucketLifecycleRuleCondition(
+                    days_since_noncurrent_time=NONCURRENT_EXPIRY_DAYS, with_state="ARCHIVED"
+                ),
+            ),
+        ]
+        if not props.config.storage.cdn_enabled:
+            previous = ["STANDARD"]
+            for storage_class, age in STORAGE_CLASS_TRANSITIONS.items():
+                rules.append(
+                    b.StorageBucketLifecycleRule(
+                        action=b.StorageBucketLifecycleRuleAction(type="SetStorageClass", storage_class=storage_class),
+                        condition=b.StorageBucketLifecycleRuleCondition(
+                            age=age, matches_storage_class=list(previous), with_state="LIVE"
+                        ),
+                    )
+                )
+                previous.append(storage_class)
+        self.bucket = named(
+            b.StorageBucket(
+                self,
+                "bucket",
+                name=data_bucket_name(props),
+                project=inputs.project_id,
+                location=props.project.region,
+                storage_class="STANDARD",
+                uniform_bucket_level_access=True,
+                public_access_prevention="enforced",
+                versioning=b.StorageBucketVersioning(enabled=True),
+                encryption=b.StorageBucketEncryption(default_kms_key_name=kms_key_id),
+                lifecycle_rule=rules,
+                force_destroy=as_any(inputs.force_destroy),
+                labels=props.labels,
+                # The storage service agent must hold the key before the bucket names it.
+                depends_on=[key_grant],
+            )
+        )

@@ -1,0 +1,79 @@
+"""Props shared by the GCP cloud-layer components."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from synthdata_infra.catalog import Placement
+from synthdata_infra.components.expressions import as_map
+from synthdata_infra.config.models import ServiceConfig
+
+ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+
+
+class GcpInputs(BaseModel):
+    """Terraform expressions for what a caller decides; each comment names the type.
+
+    Inputs a data type does not use (the GPU ones on CPU pools, the CDN ones without a CDN)
+    are empty strings.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    service_name: str  # string
+    environment: str  # string
+    project_id: str  # string
+    region: str  # string or null (null: the cluster's region)
+    cluster_name: str  # string
+    cluster_location: str  # string
+    namespace: str  # string
+    labels: str  # map(string)
+    node_machine_type: str  # string
+    node_accelerator_count: str  # number
+    node_gpu_driver_version: str  # string
+    node_locations: str  # list(string) or null
+    node_min_size: str  # number
+    node_desired_size: str  # number
+    node_max_size: str  # number
+    node_disk_size_gib: str  # number
+    node_disk_type: str  # string
+    force_destroy: str  # bool
+    log_retention_days: str  # number
+    cdn_domain_name: str  # string or null
+    cdn_grant_fill_service_account: str  # bool
+
+
+class ProjectContext(BaseModel):
+    """Expressions the module computes once: where it runs and what it attaches everywhere."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    project_number: str  # data source
+    region: str  # local: the region input, or the cluster's region
+    labels: str  # local: map(string)
+    short_name: str  # local: <= 21 characters, unique per service and environment
+
+
+class GcpProps(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    config: ServiceConfig
+    placement: Placement
+    inputs: GcpInputs
+    project: ProjectContext
+
+    @property
+    def labels(self) -> Any:
+        """Labels of every resource: the caller's plus service, environment and data type."""
+        return as_map(self.project.labels)
+
+    def name(self, suffix: str = "") -> str:
+        """``<service>-<environment>[-suffix]``: unique per service and environment in a project."""
+        base = f"{self.inputs.service_name}-{self.inputs.environment}"
+        return f"{base}-{suffix}" if suffix else base
+
+    def service_agent(self, domain: str) -> str:
+        """IAM member of a Google service agent of the project (``service-<number>@<domain>``)."""
+        return f"serviceAccount:service-{self.project.project_number}@{domain}"

@@ -1,0 +1,369 @@
+"""The Azure cloud layer of one data type: ``modules_out/azure/<type>/``.
+
+Everything around the workload in an existing AKS cluster: a node pool sized by the catalog, the
+storage account for generated data, the Key Vault holding its customer-managed key and the
+service's secrets, a federated workload identity, the audit log workspace and (where the profile
+enables it) Front Door. Its outputs are the workload module's inputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+from synthdata_infra.catalog import storage_class_for
+from synthdata_infra.cdk import Construct, TerraformLocal, azurerm
+from synthdata_infra.components.azure.aks_node_pool import OS_DISK_TYPES, AksNodePool
+from synthdata_infra.components.azure.audit_logs import AuditLogs
+from synthdata_infra.components.azure.azure_props import AzureContext, AzureInputs, AzureProps
+from synthdata_infra.components.azure.blob_front_door import BlobFrontDoor
+from synthdata_infra.components.azure.data_storage import DataStorage
+from synthdata_infra.components.azure.private_endpoints import PrivateEndpoints
+from synthdata_infra.components.azure.service_key_vault import ServiceKeyVault
+from synthdata_infra.components.azure.workload_identity import WorkloadIdentity
+from synthdata_infra.components.expressions import inner, named, stable_id
+from synthdata_infra.config.models import ServiceConfig
+from synthdata_infra.planning import placement_for
+from synthdata_infra.quantities import memory_gib
+from synthdata_infra.synth.examples import azure_example
+from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
+from synthdata_infra.synth.workload_module import SERVICE_NAME_RULE
+
+# Log Analytics keeps data 30 to 730 days (interactive retention of the PerGB2018 tier).
+LOG_RETENTION_RANGE = (30, 730)
+ENVIRONMENT_RULE = "^[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?$"
+NODE_DISK_BASE_GIB = 50  # OS, container images and logs, before the model cache
+ULTRA_DISK_SKU = "UltraSSD_LRS"
+TESTING_NOTE = (
+    "Testing: the `hashicorp/azurerm` provider is not on this project's offline provider mirror, so this "
+    "module is not `terraform validate`d here; the tests check the synthesized JSON, and checkov scans it."
+)
+
+
+def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack:
+    kind = config.data_type.value
+    placement = placement_for(config, "azure")
+    cdn = config.storage.cdn_enabled
+    volumes = storage_class_for("azure", config.storage.storage_class)
+    node_disk_sku = storage_class_for("azure", config.resources.storage_type).parameters["skuName"]
+    low, high = LOG_RETENTION_RANGE
+    retention = min(max(config.data_policies.audit_logging.retention_days, low), high)
+    stack = ModuleStack(
+        scope,
+        stack_id,
+        providers=("azurerm",),
+        doc=ModuleDoc(
+            label=f"{kind}_azure",
+            title=f"synthdata {kind} cloud layer (Azure)",
+            summary=(
+                f"Everything the `{kind}` generator needs around it in an existing AKS cluster: a user node pool "
+                f"sized by the catalog (default {placement.nodes} x `{placement.instance_type}` for "
+                f"{placement.replicas} replicas, autoscaled), a storage account and container for generated data "
+                "(Entra ID only, no shared keys or anonymous access, default-deny firewall, versioning, soft delete, "
+                "infrastructure encryption plus a customer-managed key), a Key Vault (RBAC, purge protection, "
+                "default-deny firewall) holding that key, a user-assigned identity federated with the service "
+                "account, and a Log Analytics workspace receiving the audit logs of the blobs and the vault"
+                + (", and Azure Front Door (Premium, over Private Link) in front of the container" if cdn else "")
+                + ". Pass its outputs to the `kubernetes` module of the same data type.\n\n"
+                "Names: the storage account is `st` and the Key Vault `kv`, each followed by the first 10 characters "
+                "of the service name without `-` and 12 hex characters of the SHA-1 of subscription, resource group, "
+                "service and environment (both must be globally unique, 3-24 characters); the node pool is 8 "
+                "characters of the service plus 4 of that hash.\n\n"
+                "Secrets: azurerm cannot create a Key Vault secret without a value, and a value in Terraform would "
+                "land in state, so the module creates none. `secret_names` lists the names the service expects; "
+                "write the values out of band (`az keyvault secret set --vault-name <key_vault_name> --name <name>`). "
+                "The workload identity holds `Key Vault Secrets User` on the vault, which holds this service's "
+                "secrets only.\n\n"
+                "Workload identity: pass `service_account_annotations` to the kubernetes module, and give the pods "
+                'the label `azure.workload.identity/use: "true"` (e.g. through its `labels` input); the cluster needs '
+                "the OIDC issuer and workload identity enabled.\n\n"
+                "Network: the storage account and the vault deny by default. Terraform creates the key through the "
+                "vault's data plane, so run it from an address in `allowed_ip_ranges` (or inside the network). Pods "
+                "reach both through `private_endpoints` (then "
+                "`public_network_access_enabled = false` closes the public endpoints) or through a subnet in "
+                "`allowed_subnet_ids` that has the Microsoft.Storage and Microsoft.KeyVault service endpoints. Configure the provider with `storage_use_azuread = true` "
+                "(shared keys are disabled). The module assigns `Key Vault Crypto Officer` on the vault to the "
+                "principal running Terraform; new role assignments can take minutes to apply."
+                + (
+                    "\n\nFront Door reaches the blobs over Private Link: approve the private endpoint connection on the "
+                    "storage account once after the first apply. The container is private, so clients read through "
+                    "Front Door with user-delegation SAS URLs (the query string is part of the cache key)."
+                    if cdn
+                    else ""
+                )
+                + f"\n\n{TESTING_NOTE}"
+            ),
+            source=f"../../modules_out/azure/{kind}",
+        ),
+    )
+    v = stack.variable
+    per_node = placement.replicas_per_node
+    cache = config.specific.model_cache
+    disk_gib = NODE_DISK_BASE_GIB + (math.ceil(memory_gib(cache.size)) if cache and cache.enabled else 0)
+    inputs = AzureInputs(
+        service_name=v(
+            "service_name",
+            type="string",
+            description="Name of the service, as given to the kubernetes module (lower-case DNS label, at most 38 characters).",
+            example='"customer-synth"',
+            validation=[
+                {
+                    "condition": f'${{can(regex("{SERVICE_NAME_RULE}", var.service_name))}}',
+                    "error_message": "service_name must be a lower-case DNS label of at most 38 characters.",
+                }
+            ],
+        ),
+        environment=v(
+            "environment",
+            type="string",
+            description="Environment name (at most 10 characters); part of every resource name.",
+            example='"production"',
+            validation=[
+                {
+                    "condition": f'${{can(regex("{ENVIRONMENT_RULE}", var.environment))}}',
+                    "error_message": "environment must be lower-case letters, digits and '-', at most 10 characters.",
+                }
+            ],
+        ),
+        resource_group_name=v(
+            "resource_group_name", type="string", description="Existing resource group of the module's resources.", example='"rg-synthdata-production"'
+        ),
+        location=v("location", type="string", description="Azure region of the resources; null uses the resource group's.", default=None),
+        kubernetes_cluster_id=v(
+            "kubernetes_cluster_id",
+            type="string",
+            description="Resource ID of the existing AKS cluster.",
+            example='"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-platform/providers/Microsoft.ContainerService/managedClusters/platform"',
+        ),
+        oidc_issuer_url=v(
+            "oidc_issuer_url",
+            type="string",
+            description="OIDC issuer URL of the cluster (its `oidc_issuer_url`), trusted by the workload identity.",
+            example='"https://eastus.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/"',
+        ),
+        namespace=v("namespace", type="string", description="Namespace of the service account (as in the kubernetes module).", default=config.deployment.namespace),
+        tags=v("tags", type="map(string)", description="Tags added to every resource.", default={}),
+        node_vm_size=v(
+            "node_vm_size",
+            type="string",
+            description=f"VM size of the node pool; the catalog's cheapest fit is `{placement.instance_type}`.",
+            default=placement.instance_type,
+        ),
+        node_min_size=v("node_min_size", type="number", description=f"Fewest nodes ({per_node} replica(s) per node).", default=math.ceil(config.scaling.min_replicas / per_node)),
+        node_desired_size=v("node_desired_size", type="number", description="Nodes at creation; the cluster autoscaler owns the count afterwards.", default=placement.nodes),
+        node_max_size=v("node_max_size", type="number", description="Most nodes, for the profile's max_replicas.", default=math.ceil(config.scaling.max_replicas / per_node)),
+        node_disk_size_gib=v(
+            "node_disk_size_gib",
+            type="number",
+            description="OS disk of each node: images, logs and the model cache.",
+            default=disk_gib,
+        ),
+        node_os_disk_type=v(
+            "node_os_disk_type",
+            type="string",
+            description=(
+                f"`Managed` or `Ephemeral` (on the VM's local storage, which must hold node_disk_size_gib); the default "
+                f"follows the profile's node disk tier `{config.resources.storage_type}` ({node_disk_sku})."
+            ),
+            default=OS_DISK_TYPES[node_disk_sku],
+            validation=[
+                {
+                    "condition": '${contains(["Managed", "Ephemeral"], var.node_os_disk_type)}',
+                    "error_message": "node_os_disk_type must be Managed or Ephemeral.",
+                }
+            ],
+        ),
+        host_encryption_enabled=v(
+            "host_encryption_enabled",
+            type="bool",
+            description="Encrypt temp disks and disk caches on the hosts (needs the EncryptionAtHost feature on the subscription).",
+            default=True,
+        ),
+        ultra_ssd_enabled=v(
+            "ultra_ssd_enabled",
+            type="bool",
+            description=(
+                f"Let the nodes attach Ultra Disks; the profile's `{config.storage.storage_class}` volumes are "
+                f"{volumes.parameters.get('skuName', 'local')}. Ultra Disks need zonal nodes."
+            ),
+            default=volumes.parameters.get("skuName") == ULTRA_DISK_SKU,
+        ),
+        zones=v(
+            "zones",
+            type="list(string)",
+            description="Availability zones of the nodes; [] in a region without zones.",
+            default=["1", "2", "3"],
+        ),
+        vnet_subnet_id=v("vnet_subnet_id", type="string", description="Subnet of the nodes, in the cluster's virtual network; null leaves the choice to AKS.", default=None),
+        allowed_ip_ranges=v(
+            "allowed_ip_ranges",
+            type="list(string)",
+            description="Public IPs or CIDR ranges let through the storage and Key Vault firewalls (e.g. where Terraform runs).",
+            default=[],
+        ),
+        allowed_subnet_ids=v(
+            "allowed_subnet_ids",
+            type="list(string)",
+            description="Subnets let through the storage and Key Vault firewalls (they need the matching service endpoints).",
+            default=[],
+        ),
+        public_network_access_enabled=v(
+            "public_network_access_enabled",
+            type="bool",
+            description="Keep the public endpoints of the storage account and the vault (behind their default-deny firewalls); false leaves private endpoints only.",
+            default=True,
+        ),
+        private_endpoints=v(
+            "private_endpoints",
+            type="object({ subnet_id = string, blob_dns_zone_id = string, vault_dns_zone_id = string })",
+            description=(
+                "Private endpoints of the blob service and the vault: their subnet and the private DNS zones "
+                "(privatelink.blob.core.windows.net, privatelink.vaultcore.azure.net) they register in; null creates none."
+            ),
+            default=None,
+        ),
+        storage_replication_type=v(
+            "storage_replication_type",
+            type="string",
+            description="Replication of the storage account (LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS).",
+            default="ZRS",
+            validation=[
+                {
+                    "condition": '${contains(["LRS", "ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"], var.storage_replication_type)}',
+                    "error_message": "storage_replication_type must be one of LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS.",
+                }
+            ],
+        ),
+        soft_delete_retention_days=v(
+            "soft_delete_retention_days",
+            type="number",
+            description="Days deleted blobs and containers can be restored"
+            + ("; point-in-time restore reaches one day less." if config.storage.backup_enabled else "."),
+            default=30,
+            validation=[
+                {
+                    "condition": "${var.soft_delete_retention_days >= 2 && var.soft_delete_retention_days <= 365}",
+                    "error_message": "soft_delete_retention_days must be from 2 to 365.",
+                }
+            ],
+        ),
+        key_vault_soft_delete_retention_days=v(
+            "key_vault_soft_delete_retention_days",
+            type="number",
+            description="Days a deleted vault (and key) can be recovered; purge protection holds it that long.",
+            default=90,
+            validation=[
+                {
+                    "condition": "${var.key_vault_soft_delete_retention_days >= 7 && var.key_vault_soft_delete_retention_days <= 90}",
+                    "error_message": "key_vault_soft_delete_retention_days must be from 7 to 90.",
+                }
+            ],
+        ),
+        log_retention_days=v(
+            "log_retention_days",
+            type="number",
+            description=(
+                f"Retention of the audit workspace the module creates; the profile asks for "
+                f"{config.data_policies.audit_logging.retention_days} days."
+            ),
+            default=retention,
+            validation=[
+                {
+                    "condition": f"${{var.log_retention_days >= {low} && var.log_retention_days <= {high}}}",
+                    "error_message": f"log_retention_days must be from {low} to {high} (Log Analytics).",
+                }
+            ],
+        ),
+        log_analytics_workspace_id=v(
+            "log_analytics_workspace_id",
+            type="string",
+            description="Existing Log Analytics workspace for the audit logs; null creates one.",
+            default=None,
+        ),
+    )
+    client = named(azurerm.data_azurerm_client_config.DataAzurermClientConfig(stack, "client"))
+    client_ref = f"data.azurerm_client_config.{stable_id(client)}"
+    group_ref = stable_id(
+        named(azurerm.data_azurerm_resource_group.DataAzurermResourceGroup(stack, "resource_group", name=inputs.resource_group_name))
+    )
+
+    def local(name: str, expression: str) -> str:
+        return f"${{local.{stable_id(named(TerraformLocal(stack, name, expression)))}}}"
+
+    context = AzureContext(
+        tenant_id=f"${{{client_ref}.tenant_id}}",
+        deployer_object_id=f"${{{client_ref}.object_id}}",
+        location=local("location", f"${{coalesce({inner(inputs.location)}, data.azurerm_resource_group.{group_ref}.location)}}"),
+        tags=local("tags", _tags_expression(inputs, kind)),
+        name_hash=local(
+            "name_hash",
+            f"${{substr(sha1(join(\"/\", [{client_ref}.subscription_id, {inner(inputs.resource_group_name)}, "
+            f"{inner(inputs.service_name)}, {inner(inputs.environment)}])), 0, 12)}}",
+        ),
+        compact_service=local("compact_service", f'${{substr(replace({inner(inputs.service_name)}, "-", ""), 0, 10)}}'),
+    )
+    props = AzureProps(config=config, placement=placement, inputs=inputs, context=context)
+
+    vault = ServiceKeyVault(stack, "vault", props)
+    storage = DataStorage(stack, "data", props, key_vault_id=vault.vault.id, key_name=vault.key.name, key_id=vault.key.resource_versionless_id)
+    identity = WorkloadIdentity(stack, "workload", props, container_scope=storage.container_scope, key_vault_id=vault.vault.id).identity
+    PrivateEndpoints(stack, "private_endpoint", props, targets={"blob": storage.account.id, "vault": vault.vault.id})
+    audit = AuditLogs(stack, "audit", props, storage_account_id=storage.account.id, key_vault_id=vault.vault.id)
+    front_door = (
+        BlobFrontDoor(
+            stack,
+            "cdn",
+            props,
+            storage_account_id=storage.account.id,
+            blob_host=storage.account.primary_blob_host,
+            container_name=storage.container.name,
+        )
+        if cdn
+        else None
+    )
+    nodes = AksNodePool(stack, "nodes", props)
+
+    out = stack.output
+    out("storage_account_name", storage.account.name, "Storage account for generated data.")
+    out("storage_account_id", storage.account.id, "Resource ID of the storage account.")
+    out("container_name", storage.container.name, "Blob container for generated data.")
+    out("blob_endpoint", storage.account.primary_blob_endpoint, "Blob endpoint of the storage account.")
+    out("key_vault_name", vault.vault.name, "Key Vault of the service's key and secrets.")
+    out("key_vault_id", vault.vault.id, "Resource ID of the Key Vault.")
+    out("key_vault_uri", vault.vault.vault_uri, "URI of the Key Vault; the service reads its secrets there.")
+    out("encryption_key_id", vault.key.versionless_id, "Customer-managed key of the storage account (versionless).")
+    out(
+        "secret_names",
+        list(config.security.secrets),
+        "Secrets the service expects in the Key Vault; their values are set outside Terraform.",
+    )
+    out("identity_client_id", identity.client_id, "Client ID of the workload identity.")
+    out("identity_principal_id", identity.principal_id, "Principal (object) ID of the workload identity.")
+    out(
+        "service_account_annotations",
+        {"azure.workload.identity/client-id": identity.client_id},
+        "Pass to the kubernetes module's service_account_annotations (pods also need the label azure.workload.identity/use=true).",
+    )
+    out("node_selector", nodes.labels, "Labels of the node pool; pass to the kubernetes module's node_selector.")
+    out(
+        "storage_class_name",
+        volumes.storage_class_name,
+        f"StorageClass for the profile's `{config.storage.storage_class}` volumes (Azure Disk CSI); pass to the kubernetes module.",
+    )
+    out("node_pool_name", nodes.node_pool.name, "Name of the AKS node pool.")
+    out("log_analytics_workspace_id", audit.workspace_id, "Log Analytics workspace holding the audit logs.")
+    out(
+        "cdn_domain_name",
+        front_door.endpoint.host_name if front_door else "${null}",
+        "Host name of the Front Door endpoint; null when the profile has no CDN.",
+    )
+    stack.doc.extra_files["examples/complete/main.tf"] = azure_example(config)
+    stack.check_logical_ids()
+    return stack
+
+
+def _tags_expression(inputs: AzureInputs, kind: str) -> str:
+    """The caller's tags plus service, environment and data type (for cost allocation)."""
+    return (
+        f'${{merge({inner(inputs.tags)}, {{"synthdata:service" = {inner(inputs.service_name)}, '
+        f'"synthdata:environment" = {inner(inputs.environment)}, "synthdata:data-type" = "{kind}"}})}}'
+    )

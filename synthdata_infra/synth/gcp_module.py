@@ -1,0 +1,380 @@
+"""The GCP cloud layer of one data type: ``modules_out/gcp/<type>/``.
+
+Everything around the workload in an existing GKE cluster: a node pool sized by the catalog,
+the data bucket, its Cloud KMS key, the service's secrets, a Workload Identity service account,
+the audit log bucket and (where the profile enables it) Cloud CDN. Its outputs are the workload
+module's inputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+from synthdata_infra.catalog import Placement, storage_class_for
+from synthdata_infra.cdk import Construct, TerraformLocal, google
+from synthdata_infra.components.expressions import inner, named, stable_id
+from synthdata_infra.components.gcp.audit_log_bucket import AuditLogBucket
+from synthdata_infra.components.gcp.bucket_cdn import BucketCdn
+from synthdata_infra.components.gcp.data_bucket import DataBucket
+from synthdata_infra.components.gcp.encryption_key import EncryptionKey
+from synthdata_infra.components.gcp.gcp_props import GcpInputs, GcpProps, ProjectContext
+from synthdata_infra.components.gcp.gke_node_pool import GkeNodePool, boot_disk_type
+from synthdata_infra.components.gcp.service_secrets import ServiceSecrets
+from synthdata_infra.components.gcp.workload_identity import WorkloadIdentity
+from synthdata_infra.config.models import ServiceConfig
+from synthdata_infra.planning import placement_for
+from synthdata_infra.quantities import memory_gib
+from synthdata_infra.synth.examples import gcp_example
+from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
+from synthdata_infra.synth.workload_module import SERVICE_NAME_RULE
+
+# Bucket names are global and at most 63 characters: <service 38>-<environment 10>-<project number 12>.
+ENVIRONMENT_RULE = "^[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?$"
+PROJECT_ID_RULE = "^[a-z][-a-z0-9]{4,28}[a-z0-9]$"
+# A Compute Engine region at the start of a location: "us-central1" of "us-central1-a".
+REGION_OF_LOCATION = "^[a-z]+-[a-z]+[0-9]+"
+NODE_DISK_BASE_GIB = 50  # OS, container images and logs, before the model cache
+GPU_DRIVER_VERSIONS = ("DEFAULT", "LATEST", "INSTALLATION_DISABLED")
+LOG_RETENTION_RANGE = (1, 3650)  # what a Cloud Logging bucket accepts
+# Boot disk types GKE node pools take (Hyperdisk Balanced on machine series that support it).
+NODE_DISK_TYPES = ("pd-standard", "pd-balanced", "pd-ssd", "hyperdisk-balanced")
+SHORT_NAME_PREFIX = 14  # service account ids are at most 30 characters: <14>-<6 hex>-workload
+
+TESTING_NOTE = (
+    "Tested here by assertions on the synthesized JSON and by checkov: the `hashicorp/google` "
+    "provider is not on this project's offline provider mirror, so this module is not "
+    "`terraform validate`d or applied by the test suite."
+)
+
+
+def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack:
+    kind = config.data_type.value
+    placement = placement_for(config, "gcp")
+    cdn = config.storage.cdn_enabled
+    gpu = placement.gpu
+    stack = ModuleStack(
+        scope,
+        stack_id,
+        providers=("google",),
+        doc=ModuleDoc(
+            label=f"{kind}_gcp",
+            title=f"synthdata {kind} cloud layer (GCP)",
+            summary=_summary(kind, placement, cdn),
+            source=f"../../modules_out/gcp/{kind}",
+        ),
+    )
+    v = stack.variable
+    per_node = placement.replicas_per_node
+    cache = config.specific.model_cache
+    disk_gib = NODE_DISK_BASE_GIB + (math.ceil(memory_gib(cache.size)) if cache and cache.enabled else 0)
+    retention = config.data_policies.audit_logging.retention_days
+    inputs = GcpInputs(
+        service_name=v(
+            "service_name",
+            type="string",
+            description="Name of the service, as given to the kubernetes module (lower-case DNS label, at most 38 characters).",
+            example='"customer-synth"',
+            validation=[
+                {
+                    "condition": f'${{can(regex("{SERVICE_NAME_RULE}", var.service_name))}}',
+                    "error_message": "service_name must be a lower-case DNS label of at most 38 characters.",
+                }
+            ],
+        ),
+        environment=v(
+            "environment",
+            type="string",
+            description="Environment name (at most 10 characters); part of every resource name.",
+            example='"production"',
+            validation=[
+                {
+                    "condition": f'${{can(regex("{ENVIRONMENT_RULE}", var.environment))}}',
+                    "error_message": "environment must be lower-case letters, digits and '-', at most 10 characters.",
+                }
+            ],
+        ),
+        project_id=v(
+            "project_id",
+            type="string",
+            description="Project of the cluster; every resource of the module is created in it.",
+            example='"synthdata-prod"',
+            validation=[
+                {
+                    "condition": f'${{can(regex("{PROJECT_ID_RULE}", var.project_id))}}',
+                    "error_message": "project_id must be a Google Cloud project id (6-30 lower-case letters, digits and '-').",
+                }
+            ],
+        ),
+        region=v(
+            "region",
+            type="string",
+            description=(
+                "Region of the bucket, key, secrets and audit log bucket; null uses the cluster's region. "
+                "The node disks use the key, so a region set here must be the cluster's."
+            ),
+            default=None,
+        ),
+        cluster_name=v("cluster_name", type="string", description="Name of the existing GKE cluster.", example='"platform"'),
+        cluster_location=v(
+            "cluster_location",
+            type="string",
+            description="Region (regional cluster) or zone (zonal cluster) of the existing GKE cluster.",
+            example='"us-central1"',
+        ),
+        namespace=v(
+            "namespace",
+            type="string",
+            description="Namespace of the Kubernetes service account (as in the kubernetes module).",
+            default=config.deployment.namespace,
+        ),
+        labels=v("labels", type="map(string)", description="Labels added to every resource that takes labels.", default={}),
+        node_machine_type=v(
+            "node_machine_type",
+            type="string",
+            description=f"Machine type of the nodes; the catalog's cheapest fit is `{placement.instance_type}`.",
+            default=placement.instance_type,
+        ),
+        node_accelerator_count=(
+            v(
+                "node_accelerator_count",
+                type="number",
+                description=(
+                    f"`{gpu.model}` GPUs attached to each node ({config.gpu.count} per replica); must be a count "
+                    "Compute Engine allows with node_machine_type."
+                ),
+                default=gpu.count,
+            )
+            if gpu
+            else ""
+        ),
+        node_gpu_driver_version=(
+            v(
+                "node_gpu_driver_version",
+                type="string",
+                description="NVIDIA driver GKE installs: DEFAULT (the GKE version's default), LATEST, or INSTALLATION_DISABLED.",
+                default="DEFAULT",
+                validation=[
+                    {
+                        "condition": f"${{contains({_hcl_list(GPU_DRIVER_VERSIONS)}, var.node_gpu_driver_version)}}",
+                        "error_message": f"node_gpu_driver_version must be one of {', '.join(GPU_DRIVER_VERSIONS)}.",
+                    }
+                ],
+            )
+            if gpu
+            else ""
+        ),
+        node_locations=v(
+            "node_locations",
+            type="list(string)",
+            description="Zones of the nodes; null uses the cluster's. The initial node count applies to each zone.",
+            default=None,
+        ),
+        node_min_size=v(
+            "node_min_size",
+            type="number",
+            description=f"Fewest nodes across all zones ({per_node} replica(s) per node).",
+            default=math.ceil(config.scaling.min_replicas / per_node),
+        ),
+        node_desired_size=v(
+            "node_desired_size",
+            type="number",
+            description="Nodes per zone at creation; the cluster autoscaler owns the count afterwards.",
+            default=placement.nodes,
+        ),
+        node_max_size=v(
+            "node_max_size",
+            type="number",
+            description="Most nodes across all zones, for the profile's max_replicas.",
+            default=math.ceil(config.scaling.max_replicas / per_node),
+        ),
+        node_disk_size_gib=v(
+            "node_disk_size_gib",
+            type="number",
+            description="Boot disk of each node: images, logs and the model cache.",
+            default=disk_gib,
+        ),
+        node_disk_type=v(
+            "node_disk_type",
+            type="string",
+            description=(
+                f"Boot disk type; the default is the fastest persistent disk the catalog's machines boot from for "
+                f"the profile's `{config.resources.storage_type}` tier."
+            ),
+            default=boot_disk_type(config.resources.storage_type),
+            validation=[
+                {
+                    "condition": f"${{contains({_hcl_list(NODE_DISK_TYPES)}, var.node_disk_type)}}",
+                    "error_message": f"node_disk_type must be one of {', '.join(NODE_DISK_TYPES)}.",
+                }
+            ],
+        ),
+        force_destroy=v(
+            "force_destroy", type="bool", description="Let `terraform destroy` delete a bucket that still holds objects.", default=False
+        ),
+        log_retention_days=v(
+            "log_retention_days",
+            type="number",
+            description=f"Days the audit log bucket keeps entries; the profile asks for {retention}.",
+            default=retention,
+            validation=[
+                {
+                    "condition": (
+                        f"${{var.log_retention_days >= {LOG_RETENTION_RANGE[0]} && "
+                        f"var.log_retention_days <= {LOG_RETENTION_RANGE[1]} && floor(var.log_retention_days) == var.log_retention_days}}"
+                    ),
+                    "error_message": f"log_retention_days must be a whole number from {LOG_RETENTION_RANGE[0]} to {LOG_RETENTION_RANGE[1]}.",
+                }
+            ],
+        ),
+        cdn_domain_name=(
+            v(
+                "cdn_domain_name",
+                type="string",
+                description="Domain of the CDN (Google-managed certificate); null creates no CDN. Point its DNS at cdn_ip_address.",
+                default=None,
+            )
+            if cdn
+            else ""
+        ),
+        cdn_grant_fill_service_account=(
+            v(
+                "cdn_grant_fill_service_account",
+                type="bool",
+                description=(
+                    "Let Cloud CDN's cache-fill service agent read the bucket. The agent exists once a signed URL key "
+                    "was added to a backend of the project (`gcloud compute backend-buckets add-signed-url-key`)."
+                ),
+                default=False,
+            )
+            if cdn
+            else ""
+        ),
+    )
+    project_data = named(google.data_google_project.DataGoogleProject(stack, "project", project_id=inputs.project_id))
+    project = ProjectContext(
+        project_number=project_data.number,
+        region=_local(stack, "region", f'${{coalesce({inner(inputs.region)}, regex("{REGION_OF_LOCATION}", {inner(inputs.cluster_location)}))}}'),
+        labels=_local(
+            stack,
+            "labels",
+            f'${{merge({inner(inputs.labels)}, {{"synthdata-service" = {inner(inputs.service_name)}, '
+            f'"synthdata-environment" = {inner(inputs.environment)}, "synthdata-data-type" = "{kind}"}})}}',
+        ),
+        # A readable prefix plus a hash of the full name: service account ids allow 30 characters.
+        short_name=_local(
+            stack,
+            "short_name",
+            f'${{format("%s-%s", substr(format("%s-%s", {inner(inputs.service_name)}, {inner(inputs.environment)}), 0, {SHORT_NAME_PREFIX}), '
+            f'substr(sha1(format("%s-%s", {inner(inputs.service_name)}, {inner(inputs.environment)})), 0, 6))}}',
+        ),
+    )
+    props = GcpProps(config=config, placement=placement, inputs=inputs, project=project)
+
+    storage_agent = named(
+        google.data_google_storage_project_service_account.DataGoogleStorageProjectServiceAccount(
+            stack, "storage_agent", project=inputs.project_id
+        )
+    )
+    logging_settings = named(
+        google.data_google_logging_project_cmek_settings.DataGoogleLoggingProjectCmekSettings(
+            stack, "logging_settings", project=inputs.project_id
+        )
+    )
+    encryption = EncryptionKey(
+        stack,
+        "encryption",
+        props,
+        service_agents={
+            "storage_agent": f"serviceAccount:{storage_agent.email_address}",
+            "logging_agent": f"serviceAccount:{logging_settings.service_account_id}",
+            "secret_manager_agent": props.service_agent("gcp-sa-secretmanager.iam.gserviceaccount.com"),
+            "compute_agent": props.service_agent("compute-system.iam.gserviceaccount.com"),
+        },
+    )
+    key, grants = encryption.key, encryption.grants
+    data = DataBucket(stack, "data", props, kms_key_id=key.id, key_grant=grants["storage_agent"]).bucket
+    secrets = ServiceSecrets(stack, "secrets", props, kms_key_id=key.id, key_grant=grants["secret_manager_agent"]).secrets
+    identity = WorkloadIdentity(
+        stack,
+        "identity",
+        props,
+        bucket_name=data.name,
+        kms_key_id=key.id,
+        secret_ids={name: secret.secret_id for name, secret in secrets.items()},
+    ).service_account
+    audit = AuditLogBucket(
+        stack,
+        "audit",
+        props,
+        kms_key_id=key.id,
+        key_grant=grants["logging_agent"],
+        workload_email=identity.email,
+    ).log_bucket
+    nodes = GkeNodePool(stack, "nodes", props, kms_key_id=key.id, key_grant=grants["compute_agent"])
+    cdn_ip_address = BucketCdn(stack, "cdn", props, bucket_name=data.name).ip_address if cdn else "${null}"
+
+    out = stack.output
+    out("bucket_name", data.name, "Bucket for generated data.")
+    out("bucket_url", data.url, "gs:// URL of the bucket.")
+    out("kms_key_id", key.id, "Cloud KMS key of the bucket, secrets, audit logs and node disks.")
+    out("service_account_email", identity.email, "Google service account of the workload (Workload Identity).")
+    out(
+        "service_account_annotations",
+        {"iam.gke.io/gcp-service-account": identity.email},
+        "Pass to the kubernetes module's service_account_annotations.",
+    )
+    out("secret_ids", {name: secret.id for name, secret in secrets.items()}, "Secret Manager id of each secret, by name.")
+    out("node_selector", nodes.labels, "Kubernetes labels of the node pool; pass to the kubernetes module's node_selector.")
+    out(
+        "storage_class_name",
+        storage_class_for("gcp", config.storage.storage_class).storage_class_name,
+        f"StorageClass for the profile's `{config.storage.storage_class}` volumes (PD CSI); pass to the kubernetes module.",
+    )
+    out("node_pool_name", nodes.node_pool.name, "Name of the GKE node pool.")
+    out("audit_log_bucket_id", audit.id, "Cloud Logging bucket holding the audit trail.")
+    out(
+        "cdn_domain_name",
+        inputs.cdn_domain_name if cdn else "${null}",
+        "Domain of the CDN; null when there is no CDN.",
+    )
+    out(
+        "cdn_ip_address",
+        cdn_ip_address,
+        "Address the CDN domain's DNS record points at; null when there is no CDN.",
+    )
+    stack.doc.extra_files["examples/complete/main.tf"] = gcp_example(config)
+    stack.check_logical_ids()
+    return stack
+
+
+def _summary(kind: str, placement: Placement, cdn: bool) -> str:
+    gpu = placement.gpu
+    parts = [
+        f"a node pool sized by the catalog (default {placement.nodes} x `{placement.instance_type}`"
+        + (f" with {gpu.count} x `{gpu.model}`" if gpu else "")
+        + f" for {placement.replicas} replicas) running as a dedicated least-privilege service account",
+        "a GCS bucket for generated data encrypted with a Cloud KMS key",
+        "a Secret Manager secret per secret the profile names (values are never in Terraform)",
+        "a Google service account bound to the Kubernetes service account through Workload Identity",
+        "a Cloud Logging bucket keeping the audit trail",
+    ]
+    if cdn:
+        parts.append("Cloud CDN in front of the bucket behind an HTTPS load balancer (set `cdn_domain_name`)")
+    return (
+        f"Everything the `{kind}` generator needs around it in an existing GKE cluster: "
+        + ", ".join(parts[:-1])
+        + f", and {parts[-1]}. Pass its outputs to the `kubernetes` module of the same data type.\n\n"
+        "Before the first apply: Secret Manager's service agent must exist in the project "
+        "(`gcloud beta services identity create --service=secretmanager.googleapis.com`), because the secrets "
+        "are encrypted with the module's key and the `hashicorp/google` provider cannot create that agent. "
+        "Cloud KMS key rings and Cloud Logging buckets keep their names after a destroy (key rings forever, "
+        "log buckets for 7 days).\n\n" + TESTING_NOTE
+    )
+
+
+def _local(stack: ModuleStack, name: str, expression: str) -> str:
+    return f"${{local.{stable_id(named(TerraformLocal(stack, name, expression)))}}}"
+
+
+def _hcl_list(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f'"{value}"' for value in values) + "]"
