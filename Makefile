@@ -36,7 +36,11 @@ install: $(VENV)/.installed
 	npm install --silent --no-audit --no-fund --prefix .tools/cdktf 'cdktf-cli@$(CDKTF_CLI_VERSION)'
 	touch $@
 
-tools: $(CHECKOV_VENV)/.installed .tools/cdktf/.installed
+# promtool and prometheus: Debian's package (root on this project's machines and CI).
+/usr/bin/promtool:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+
+tools: $(CHECKOV_VENV)/.installed .tools/cdktf/.installed /usr/bin/promtool
 	@command -v terraform >/dev/null || { echo "terraform 1.11 is required on PATH" >&2; exit 1; }
 
 synth: install

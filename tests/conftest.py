@@ -58,8 +58,16 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
 
 
 TYPES = ("tabular", "time_series", "text", "image", "audio", "video")
-LAYERS = {"kubernetes": "hashicorp/kubernetes", "aws": "hashicorp/aws"}  # folder -> provider source
-MODULES = [(layer, kind) for layer in LAYERS for kind in TYPES]
+# folder under modules_out -> (provider local name, source)
+LAYERS = {
+    "kubernetes": ("kubernetes", "hashicorp/kubernetes"),
+    "aws": ("aws", "hashicorp/aws"),
+    "gcp": ("google", "hashicorp/google"),
+    "azure": ("azurerm", "hashicorp/azurerm"),
+    "onprem": ("kubernetes", "hashicorp/kubernetes"),
+}
+MONITORING = [(layer, "monitoring") for layer in ("aws", "gcp", "azure", "onprem")]
+MODULES = [(layer, kind) for layer in ("kubernetes", "aws", "gcp", "azure") for kind in TYPES] + MONITORING
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -75,6 +83,22 @@ def fresh_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = run_cli("synth", "--provider", "all", "--out", str(out))
     assert done.returncode == 0, done.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory):
+    """``synthesized("gcp")``: a folder holding a real synth of one provider's modules (once per session)."""
+    done: dict[str, Path] = {}
+
+    def get(provider: str) -> Path:
+        if provider not in done:
+            out = tmp_path_factory.mktemp(f"synth-{provider}") / "modules_out"
+            result = run_cli("synth", "--provider", provider, "--out", str(out))
+            assert result.returncode == 0, result.stderr
+            done[provider] = out
+        return done[provider]
+
+    return get
 
 
 def load(module: Path, name: str) -> dict:

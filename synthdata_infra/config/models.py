@@ -156,6 +156,7 @@ class Prometheus(Strict):
 class Alerts(Strict):
     enabled: bool
     channels: tuple[Literal["email", "slack", "pagerduty", "webhook"], ...]
+    runbook_base_url: Annotated[str, Field(pattern=r"^https://[^\s]+[^/]$")]
 
 
 class Monitoring(Strict):

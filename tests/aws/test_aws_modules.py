@@ -43,8 +43,14 @@ def write_root(root: Path, kind: str, endpoint: str, **inputs: str) -> None:
     }
     (module / "moto_override.tf.json").write_text(json.dumps(override, indent=2))
     lines = "\n".join(f"  {name} = {value}" for name, value in inputs.items())
-    template = Template((HERE / "moto_root.tf.tmpl").read_text())
-    (root / "main.tf").write_text(template.substitute(endpoint=endpoint, module_source="./module", module_inputs=lines))
+    write_provider(root, endpoint)
+    template = Template((HERE / "moto_cluster.tf.tmpl").read_text())
+    (root / "main.tf").write_text(template.substitute(module_source="./module", module_inputs=lines))
+
+
+def write_provider(root: Path, endpoint: str) -> None:
+    """terraform and the AWS provider, every service pointed at moto."""
+    (root / "provider.tf").write_text(Template((HERE / "moto_provider.tf.tmpl").read_text()).substitute(endpoint=endpoint))
 
 
 def aws_client(service: str, endpoint: str):

@@ -1,0 +1,192 @@
+"""The AWS monitoring stack: ``modules_out/aws/monitoring/``.
+
+Amazon Managed Prometheus with the project's rule groups, an alert manager routing to an SNS
+topic (email subscription), and Amazon Managed Grafana reading the workspace. The alert
+manager definition and Grafana are each behind an input (default on).
+"""
+
+from __future__ import annotations
+
+from synthdata_infra.cdk import Construct, TerraformLocal, aws
+from synthdata_infra.components.aws.aws_props import policy_document
+from synthdata_infra.components.expressions import as_map, count_if, inner, named, stable_id
+from synthdata_infra.synth.aws_module import ENVIRONMENT_RULE
+from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
+from synthdata_infra.synth.monitoring_files import add_monitoring_files, data_types_variable
+
+SNS_DEFAULT_KEY = "alias/aws/sns"
+
+
+def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
+    stack = ModuleStack(
+        scope,
+        stack_id,
+        providers=("aws",),
+        doc=ModuleDoc(
+            label="monitoring",
+            title="synthdata monitoring (AWS)",
+            summary=(
+                "Amazon Managed Prometheus workspace carrying the synthdata recording and alert rules "
+                "(`rules/`, one rule group namespace per file, for the data types in `data_types`), an alert "
+                "manager routing alerts to an encrypted SNS topic with an optional email subscription, and "
+                "Amazon Managed Grafana with the workspace as data source. Import the dashboards in "
+                "`dashboards/` (datasource is a variable). Alert manager and Grafana can each be switched off."
+            ),
+            source="../../modules_out/aws/monitoring",
+        ),
+    )
+    v = stack.variable
+    environment = v(
+        "environment",
+        type="string",
+        description="Environment name; part of every resource name.",
+        example='"production"',
+        validation=[
+            {
+                "condition": f'${{can(regex("{ENVIRONMENT_RULE}", var.environment))}}',
+                "error_message": "environment must be lower-case letters, digits and '-', at most 10 characters.",
+            }
+        ],
+    )
+    data_types_variable(stack)  # read by the rules files' count conditions as var.data_types
+    alert_email = v("alert_email", type="string", description="Email address subscribed to alerts; null subscribes none.", default=None)
+    enable_alert_manager = v("enable_alert_manager", type="bool", description="Route alerts to the SNS topic.", default=True)
+    enable_grafana = v("enable_grafana", type="bool", description="Create an Amazon Managed Grafana workspace.", default=True)
+    tags = v("tags", type="map(string)", description="Tags added to every resource.", default={})
+
+    name = f"synthdata-{environment}"
+    tags_local = named(TerraformLocal(stack, "tags", f'${{merge({inner(tags)}, {{"synthdata:environment" = {inner(environment)}}})}}'))
+    all_tags = as_map(f"${{local.{stable_id(tags_local)}}}")
+    caller = named(aws.data_aws_caller_identity.DataAwsCallerIdentity(stack, "caller"))
+    region = named(aws.data_aws_region.DataAwsRegion(stack, "region"))
+    partition = named(aws.data_aws_partition.DataAwsPartition(stack, "partition"))
+    account_id = f"${{data.aws_caller_identity.{stable_id(caller)}.account_id}}"
+
+    workspace = named(
+        aws.prometheus_workspace.PrometheusWorkspace(stack, "prometheus", alias=name, tags=all_tags)
+    )
+    rules = add_monitoring_files(stack, "aws")
+    namespaces = []
+    for rules_file in rules:
+        namespace = named(
+            aws.prometheus_rule_group_namespace.PrometheusRuleGroupNamespace(
+                stack,
+                f"rules_{rules_file.stem}",
+                name=rules_file.group,
+                workspace_id=workspace.id,
+                data=f'${{file("{rules_file.path()}")}}',
+            )
+        )
+        namespace.add_override("count", f"${{{rules_file.condition} ? 1 : 0}}")
+        namespaces.append(f"aws_prometheus_rule_group_namespace.{stable_id(namespace)}[*].name")
+
+    topic = named(
+        aws.sns_topic.SnsTopic(stack, "alerts", name=f"{name}-alerts", kms_master_key_id=SNS_DEFAULT_KEY, tags=all_tags)
+    )
+    named(
+        aws.sns_topic_policy.SnsTopicPolicy(
+            stack,
+            "alerts_policy",
+            arn=topic.arn,
+            policy=policy_document(
+                {
+                    "Sid": "ManagedPrometheusPublishes",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "aps.amazonaws.com"},
+                    "Action": ["sns:Publish", "sns:GetTopicAttributes"],
+                    "Resource": topic.arn,
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnEquals": {"aws:SourceArn": workspace.arn},
+                    },
+                }
+            ),
+        )
+    )
+    subscription = named(
+        aws.sns_topic_subscription.SnsTopicSubscription(
+            stack, "alerts_email", topic_arn=topic.arn, protocol="email", endpoint=alert_email
+        )
+    )
+    subscription.add_override("count", f"${{{inner(alert_email)} == null ? 0 : 1}}")
+
+    definition = named(
+        aws.prometheus_alert_manager_definition.PrometheusAlertManagerDefinition(
+            stack,
+            "alert_manager",
+            workspace_id=workspace.id,
+            definition=(
+                "alertmanager_config: |\n"
+                "  route:\n"
+                "    receiver: sns\n"
+                "    group_by: [alertname, service]\n"
+                "    group_wait: 30s\n"
+                "    repeat_interval: 4h\n"
+                "  receivers:\n"
+                "    - name: sns\n"
+                "      sns_configs:\n"
+                f"        - topic_arn: {topic.arn}\n"
+                "          sigv4:\n"
+                f"            region: ${{data.aws_region.{stable_id(region)}.id}}\n"
+            ),
+        )
+    )
+    definition.add_override("count", count_if(enable_alert_manager))
+
+    grafana_role = named(
+        aws.iam_role.IamRole(
+            stack,
+            "grafana_role",
+            name=f"{name}-grafana",
+            description="Amazon Managed Grafana reads the synthdata Prometheus workspace",
+            assume_role_policy=policy_document(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "grafana.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ),
+            tags=all_tags,
+        )
+    )
+    grafana_role.add_override("count", count_if(enable_grafana))
+    role_ref = f"aws_iam_role.{stable_id(grafana_role)}[0]"
+    query_access = named(
+        aws.iam_role_policy_attachment.IamRolePolicyAttachment(
+            stack,
+            "grafana_query_access",
+            role=f"${{{role_ref}.name}}",
+            policy_arn=f"arn:${{data.aws_partition.{stable_id(partition)}.partition}}:iam::aws:policy/AmazonPrometheusQueryAccess",
+        )
+    )
+    query_access.add_override("count", count_if(enable_grafana))
+    grafana = named(
+        aws.grafana_workspace.GrafanaWorkspace(
+            stack,
+            "grafana",
+            name=name,
+            description="synthdata dashboards",
+            account_access_type="CURRENT_ACCOUNT",
+            authentication_providers=["AWS_SSO"],
+            permission_type="CUSTOMER_MANAGED",
+            role_arn=f"${{{role_ref}.arn}}",
+            data_sources=["PROMETHEUS"],
+            tags=all_tags,
+        )
+    )
+    grafana.add_override("count", count_if(enable_grafana))
+
+    out = stack.output
+    out("workspace_id", workspace.id, "Amazon Managed Prometheus workspace.")
+    out("prometheus_endpoint", workspace.prometheus_endpoint, "Workspace endpoint (query and remote write share it).")
+    out("remote_write_url", f"{workspace.prometheus_endpoint}api/v1/remote_write", "Where cluster Prometheus agents remote-write.")
+    out("sns_topic_arn", topic.arn, "SNS topic receiving the alerts.")
+    out("rule_group_namespaces", f"${{concat({', '.join(namespaces)})}}", "Rule group namespaces created for data_types.")
+    out(
+        "grafana_endpoint",
+        f"${{one(aws_grafana_workspace.{stable_id(grafana)}[*].endpoint)}}",
+        "Grafana workspace URL; null when enable_grafana is false.",
+    )
+    stack.check_logical_ids()
+    return stack

@@ -1,0 +1,58 @@
+"""modules_out/aws/monitoring: terraform validate, then apply, re-plan and destroy against moto."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import boto3
+
+from tests.aws.conftest import terraform
+from tests.aws.test_aws_modules import write_provider
+from tests.conftest import REPO
+
+MODULE = REPO / "modules_out" / "aws" / "monitoring"
+
+
+def test_monitoring_module_validates(terraform_env, tmp_path):
+    shutil.copytree(MODULE, tmp_path / "monitoring")
+    assert terraform(terraform_env, tmp_path / "monitoring", "init", "-backend=false", "-input=false").returncode == 0
+    validate = terraform(terraform_env, tmp_path / "monitoring", "validate")
+    assert validate.returncode == 0, validate.stderr
+
+
+def test_monitoring_applies_replans_clean_and_destroys(moto, terraform_env, tmp_path):
+    shutil.copytree(MODULE, tmp_path / "module")
+    write_provider(tmp_path, moto)
+    # moto implements neither Managed Grafana nor the alert manager definition: both off,
+    # every other input at its default.
+    (tmp_path / "main.tf").write_text(
+        'module "monitoring" {\n'
+        '  source               = "./module"\n'
+        '  environment          = "test"\n'
+        '  enable_grafana       = false\n'
+        '  enable_alert_manager = false\n'
+        "}\n\n"
+        'output "monitoring" {\n  value = module.monitoring\n}\n'
+    )
+    for step in (("init", "-input=false"), ("apply", "-auto-approve", "-input=false")):
+        done = terraform(terraform_env, tmp_path, *step)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    outputs = json.loads(terraform(terraform_env, tmp_path, "output", "-json").stdout)["monitoring"]["value"]
+
+    amp = boto3.client("amp", endpoint_url=moto, region_name="us-east-1", aws_access_key_id="moto", aws_secret_access_key="moto")
+    namespaces = amp.list_rule_groups_namespaces(workspaceId=outputs["workspace_id"])["ruleGroupsNamespaces"]
+    expected = {"synthdata_recording", "synthdata_common", "synthdata_gpu"} | {
+        f"synthdata_{kind}" for kind in ("tabular", "time_series", "text", "image", "audio", "video")
+    }
+    assert {n["name"] for n in namespaces} == expected == set(outputs["rule_group_namespaces"])
+    stored = amp.describe_rule_groups_namespace(workspaceId=outputs["workspace_id"], name="synthdata_common")
+    assert stored["ruleGroupsNamespace"]["data"].decode() == (MODULE / "rules" / "common.rules.yml").read_text()
+    assert outputs["grafana_endpoint"] is None
+    assert outputs["remote_write_url"].endswith("/api/v1/remote_write")
+
+    plan = terraform(terraform_env, tmp_path, "plan", "-detailed-exitcode", "-input=false")
+    assert plan.returncode == 0, "re-plan is not empty:\n" + plan.stdout[-4000:]
+    destroy = terraform(terraform_env, tmp_path, "destroy", "-auto-approve", "-input=false")
+    assert destroy.returncode == 0, destroy.stderr
+    assert amp.list_workspaces()["workspaces"] == []
