@@ -4,17 +4,21 @@ cdktf was archived upstream (2025-12-10); its community successor (CDK Terrain) 
 API under other import names. Everything else in the package imports cdktf names from here,
 so a switch changes this file only.
 
-Provider bindings are loaded on first use, one provider per process: importing a binding
-package costs seconds and hundreds of MiB because jsii loads every submodule eagerly. The
-garbage collector is paused during that import and the loaded objects frozen afterwards,
-which cuts the import time by about 40% here (nothing allocated then is garbage).
+Provider bindings are loaded on first use, and only the submodules used: a binding package's
+``__init__`` imports every one of its ~1000 submodules (aws: ~5 s and ~570 MiB here). The
+package is registered without running its ``__init__``, so ``aws.s3_bucket`` imports just that
+submodule and the jsii assembly (~1.8 s, ~40 MiB for a module's worth of resources). The
+garbage collector is paused during those imports and the loaded objects frozen afterwards
+(nothing allocated then is garbage; about 40% less import time).
 """
 
 from __future__ import annotations
 
 import gc
 import importlib
+import importlib.util
 import os
+import sys
 from types import ModuleType
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -54,6 +58,7 @@ class Bindings:
             was_enabled = gc.isenabled()
             gc.disable()
             try:
+                _register_without_init(self._package)
                 module = importlib.import_module(name)
             finally:
                 gc.freeze()
@@ -61,6 +66,16 @@ class Bindings:
                     gc.enable()
             _loaded[name] = module
         return module
+
+
+def _register_without_init(package: str) -> None:
+    """Make ``package`` importable as a parent without executing its ``__init__``."""
+    if package in sys.modules:
+        return
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        raise ImportError(f"the provider binding package {package} is not installed")
+    sys.modules[package] = importlib.util.module_from_spec(spec)
 
 
 _loaded: dict[str, ModuleType] = {}

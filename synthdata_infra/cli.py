@@ -96,17 +96,49 @@ def cost(
 
 @app.command()
 def synth(
-    provider: Annotated[str, typer.Option(help="onprem or all (the cloud layers follow).")] = "all",
-    data_type: Annotated[str, typer.Option("--type", "-t", help="A data type, or all.")] = "all",
+    provider: Annotated[str, typer.Option(help="aws, gcp, azure, onprem or all.")] = "all",
+    data_type: Annotated[str, typer.Option("--type", "-t", help="A data type, or all (all includes monitoring).")] = "all",
     out: Annotated[Path, typer.Option(help="Folder the modules are written to.")] = Path("modules_out"),
     jobs: Annotated[Optional[int], typer.Option(min=1, help="Worker processes at once (default: CPU count).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Synthesize every module, ignoring the cache.")] = False,
 ) -> None:
     """Generate the Terraform modules into --out (atomically: a failed run changes nothing)."""
     from synthdata_infra.synth.driver import synth as run_synth
+    from synthdata_infra.synth.progress import SynthProgress, TerminalProgress
+    from synthdata_infra.synth.registry import modules_for
 
-    log = (lambda line: typer.echo(line, err=True)) if sys.stderr.isatty() else (lambda line: None)
-    folders = run_synth(provider, data_type, out, jobs, log)
-    typer.echo(f"wrote {len(folders)} module(s) to {out}: {', '.join(folders)}")
+    progress = SynthProgress()
+    if sys.stderr.isatty():
+        bindings: dict[str, int] = {}
+        for spec in modules_for(provider, data_type):
+            bindings[spec.binding] = bindings.get(spec.binding, 0) + 1
+        progress = TerminalProgress(bindings)
+    report = run_synth(provider, data_type, out, jobs, use_cache=not no_cache, progress=progress)
+    typer.echo(
+        f"{out}: {len(report.written)} module(s) written ({len(report.synthesized)} synthesized, "
+        f"{len(report.cached)} from cache), {len(report.unchanged)} unchanged"
+    )
+
+
+@app.command()
+def monitor(
+    dashboard: Annotated[str, typer.Option(help="unified, or a data type.")] = "unified",
+    out: Annotated[Optional[Path], typer.Option(help="File to write (default: stdout).")] = None,
+    provider: Annotated[str, typer.Option(help="Catalog for the unified view's cost estimate: aws, gcp or azure.")] = "aws",
+) -> None:
+    """Write a Grafana dashboard (JSON, Grafana 11) for import or provisioning."""
+    from synthdata_infra.config import DATA_TYPES
+    from synthdata_infra.monitoring.dashboards import to_json, type_dashboard, unified_dashboard
+
+    if dashboard != "unified" and dashboard not in DATA_TYPES:
+        raise ConfigError("--dashboard", dashboard, f"expected unified or one of {', '.join(DATA_TYPES)}")
+    check_provider(provider, cloud_only=True)
+    text = to_json(unified_dashboard(provider) if dashboard == "unified" else type_dashboard(dashboard))
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
 
 
 def main() -> None:

@@ -1,0 +1,74 @@
+"""The synth cache: no-op runs start no worker, a changed profile re-synthesizes exactly the
+modules that depend on it, and cached output is byte-identical to synthesized output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from synthdata_infra.synth.driver import synth
+from tests.conftest import TYPES, edit_yaml, run_cli
+from tests.synth.test_synth_pipeline import tree_digest
+
+ONPREM = [*(f"kubernetes/{kind}" for kind in TYPES), "onprem/monitoring"]
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("SYNTHDATA_INFRA_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture
+def broken_bindings(tmp_path: Path) -> dict[str, str]:
+    """PYTHONPATH under which importing the kubernetes bindings fails: any worker would die."""
+    package = tmp_path / "broken" / "cdktf_cdktf_provider_kubernetes"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("raise ImportError('a worker was started')\n")
+    return {"PYTHONPATH": str(package.parent)}
+
+
+def test_no_op_synth_starts_no_worker(project, cache_dir, broken_bindings, tmp_path):
+    out = tmp_path / "out"
+    first = synth("onprem", "all", out)
+    assert sorted(first.synthesized) == sorted(ONPREM)
+    again = run_cli("synth", "--provider", "onprem", "--out", str(out), env={**broken_bindings, "SYNTHDATA_INFRA_ROOT": str(project), "SYNTHDATA_INFRA_CACHE": str(cache_dir)})
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == f"{out}: 0 module(s) written (0 synthesized, 0 from cache), 7 unchanged"
+
+
+def test_cached_output_is_byte_identical(project, cache_dir, broken_bindings, tmp_path, fresh_modules):
+    synthesized, cached = tmp_path / "synthesized", tmp_path / "cached"
+    assert sorted(synth("onprem", "all", synthesized).synthesized) == sorted(ONPREM)
+    done = run_cli("synth", "--provider", "onprem", "--out", str(cached), env={**broken_bindings, "SYNTHDATA_INFRA_ROOT": str(project), "SYNTHDATA_INFRA_CACHE": str(cache_dir)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{cached}: 7 module(s) written (0 synthesized, 7 from cache), 0 unchanged"
+    for folder in ONPREM:
+        assert tree_digest(cached / folder) == tree_digest(synthesized / folder) == tree_digest(fresh_modules / folder)
+
+
+def test_a_changed_profile_resynthesizes_exactly_its_modules(project, cache_dir, tmp_path):
+    out = tmp_path / "out"
+    synth("onprem", "all", out)
+    edit_yaml(project / "profiles/audio.yaml", lambda d: d["storage"].update(size="2Ti"))
+    report = synth("onprem", "all", out)
+    # monitoring depends on every profile (alert thresholds, cost per replica)
+    assert sorted(report.synthesized) == ["kubernetes/audio", "onprem/monitoring"]
+    assert sorted(report.unchanged) == sorted(set(ONPREM) - {"kubernetes/audio", "onprem/monitoring"})
+    assert '"storage": "2Ti"' in (out / "kubernetes/audio/main.tf.json").read_text()
+
+
+def test_no_cache_synthesizes_everything(project, cache_dir, tmp_path):
+    out = tmp_path / "out"
+    synth("onprem", "all", out)
+    report = synth("onprem", "all", out, use_cache=False)
+    assert sorted(report.synthesized) == sorted(ONPREM) and report.cached == [] and report.unchanged == []
+
+
+def test_cache_lives_outside_the_output(project, cache_dir, tmp_path):
+    out = tmp_path / "out"
+    synth("onprem", "tabular", out)
+    assert cache_dir.is_dir() and any(cache_dir.iterdir())
+    assert not any(p.name.startswith(".") for p in out.rglob("*"))
