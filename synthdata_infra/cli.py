@@ -141,6 +141,34 @@ def monitor(
         typer.echo(f"wrote {out}", err=True)
 
 
+@app.command()
+def validate(
+    out: Annotated[Path, typer.Option(help="Folder of generated modules.")] = Path("modules_out"),
+    skip: Annotated[Optional[str], typer.Option(help="Checks to skip: conventions,terraform,checkov,promtool.")] = None,
+) -> None:
+    """Check generated modules: conventions, terraform validate, checkov, promtool. Exit 1 on any failure."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from synthdata_infra.validate import module_folders, parse_skip
+    from synthdata_infra.validate import validate as run_validate
+
+    skipped = parse_skip(skip)
+    module_folders(out)  # bad --out fails before any tool runs
+    findings = run_validate(out, skipped)
+    table = Table(title=f"synthdata-infra validate {out}")
+    for column in ("module", "check", "result", "detail"):
+        table.add_column(column, overflow="fold")
+    for finding in findings:
+        style = {"fail": "red", "skipped": "yellow"}.get(finding.result, "green")
+        table.add_row(finding.module, finding.check, f"[{style}]{finding.result}[/{style}]", finding.detail)
+    Console(width=160).print(table)
+    failures = [f for f in findings if f.result == "fail"]
+    typer.echo(f"{len(findings)} checks: {len(failures)} failed, {sum(f.result == 'skipped' for f in findings)} skipped")
+    if failures:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Console entry point: domain errors become one message and exit status 2.
 

@@ -1,0 +1,103 @@
+"""`synthdata-infra validate`: passes on the committed modules, fails on each planted defect
+naming the module and the check, and refuses bad options with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from synthdata_infra.validate import validate
+from tests.conftest import REPO, run_cli
+
+
+def copy_modules(tmp_path: Path, *names: str) -> Path:
+    out = tmp_path / "modules_out"
+    for name in names:
+        shutil.copytree(REPO / "modules_out" / name, out / name)
+    return out
+
+
+def edit_json(path: Path, edit) -> None:
+    document = json.loads(path.read_text())
+    edit(document)
+    path.write_text(json.dumps(document, indent=2))
+
+
+def failures(out: Path) -> set[tuple[str, str]]:
+    return {(f.module, f.check) for f in validate(out) if f.result == "fail"}
+
+
+def test_validate_passes_on_the_committed_modules():
+    done = run_cli("validate", "--out", "modules_out")
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr
+    summary = done.stdout.strip().splitlines()[-1]
+    assert summary.endswith("skipped") and " 0 failed" in summary
+    assert "aws/monitoring" in done.stdout and "terraform" in done.stdout and "promtool" in done.stdout
+
+
+def _drop_non_root(main: dict) -> None:
+    spec = main["resource"]["kubernetes_deployment_v1"]["generator_deployment"]["spec"]["template"]["spec"]
+    del spec["security_context"]["run_as_non_root"]
+    del spec["container"][0]["security_context"]["run_as_non_root"]
+
+
+def test_container_without_run_as_non_root_fails_checkov(tmp_path):
+    out = copy_modules(tmp_path, "kubernetes/image")
+    edit_json(out / "kubernetes/image/main.tf.json", _drop_non_root)
+    findings = [f for f in validate(out, {"terraform"}) if f.result == "fail"]
+    assert [(f.module, f.check) for f in findings] == [("kubernetes/image", "checkov")]
+    assert "CKV_SYNTH_1" in findings[0].detail
+
+
+def test_bucket_without_encryption_fails_checkov(tmp_path):
+    out = copy_modules(tmp_path, "aws/tabular")
+    edit_json(out / "aws/tabular/main.tf.json", lambda m: m["resource"].pop("aws_s3_bucket_server_side_encryption_configuration"))
+    assert failures(out) == {("aws/tabular", "checkov")}
+
+
+def test_rules_file_with_a_promql_error_fails_promtool(tmp_path):
+    out = copy_modules(tmp_path, "onprem/monitoring")
+    rules = out / "onprem/monitoring/rules/common.rules.yml"
+    rules.write_text(rules.read_text().replace("rate(synthdata_errors_total[5m])", "rate(synthdata_errors_total[5m]", 1))
+    assert failures(out) == {("onprem/monitoring/rules/common.rules.yml", "promtool")}
+
+
+def test_exact_provider_pin_fails_conventions(tmp_path):
+    out = copy_modules(tmp_path, "aws/tabular")
+    edit_json(
+        out / "aws/tabular/versions.tf.json",
+        lambda v: v["terraform"]["required_providers"]["aws"].update(version="5.100.0"),
+    )
+    findings = [f for f in validate(out, {"checkov"}) if f.result == "fail"]
+    assert [(f.module, f.check) for f in findings] == [("aws/tabular", "conventions")]
+    assert "pinned to '5.100.0', not a >= range" in findings[0].detail
+
+
+def test_missing_default_deny_fails_conventions(tmp_path):
+    out = copy_modules(tmp_path, "kubernetes/tabular")
+    edit_json(out / "kubernetes/tabular/main.tf.json", lambda m: m["resource"]["kubernetes_network_policy_v1"].pop("network_policy_default_deny"))
+    assert ("kubernetes/tabular", "conventions") in failures(out)
+
+
+def test_failure_exits_non_zero_with_a_table(tmp_path):
+    out = copy_modules(tmp_path, "aws/tabular")
+    edit_json(out / "aws/tabular/versions.tf.json", lambda v: v["terraform"]["required_providers"]["aws"].update(version="5.100.0"))
+    done = run_cli("validate", "--out", str(out), "--skip", "checkov,terraform")
+    assert done.returncode == 1
+    assert "aws/tabular" in done.stdout and "conventions" in done.stdout and "fail" in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "1 checks: 1 failed, 0 skipped"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--skip", "lint"], "error: --skip: got 'lint'; expected a comma-separated list of conventions, terraform, checkov, promtool"),
+        (["--out", "nowhere"], "error: --out: got 'nowhere'; expected a folder of generated modules (run synthdata-infra synth)"),
+    ],
+)
+def test_bad_options_exit_2(args, message):
+    done = run_cli("validate", *args)
+    assert done.returncode == 2 and done.stderr.strip() == message
