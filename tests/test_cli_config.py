@@ -146,3 +146,31 @@ def test_console_script_prints_no_traceback():
 def test_usage_errors_exit_2(cli):
     result = cli("config", "show")
     assert result.exit_code == 2 and "--type" in result.stderr
+
+
+def test_broken_yaml_in_a_profile_names_the_file(cli, project):
+    (project / "profiles/text.yaml").write_text("resources: [unclosed\n")
+    result = cli("config", "show", "--type", "text")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {project / 'profiles/text.yaml'}: got 'invalid YAML'; fix the syntax:")
+
+
+def test_profile_that_is_not_a_mapping(cli, project):
+    (project / "profiles/text.yaml").write_text("- just\n- a list\n")
+    result = cli("config", "show", "--type", "text")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {project / 'profiles/text.yaml'}: got 'list'; expected a mapping at the top level"
+
+
+def test_environment_file_name_must_match_its_name_key(cli, project):
+    edit_yaml(project / "environments/staging.yaml", lambda d: d.update(name="stage"))
+    result = cli("config", "show", "--type", "text", "--environment", "staging")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: environments/staging.yaml:name: got 'stage'; expected 'staging', the file's name"
+
+
+def test_workspace_name_template_is_checked(cli, project):
+    edit_yaml(project / "environments/dev.yaml", lambda d: d["terraform_cloud"].update(workspace_name="ws-{team}"))
+    result = cli("config", "show", "--type", "text", "--environment", "dev")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: environments/dev.yaml:terraform_cloud.workspace_name: got 'ws-{team}'; expected a workspace name template using {service}")
