@@ -26,13 +26,11 @@ from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import placement_for
 from synthdata_infra.synth.examples import aws_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
-from synthdata_infra.synth.workload_module import SERVICE_NAME_RULE
+from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, node_disk_gib
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 # Bucket names are global and at most 63 characters: <service 38>-<environment 10>-<account 12>.
-ENVIRONMENT_RULE = "^[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?$"
-NODE_DISK_BASE_GIB = 50  # OS, container images and logs, before the model cache
 
 
 def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack:
@@ -60,34 +58,11 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     )
     v = stack.variable
     per_node = placement.replicas_per_node
-    cache = config.specific.model_cache
-    disk_gib = NODE_DISK_BASE_GIB + (math.ceil(_gib(cache.size)) if cache and cache.enabled else 0)
+    disk_gib = node_disk_gib(config)
     retention = next(d for d in LOG_RETENTION_DAYS if d >= config.data_policies.audit_logging.retention_days)
     inputs = AwsInputs(
-        service_name=v(
-            "service_name",
-            type="string",
-            description="Name of the service, as given to the kubernetes module (lower-case DNS label, at most 38 characters).",
-            example='"customer-synth"',
-            validation=[
-                {
-                    "condition": f'${{can(regex("{SERVICE_NAME_RULE}", var.service_name))}}',
-                    "error_message": "service_name must be a lower-case DNS label of at most 38 characters.",
-                }
-            ],
-        ),
-        environment=v(
-            "environment",
-            type="string",
-            description="Environment name (at most 10 characters); part of every resource name.",
-            example='"production"',
-            validation=[
-                {
-                    "condition": f'${{can(regex("{ENVIRONMENT_RULE}", var.environment))}}',
-                    "error_message": "environment must be lower-case letters, digits and '-', at most 10 characters.",
-                }
-            ],
-        ),
+        service_name=cloud_service_name_input(stack),
+        environment=environment_input(stack),
         cluster_name=v("cluster_name", type="string", description="Name of the existing EKS cluster.", example='"platform"'),
         subnet_ids=v("subnet_ids", type="list(string)", description="Private subnets of the node group.", example='["subnet-0a1b2c3d", "subnet-4e5f6a7b"]'),
         oidc_provider_arn=v(
@@ -208,7 +183,3 @@ def _tags_expression(inputs: AwsInputs, kind: str) -> str:
     )
 
 
-def _gib(quantity: str) -> float:
-    from synthdata_infra.quantities import memory_gib
-
-    return memory_gib(quantity)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from synthdata_infra.cdk import Construct, TerraformLocal, aws
 from synthdata_infra.components.aws.aws_props import policy_document
 from synthdata_infra.components.expressions import as_map, count_if, inner, named, stable_id
-from synthdata_infra.synth.aws_module import ENVIRONMENT_RULE
+from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.monitoring_files import add_monitoring_files, data_types_variable
 
@@ -36,18 +36,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         ),
     )
     v = stack.variable
-    environment = v(
-        "environment",
-        type="string",
-        description="Environment name; part of every resource name.",
-        example='"production"',
-        validation=[
-            {
-                "condition": f'${{can(regex("{ENVIRONMENT_RULE}", var.environment))}}',
-                "error_message": "environment must be lower-case letters, digits and '-', at most 10 characters.",
-            }
-        ],
-    )
+    environment = environment_input(stack, "Environment name; part of every resource name.")
     data_types_variable(stack)  # read by the rules files' count conditions as var.data_types
     alert_email = v("alert_email", type="string", description="Email address subscribed to alerts; null subscribes none.", default=None)
     enable_alert_manager = v("enable_alert_manager", type="bool", description="Route alerts to the SNS topic.", default=True)

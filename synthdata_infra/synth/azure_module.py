@@ -23,15 +23,12 @@ from synthdata_infra.components.azure.workload_identity import WorkloadIdentity
 from synthdata_infra.components.expressions import inner, named, stable_id
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import placement_for
-from synthdata_infra.quantities import memory_gib
 from synthdata_infra.synth.examples import azure_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
-from synthdata_infra.synth.workload_module import SERVICE_NAME_RULE
+from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, node_disk_gib
 
 # Log Analytics keeps data 30 to 730 days (interactive retention of the PerGB2018 tier).
 LOG_RETENTION_RANGE = (30, 730)
-ENVIRONMENT_RULE = "^[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?$"
-NODE_DISK_BASE_GIB = 50  # OS, container images and logs, before the model cache
 ULTRA_DISK_SKU = "UltraSSD_LRS"
 TESTING_NOTE = (
     "Testing: the `hashicorp/azurerm` provider is not on this project's offline provider mirror, so this "
@@ -97,33 +94,10 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     )
     v = stack.variable
     per_node = placement.replicas_per_node
-    cache = config.specific.model_cache
-    disk_gib = NODE_DISK_BASE_GIB + (math.ceil(memory_gib(cache.size)) if cache and cache.enabled else 0)
+    disk_gib = node_disk_gib(config)
     inputs = AzureInputs(
-        service_name=v(
-            "service_name",
-            type="string",
-            description="Name of the service, as given to the kubernetes module (lower-case DNS label, at most 38 characters).",
-            example='"customer-synth"',
-            validation=[
-                {
-                    "condition": f'${{can(regex("{SERVICE_NAME_RULE}", var.service_name))}}',
-                    "error_message": "service_name must be a lower-case DNS label of at most 38 characters.",
-                }
-            ],
-        ),
-        environment=v(
-            "environment",
-            type="string",
-            description="Environment name (at most 10 characters); part of every resource name.",
-            example='"production"',
-            validation=[
-                {
-                    "condition": f'${{can(regex("{ENVIRONMENT_RULE}", var.environment))}}',
-                    "error_message": "environment must be lower-case letters, digits and '-', at most 10 characters.",
-                }
-            ],
-        ),
+        service_name=cloud_service_name_input(stack),
+        environment=environment_input(stack),
         resource_group_name=v(
             "resource_group_name", type="string", description="Existing resource group of the module's resources.", example='"rg-synthdata-production"'
         ),

@@ -13,7 +13,7 @@ import re
 from synthdata_infra.cdk import Construct, TerraformLocal, azurerm
 from synthdata_infra.components.expressions import as_any, as_map, count_if, inner, named, stable_id
 from synthdata_infra.monitoring.rules import rule_groups
-from synthdata_infra.synth.azure_module import ENVIRONMENT_RULE
+from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.monitoring_files import RULES_DIR, add_monitoring_files, data_types_variable
 
@@ -55,18 +55,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         example='"rg-synthdata-production"',
     )
     location = v("location", type="string", description="Azure region of the workspace, rule groups and Grafana.", example='"westeurope"')
-    environment = v(
-        "environment",
-        type="string",
-        description="Environment name (at most 10 characters); part of every resource name.",
-        example='"production"',
-        validation=[
-            {
-                "condition": f'${{can(regex("{ENVIRONMENT_RULE}", var.environment))}}',
-                "error_message": "environment must be lower-case letters, digits and '-', at most 10 characters.",
-            }
-        ],
-    )
+    environment = environment_input(stack)
     data_types_variable(stack)  # read by the rules files' count conditions as var.data_types
     alert_emails = v(
         "alert_emails",

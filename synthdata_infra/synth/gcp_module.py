@@ -23,17 +23,14 @@ from synthdata_infra.components.gcp.service_secrets import ServiceSecrets
 from synthdata_infra.components.gcp.workload_identity import WorkloadIdentity
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import placement_for
-from synthdata_infra.quantities import memory_gib
 from synthdata_infra.synth.examples import gcp_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
-from synthdata_infra.synth.workload_module import SERVICE_NAME_RULE
+from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, node_disk_gib
 
 # Bucket names are global and at most 63 characters: <service 38>-<environment 10>-<project number 12>.
-ENVIRONMENT_RULE = "^[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?$"
 PROJECT_ID_RULE = "^[a-z][-a-z0-9]{4,28}[a-z0-9]$"
 # A Compute Engine region at the start of a location: "us-central1" of "us-central1-a".
 REGION_OF_LOCATION = "^[a-z]+-[a-z]+[0-9]+"
-NODE_DISK_BASE_GIB = 50  # OS, container images and logs, before the model cache
 GPU_DRIVER_VERSIONS = ("DEFAULT", "LATEST", "INSTALLATION_DISABLED")
 LOG_RETENTION_RANGE = (1, 3650)  # what a Cloud Logging bucket accepts
 # Boot disk types GKE node pools take (Hyperdisk Balanced on machine series that support it).
@@ -65,34 +62,11 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     )
     v = stack.variable
     per_node = placement.replicas_per_node
-    cache = config.specific.model_cache
-    disk_gib = NODE_DISK_BASE_GIB + (math.ceil(memory_gib(cache.size)) if cache and cache.enabled else 0)
+    disk_gib = node_disk_gib(config)
     retention = config.data_policies.audit_logging.retention_days
     inputs = GcpInputs(
-        service_name=v(
-            "service_name",
-            type="string",
-            description="Name of the service, as given to the kubernetes module (lower-case DNS label, at most 38 characters).",
-            example='"customer-synth"',
-            validation=[
-                {
-                    "condition": f'${{can(regex("{SERVICE_NAME_RULE}", var.service_name))}}',
-                    "error_message": "service_name must be a lower-case DNS label of at most 38 characters.",
-                }
-            ],
-        ),
-        environment=v(
-            "environment",
-            type="string",
-            description="Environment name (at most 10 characters); part of every resource name.",
-            example='"production"',
-            validation=[
-                {
-                    "condition": f'${{can(regex("{ENVIRONMENT_RULE}", var.environment))}}',
-                    "error_message": "environment must be lower-case letters, digits and '-', at most 10 characters.",
-                }
-            ],
-        ),
+        service_name=cloud_service_name_input(stack),
+        environment=environment_input(stack),
         project_id=v(
             "project_id",
             type="string",

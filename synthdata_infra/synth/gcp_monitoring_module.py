@@ -15,7 +15,8 @@ import re
 from synthdata_infra.cdk import Construct, TerraformLocal, Token, google
 from synthdata_infra.components.expressions import as_any, as_map, inner, merged_map, named, stable_id
 from synthdata_infra.monitoring.rules import rule_groups
-from synthdata_infra.synth.gcp_module import ENVIRONMENT_RULE, PROJECT_ID_RULE
+from synthdata_infra.synth.gcp_module import PROJECT_ID_RULE
+from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.monitoring_files import RULES_DIR, add_monitoring_files, data_types_variable
 
@@ -60,18 +61,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
             }
         ],
     )
-    environment = v(
-        "environment",
-        type="string",
-        description="Environment name; part of every display name and label.",
-        example='"production"',
-        validation=[
-            {
-                "condition": f'${{can(regex("{ENVIRONMENT_RULE}", var.environment))}}',
-                "error_message": "environment must be lower-case letters, digits and '-', at most 10 characters.",
-            }
-        ],
-    )
+    environment = environment_input(stack, "Environment name; part of every display name and label.")
     data_types_variable(stack)  # read by the rules files' count conditions as var.data_types
     alert_emails = v(
         "alert_emails",

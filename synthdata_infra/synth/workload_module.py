@@ -13,9 +13,8 @@ from synthdata_infra.components.workload_props import WorkloadInputs, WorkloadPr
 from synthdata_infra.components.workload_rbac import WorkloadRbac
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
+from synthdata_infra.synth.shared_inputs import service_name_input
 
-# Room for the longest suffix the module appends ("-allow-ingress-controller", 25 chars).
-SERVICE_NAME_RULE = "^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$"
 IMAGE_RULE = "^[^\\\\s]+(@sha256:[a-f0-9]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$"
 
 
@@ -40,17 +39,8 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         ),
     )
     v = stack.variable
-    service_name = v(
-        "service_name",
-        type="string",
-        description="Name of the service; prefixes every object (lower-case DNS label, at most 38 characters).",
-        example='"customer-synth"',
-        validation=[
-            {
-                "condition": f'${{can(regex("{SERVICE_NAME_RULE}", var.service_name))}}',
-                "error_message": "service_name must be a lower-case DNS label of at most 38 characters.",
-            }
-        ],
+    service_name = service_name_input(
+        stack, "Name of the service; prefixes every object (lower-case DNS label, at most 38 characters)."
     )
     image = v(
         "image",

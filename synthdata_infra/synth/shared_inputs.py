@@ -1,0 +1,56 @@
+"""Inputs and sizes the modules share, declared once."""
+
+from __future__ import annotations
+
+import math
+from synthdata_infra.config.models import ServiceConfig
+from synthdata_infra.quantities import memory_gib
+from synthdata_infra.synth.module_stack import ModuleStack
+
+# Room for the longest suffix the workload module appends ("-allow-ingress-controller", 25 chars).
+SERVICE_NAME_RULE = "^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$"
+# Global names (buckets, storage accounts) are short: <service 38>-<environment 10>-<account 12>.
+ENVIRONMENT_RULE = "^[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?$"
+NODE_DISK_BASE_GIB = 50  # OS, container images and logs, before the model cache
+
+
+def service_name_input(stack: ModuleStack, description: str) -> str:
+    return stack.variable(
+        "service_name",
+        type="string",
+        description=description,
+        example='"customer-synth"',
+        validation=[
+            {
+                "condition": f'${{can(regex("{SERVICE_NAME_RULE}", var.service_name))}}',
+                "error_message": "service_name must be a lower-case DNS label of at most 38 characters.",
+            }
+        ],
+    )
+
+
+def cloud_service_name_input(stack: ModuleStack) -> str:
+    return service_name_input(
+        stack, "Name of the service, as given to the kubernetes module (lower-case DNS label, at most 38 characters)."
+    )
+
+
+def environment_input(stack: ModuleStack, description: str = "Environment name (at most 10 characters); part of every resource name.") -> str:
+    return stack.variable(
+        "environment",
+        type="string",
+        description=description,
+        example='"production"',
+        validation=[
+            {
+                "condition": f'${{can(regex("{ENVIRONMENT_RULE}", var.environment))}}',
+                "error_message": "environment must be lower-case letters, digits and '-', at most 10 characters.",
+            }
+        ],
+    )
+
+
+def node_disk_gib(config: ServiceConfig) -> int:
+    """A node's own disk: the base plus the model cache the profile keeps on it."""
+    cache = config.specific.model_cache
+    return NODE_DISK_BASE_GIB + (math.ceil(memory_gib(cache.size)) if cache and cache.enabled else 0)
