@@ -107,3 +107,20 @@ def load(module: Path, name: str) -> dict:
 
 def resources(module: Path, resource_type: str) -> dict[str, dict]:
     return load(module, "main.tf.json")["resource"].get(resource_type, {})
+
+
+def strings(value):
+    """Every string inside a JSON document (for checks on Terraform templates)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+def unescape(text: str) -> str:
+    """A Terraform template's literal text: $${ and %%{ are escaped ${ and %{."""
+    return text.replace("$${", "${").replace("%%{", "%{")

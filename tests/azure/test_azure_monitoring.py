@@ -22,7 +22,7 @@ import pytest
 from synthdata_infra.monitoring.rules import all_alert_names, rule_groups, rules_files
 from synthdata_infra.synth.azure_monitoring_module import iso_duration, terraform_literal
 from synthdata_infra.synth.module_stack import PROVIDER_REQUIREMENTS
-from tests.conftest import REPO, TYPES, load, resources, run_cli
+from tests.conftest import REPO, TYPES, load, resources, run_cli, strings, unescape
 
 RULE_GROUP = "azurerm_monitor_alert_prometheus_rule_group"
 WORKSPACE = "azurerm_monitor_workspace"
@@ -64,21 +64,6 @@ def groups(module: Path) -> dict[str, dict]:
 def alert_rules() -> dict[str, tuple[str, dict]]:
     """Alert name -> (rule group, rule) for every alerting rule of every group."""
     return {rule["alert"]: (group["name"], rule) for group in rule_groups() for rule in group["rules"] if "alert" in rule}
-
-
-def strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
-
-
-def unescape(text: str) -> str:
-    return text.replace("$${", "${").replace("%%{", "%{")
 
 
 # -- files and conventions -------------------------------------------------------------------

@@ -20,7 +20,7 @@ import promql_parser
 import pytest
 
 from synthdata_infra.monitoring.rules import all_alert_names, rule_groups, rules_files
-from tests.conftest import REPO, TYPES, load, resources, run_cli
+from tests.conftest import REPO, TYPES, load, resources, run_cli, strings, unescape
 
 POLICY = "google_monitoring_alert_policy"
 CHANNEL = "google_monitoring_notification_channel"
@@ -51,21 +51,6 @@ def seconds(duration: str) -> int:
     parts = re.findall(r"(\d+)([smhd])", duration)
     assert "".join(n + u for n, u in parts) == duration, duration
     return sum(int(n) * SECONDS[u] for n, u in parts)
-
-
-def strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings(item)
-
-
-def unescape(text: str) -> str:
-    return text.replace("$${", "${").replace("%%{", "%{")
 
 
 # -- files and conventions -------------------------------------------------------------------
