@@ -150,10 +150,11 @@ class GeneratorDeployment(Construct):
     def _generator(self, props: WorkloadProps):
         d = k8s.deployment_v1
         config = props.config
-        requests = {"cpu": config.resources.cpu, "memory": config.resources.memory}
+        inputs = props.inputs
+        requests = {"cpu": inputs.cpu, "memory": inputs.memory}
         limits = dict(requests)
         if config.gpu:
-            requests[GPU_RESOURCE] = limits[GPU_RESOURCE] = str(config.gpu.count)
+            requests[GPU_RESOURCE] = limits[GPU_RESOURCE] = inputs.gpu_count
         mounts = [
             d.DeploymentV1SpecTemplateSpecContainerVolumeMount(name="data", mount_path=config.storage.mount_path),
             d.DeploymentV1SpecTemplateSpecContainerVolumeMount(name="tmp", mount_path="/tmp"),
@@ -253,7 +254,7 @@ class GeneratorDeployment(Construct):
                             access_modes=["ReadWriteOnce"],
                             storage_class_name=props.inputs.storage_class_name,
                             resources=d.DeploymentV1SpecTemplateSpecVolumeEphemeralVolumeClaimTemplateSpecResources(
-                                requests={"storage": config.storage.size}
+                                requests={"storage": props.inputs.storage_size}
                             ),
                         ),
                     )

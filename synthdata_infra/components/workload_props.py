@@ -22,6 +22,10 @@ class WorkloadInputs(BaseModel):
     image: str  # string
     content_filter_image: str  # string (used only when the profile enables content filtering)
     replicas: str  # number
+    cpu: str  # string: CPU request and limit of the generator container
+    memory: str  # string: memory request and limit
+    gpu_count: str  # number: GPUs per replica (used only when the profile has a GPU)
+    storage_size: str  # string: size of the per-pod data volume
     min_replicas: str  # number
     max_replicas: str  # number
     storage_class_name: str  # string

@@ -26,7 +26,7 @@ from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import placement_for
 from synthdata_infra.synth.examples import aws_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
-from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, node_disk_gib
+from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, gpu_model_validation, node_disk_gib
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -78,6 +78,17 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             type="list(string)",
             description=f"Instance types of the node group; the catalog's cheapest fit is `{placement.instance_type}`.",
             default=[placement.instance_type],
+        ),
+        gpu_model=(
+            v(
+                "gpu_model",
+                type="string",
+                description="GPU model of the nodes (a catalog name); pick node sizes that carry it.",
+                default=config.gpu.type,
+                validation=[gpu_model_validation()],
+            )
+            if config.gpu
+            else ""
         ),
         node_min_size=v("node_min_size", type="number", description=f"Fewest nodes ({per_node} replica(s) per node).", default=math.ceil(config.scaling.min_replicas / per_node)),
         node_desired_size=v("node_desired_size", type="number", description="Nodes at creation; the cluster autoscaler owns it afterwards.", default=placement.nodes),

@@ -25,7 +25,7 @@ from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import placement_for
 from synthdata_infra.synth.examples import gcp_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
-from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, node_disk_gib
+from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, gpu_model_validation, node_disk_gib
 
 # Bucket names are global and at most 63 characters: <service 38>-<environment 10>-<project number 12>.
 PROJECT_ID_RULE = "^[a-z][-a-z0-9]{4,28}[a-z0-9]$"
@@ -142,6 +142,17 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             type="list(string)",
             description="Zones of the nodes; null uses the cluster's. The initial node count applies to each zone.",
             default=None,
+        ),
+        gpu_model=(
+            v(
+                "gpu_model",
+                type="string",
+                description="GPU model of the nodes (a catalog name); pick node sizes that carry it.",
+                default=config.gpu.type,
+                validation=[gpu_model_validation()],
+            )
+            if config.gpu
+            else ""
         ),
         node_min_size=v(
             "node_min_size",

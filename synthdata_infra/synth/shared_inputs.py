@@ -54,3 +54,15 @@ def node_disk_gib(config: ServiceConfig) -> int:
     """A node's own disk: the base plus the model cache the profile keeps on it."""
     cache = config.specific.model_cache
     return NODE_DISK_BASE_GIB + (math.ceil(memory_gib(cache.size)) if cache and cache.enabled else 0)
+
+
+def gpu_model_validation() -> dict[str, str]:
+    """The ``gpu_model`` input takes a GPU model the catalog knows."""
+    from synthdata_infra.catalog import gpu_models
+
+    known = sorted(gpu_models())
+    listed = ", ".join(f'"{name}"' for name in known)
+    return {
+        "condition": f"${{contains([{listed}], var.gpu_model)}}",
+        "error_message": f"gpu_model must be one of {', '.join(known)}.",
+    }

@@ -73,13 +73,21 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         image=image,
         content_filter_image=content_filter_image or "",
         replicas=v("replicas", type="number", description="Initial replica count; the autoscaler owns it afterwards.", default=config.replicas),
+        cpu=v("cpu", type="string", description="CPU request and limit of the generator container.", default=config.resources.cpu),
+        memory=v("memory", type="string", description="Memory request and limit of the generator container.", default=config.resources.memory),
+        gpu_count=(
+            v("gpu_count", type="number", description=f"GPUs per replica ({config.gpu.type}).", default=config.gpu.count)
+            if config.gpu
+            else "0"
+        ),
+        storage_size=v("storage_size", type="string", description="Size of each pod's data volume.", default=config.storage.size),
         min_replicas=v("min_replicas", type="number", description="Autoscaler lower bound.", default=config.scaling.min_replicas),
         max_replicas=v("max_replicas", type="number", description="Autoscaler upper bound.", default=config.scaling.max_replicas),
         storage_class_name=v(
             "storage_class_name",
             type="string",
             description=(
-                f"StorageClass of the per-pod data volume ({config.storage.size}, profile class "
+                f"StorageClass of the per-pod data volume (profile class "
                 f"`{config.storage.storage_class}`); each cloud module outputs its mapped class."
             ),
             default=storage_class_for("onprem", config.storage.storage_class).storage_class_name,

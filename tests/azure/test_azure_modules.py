@@ -166,7 +166,8 @@ def test_a100_override_gives_an_a100_size(tmp_path):
     size = stack["variable"]["node_vm_size"]["default"]
     assert catalog_row(size).gpu.model == "nvidia-a100"
     (pool,) = stack["resource"]["azurerm_kubernetes_cluster_node_pool"].values()
-    assert pool["node_labels"]["synthdata.io/accelerator"] == "nvidia-a100"
+    assert pool["node_labels"]["synthdata.io/accelerator"] == "${var.gpu_model}"
+    assert stack["variable"]["gpu_model"]["default"] == "nvidia-a100"
 
 
 @pytest.mark.parametrize("kind", TYPES)
@@ -175,7 +176,8 @@ def test_taint_and_labels_only_for_gpu_types(azure, kind):
     _, pool = only(module, "azurerm_kubernetes_cluster_node_pool")
     expected = {"synthdata.io/node-pool": "${var.service_name}"}
     if kind in GPU_TYPES:
-        expected["synthdata.io/accelerator"] = config.gpu.type
+        expected["synthdata.io/accelerator"] = "${var.gpu_model}"
+        assert load(module, "variables.tf.json")["variable"]["gpu_model"]["default"] == config.gpu.type
         assert pool["node_taints"] == ["nvidia.com/gpu=present:NoSchedule"]
     else:
         assert "node_taints" not in pool

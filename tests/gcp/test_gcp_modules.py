@@ -190,12 +190,18 @@ def test_node_pool_machine_and_gpus_come_from_the_catalog(gcp, kind):
         ), (machine, count)
         assert count % gpu["count"] == 0  # whole replicas per node
         (accelerator,) = node["guest_accelerator"]
-        assert accelerator["type"] == gke_accelerator(gpu["type"])
+        # The accelerator follows the gpu_model input (the profile's GPU by default).
+        assert inputs["gpu_model"]["default"] == gpu["type"]
+        lookup = re.fullmatch(r"\$\{lookup\(\{(.*)\}, var\.gpu_model\)\}", accelerator["type"])
+        assert lookup, accelerator["type"]
+        table = dict(re.findall(r'"([^"]+)" = "([^"]+)"', lookup.group(1)))
+        assert table[gpu["type"]] == gke_accelerator(gpu["type"])
+        assert all(table[model] == gke_accelerator(model) for model in table)
         assert accelerator["count"] == "${var.node_accelerator_count}"
         assert accelerator["gpu_driver_installation_config"] == {"gpu_driver_version": "${var.node_gpu_driver_version}"}
         assert inputs["node_gpu_driver_version"]["default"] in ("DEFAULT", "LATEST")
         assert node["taint"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}]
-        assert node["labels"] == {"synthdata.io/node-pool": "${var.service_name}", "synthdata.io/accelerator": gpu["type"]}
+        assert node["labels"] == {"synthdata.io/node-pool": "${var.service_name}", "synthdata.io/accelerator": "${var.gpu_model}"}
     else:
         assert gpu is None
         assert not any(row["name"] == machine and row["gpu"] for row in catalog_rows())
@@ -206,11 +212,22 @@ def test_node_pool_machine_and_gpus_come_from_the_catalog(gcp, kind):
     assert outputs(gcp, kind)["node_selector"]["value"] == node["labels"]
 
 
+def accelerator_at_default(main: dict, variables: dict) -> str:
+    """The accelerator type the node pool attaches when gpu_model keeps its default."""
+    ((_, pool),) = main["resource"]["google_container_node_pool"].items()
+    expression = pool["node_config"]["guest_accelerator"][0]["type"]
+    lookup = re.fullmatch(r"\$\{lookup\(\{(.*)\}, var\.gpu_model\)\}", expression)
+    assert lookup, expression
+    return dict(re.findall(r'"([^"]+)" = "([^"]+)"', lookup.group(1)))[variables["gpu_model"]["default"]]
+
+
+def module_accelerator(module: Path) -> str:
+    return accelerator_at_default(load(module, "main.tf.json"), load(module, "variables.tf.json")["variable"])
+
+
 def test_image_uses_t4_and_video_uses_v100_pairs(gcp):
-    image = one(gcp, "image", "google_container_node_pool")["node_config"]["guest_accelerator"][0]
-    video = one(gcp, "video", "google_container_node_pool")["node_config"]["guest_accelerator"][0]
-    assert image["type"] == "nvidia-tesla-t4"
-    assert video["type"] == "nvidia-tesla-v100"
+    assert module_accelerator(gcp / "image") == "nvidia-tesla-t4"
+    assert module_accelerator(gcp / "video") == "nvidia-tesla-v100"
     assert profile("video")["gpu"]["count"] == 2
     # Compute Engine attaches V100s in 1, 2, 4 or 8; the node holds whole pairs for 2-GPU replicas.
     assert variables(gcp, "video")["node_accelerator_count"]["default"] in (2, 4, 8)
@@ -292,9 +309,8 @@ def test_a100_override_gives_an_a2_machine_with_a100s(tmp_path):
     assert machine.startswith("a2-")
     assert any(r["name"] == machine and r["gpu"]["model"] == "nvidia-a100" and r["gpu"]["count"] == count for r in catalog_rows() if r["gpu"])
     (pool,) = stack["resource"]["google_container_node_pool"].values()
-    (accelerator,) = pool["node_config"]["guest_accelerator"]
-    assert accelerator["type"] == gke_accelerator("nvidia-a100") == "nvidia-tesla-a100"
-    assert pool["node_config"]["labels"]["synthdata.io/accelerator"] == "nvidia-a100"
+    assert accelerator_at_default(stack, stack["variable"]) == gke_accelerator("nvidia-a100") == "nvidia-tesla-a100"
+    assert pool["node_config"]["labels"]["synthdata.io/accelerator"] == "${var.gpu_model}"
 
 
 def test_local_nvme_class_attaches_local_ssds(tmp_path):

@@ -38,24 +38,30 @@ def test_gpu_requests_and_toleration_only_for_gpu_types(fresh_modules, kind):
     generator = next(c for c in spec["container"] if c["name"] == "generator")
     gpu = profile(kind)["gpu"]
     if kind in GPU_TYPES:
-        assert generator["resources"]["limits"]["nvidia.com/gpu"] == str(gpu["count"])
-        assert generator["resources"]["requests"]["nvidia.com/gpu"] == str(gpu["count"])
+        assert generator["resources"]["limits"]["nvidia.com/gpu"] == "${var.gpu_count}"
+        assert generator["resources"]["requests"]["nvidia.com/gpu"] == "${var.gpu_count}"
+        variables = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
+        assert variables["gpu_count"]["default"] == gpu["count"]
         assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in spec["toleration"]
         variables = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
         assert variables["node_selector"]["default"] == {"synthdata.io/accelerator": gpu["type"]}
     else:
         assert gpu is None
         assert "nvidia.com/gpu" not in json.dumps(generator["resources"])
+        assert "gpu_count" not in load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
         assert "toleration" not in spec
 
 
 @pytest.mark.parametrize("kind", TYPES)
-def test_requests_and_limits_come_from_the_profile(fresh_modules, kind):
+def test_requests_and_limits_are_inputs_defaulting_to_the_profile(fresh_modules, kind):
     generator = next(c for c in pod(fresh_modules, kind)["container"] if c["name"] == "generator")
+    variables = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
     wanted = profile(kind)["resources"]
     for side in ("requests", "limits"):
-        assert generator["resources"][side]["cpu"] == str(wanted["cpu"])
-        assert generator["resources"][side]["memory"] == wanted["memory"]
+        assert generator["resources"][side]["cpu"] == "${var.cpu}"
+        assert generator["resources"][side]["memory"] == "${var.memory}"
+    assert variables["cpu"]["default"] == str(wanted["cpu"])
+    assert variables["memory"]["default"] == wanted["memory"]
 
 
 @pytest.mark.parametrize("kind", TYPES)
@@ -102,7 +108,9 @@ def test_image_inputs_refuse_latest(fresh_modules, kind):
 def test_per_pod_volume_has_the_profile_size_and_input_class(fresh_modules, kind):
     (data,) = [v for v in pod(fresh_modules, kind)["volume"] if v["name"] == "data"]
     claim = data["ephemeral"]["volume_claim_template"]["spec"]
-    assert claim["resources"]["requests"]["storage"] == profile(kind)["storage"]["size"]
+    assert claim["resources"]["requests"]["storage"] == "${var.storage_size}"
+    variables = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
+    assert variables["storage_size"]["default"] == profile(kind)["storage"]["size"]
     assert claim["storage_class_name"] == "${var.storage_class_name}"
 
 

@@ -26,6 +26,7 @@ class AwsInputs(BaseModel):
     tags: str  # map(string)
     node_instance_types: str  # list(string)
     node_min_size: str  # number
+    gpu_model: str  # string: GPU model of the nodes (GPU profiles only; labels, GCP accelerator)
     node_desired_size: str  # number
     node_max_size: str  # number
     node_disk_size_gib: str  # number

@@ -22,7 +22,7 @@ NODE_POOL_LABEL = "synthdata.io/node-pool"
 def node_labels(props: AwsProps) -> dict[str, str]:
     labels = {NODE_POOL_LABEL: props.inputs.service_name}
     if props.config.gpu:
-        labels[ACCELERATOR_LABEL] = props.config.gpu.type
+        labels[ACCELERATOR_LABEL] = props.inputs.gpu_model
     return labels
 
 

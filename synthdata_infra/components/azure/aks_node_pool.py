@@ -30,7 +30,7 @@ MAX_PODS = 110  # AKS's default for Azure CNI overlay and kubenet
 def node_labels(props: AzureProps) -> dict[str, str]:
     labels = {NODE_POOL_LABEL: props.inputs.service_name}
     if props.config.gpu:
-        labels[ACCELERATOR_LABEL] = props.config.gpu.type
+        labels[ACCELERATOR_LABEL] = props.inputs.gpu_model
     return labels
 
 

@@ -32,6 +32,7 @@ class AzureInputs(BaseModel):
     tags: str  # map(string)
     node_vm_size: str  # string
     node_min_size: str  # number
+    gpu_model: str  # string: GPU model of the nodes (GPU profiles only; labels, GCP accelerator)
     node_desired_size: str  # number
     node_max_size: str  # number
     node_disk_size_gib: str  # number

@@ -35,6 +35,7 @@ class GcpInputs(BaseModel):
     node_gpu_driver_version: str  # string
     node_locations: str  # list(string) or null
     node_min_size: str  # number
+    gpu_model: str  # string: GPU model of the nodes (GPU profiles only; labels, GCP accelerator)
     node_desired_size: str  # number
     node_max_size: str  # number
     node_disk_size_gib: str  # number

@@ -46,8 +46,15 @@ def boot_disk_type(storage_type: str) -> str:
 def node_labels(props: GcpProps) -> dict[str, str]:
     labels = {NODE_POOL_LABEL: props.inputs.service_name}
     if props.config.gpu:
-        labels[ACCELERATOR_LABEL] = props.config.gpu.type
+        labels[ACCELERATOR_LABEL] = props.inputs.gpu_model
     return labels
+
+
+def accelerator_type(gpu_model: str) -> str:
+    """Compute Engine's accelerator name of a catalog GPU model (an expression over the input)."""
+    names = {name: spec.gcp_accelerator for name, spec in sorted(gpu_models().items()) if spec.gcp_accelerator}
+    listed = ", ".join(f'"{name}" = "{accelerator}"' for name, accelerator in names.items())
+    return f"${{lookup({{{listed}}}, {inner(gpu_model)})}}"
 
 
 def local_ssd_count(props: GcpProps) -> int:
@@ -91,7 +98,7 @@ class GkeNodePool(Construct):
         if placement.gpu:
             accelerators = [
                 np.ContainerNodePoolNodeConfigGuestAccelerator(
-                    type=gpu_models()[placement.gpu.model].gcp_accelerator,
+                    type=accelerator_type(inputs.gpu_model),
                     count=as_number(inputs.node_accelerator_count),
                     gpu_driver_installation_config=np.ContainerNodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfig(
                         gpu_driver_version=inputs.node_gpu_driver_version
