@@ -25,8 +25,12 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from cdktf import (  # noqa: E402
     App,
+    CloudBackend,
     Fn,
+    LocalBackend,
+    NamedCloudWorkspace,
     TerraformElement,
+    TerraformHclModule,
     TerraformLocal,
     TerraformOutput,
     TerraformResource,
@@ -88,9 +92,13 @@ kubernetes = Bindings("kubernetes")
 __all__ = [
     "App",
     "Bindings",
+    "CloudBackend",
     "Construct",
     "Fn",
+    "LocalBackend",
+    "NamedCloudWorkspace",
     "TerraformElement",
+    "TerraformHclModule",
     "TerraformLocal",
     "TerraformOutput",
     "TerraformResource",

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 import yaml
 
-from synthdata_infra.config import parse_overrides, resolve
+from synthdata_infra.config import deep_merge, parse_overrides, resolve
 from synthdata_infra.errors import ConfigError, SynthdataError
 from synthdata_infra.planning import check_provider, placement_for
 
@@ -167,6 +167,173 @@ def validate(
     typer.echo(f"{len(findings)} checks: {len(failures)} failed, {sum(f.result == 'skipped' for f in findings)} skipped")
     if failures:
         raise typer.Exit(1)
+
+
+class _Progress:
+    """Terraform progress on stderr: a live bar on a terminal, one line per step otherwise."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.bar = None
+        if self.console.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=self.console, transient=True)
+            self.task = self.bar.add_task("starting", total=None)
+
+    def __call__(self, message: str, done: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, description=message, completed=done, total=total or None)
+        elif not done or done == total:
+            self.console.print(message, highlight=False, soft_wrap=True)
+
+    def __enter__(self) -> "_Progress":
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _infrastructure(provider: str, progress: _Progress, local: bool = False):
+    from synthdata_infra.api import SyntheticDataInfrastructure
+
+    return SyntheticDataInfrastructure(provider=provider, local=local, report=progress)
+
+
+def _print_result(result) -> None:
+    if not result.success:
+        typer.echo(f"error: {result.message}", err=True)
+        raise typer.Exit(1)
+    for note in filter(None, result.message.split("; ")):
+        typer.echo(f"note: {note}", err=True)
+    typer.echo(f"{result.service_name} ({result.data_type} on {result.provider}, {result.environment}): {result.status}")
+    if result.skipped:
+        typer.echo(f"  skipped: {', '.join(result.skipped)} layer (no cluster answers on the local target)")
+    if result.endpoint:
+        typer.echo(f"  endpoint: {result.endpoint}")
+    if result.monitoring_url:
+        typer.echo(f"  monitoring: {result.monitoring_url}")
+
+
+@app.command()
+def deploy(
+    data_type: TypeOption,
+    name: Annotated[str, typer.Option("--name", "-n", help="Service name (lower-case DNS label).")],
+    provider: Annotated[str, typer.Option(help="aws, gcp, azure or onprem.")],
+    environment: EnvironmentOption = "production",
+    replicas: Annotated[Optional[int], typer.Option(help="Replicas that always run (the autoscaler's floor).")] = None,
+    gpu_type: Annotated[Optional[str], typer.Option(help="GPU model, e.g. nvidia-tesla-v100.")] = None,
+    gpu_count: Annotated[Optional[int], typer.Option(help="GPUs per replica.")] = None,
+    image: Annotated[Optional[str], typer.Option(help="Generator image with a tag or digest (default from the environment).")] = None,
+    sets: SetOption = None,
+    plan_only: Annotated[bool, typer.Option("--plan-only", help="Run terraform plan, change nothing.")] = False,
+    local: Annotated[bool, typer.Option("--local", help="Apply to a local AWS API on 127.0.0.1 (no cloud credentials).")] = False,
+) -> None:
+    """Record a service in the environment, synthesize its root and apply it (or plan it)."""
+    overrides = parse_overrides(sets or [])
+    gpu = {key: value for key, value in (("type", gpu_type), ("count", gpu_count)) if value is not None}
+    if gpu:
+        overrides = deep_merge(overrides, {"gpu": gpu})
+    check_provider(provider)
+    with _Progress() as progress:
+        result = _infrastructure(provider, progress, local).deploy_service(
+            data_type, name, environment, replicas=replicas, config_overrides=overrides, image=image, plan_only=plan_only
+        )
+    _print_result(result)
+
+
+@app.command()
+def scale(
+    service: Annotated[str, typer.Option("--service", "-s", help="Service name.")],
+    replicas: Annotated[int, typer.Option(help="Replicas that always run; bounds move to include it.")],
+    environment: Annotated[Optional[str], typer.Option("--environment", "-e", help="Needed when the name runs in several.")] = None,
+) -> None:
+    """Change a service's replica count and re-apply it."""
+    with _Progress() as progress:
+        result = _infrastructure("aws", progress).scale_service(service, replicas, environment)
+    _print_result(result)
+
+
+@app.command()
+def destroy(
+    service: Annotated[str, typer.Option("--service", "-s", help="Service name.")],
+    environment: Annotated[Optional[str], typer.Option("--environment", "-e", help="Needed when the name runs in several.")] = None,
+) -> None:
+    """Destroy a service's resources and remove it from its environment."""
+    with _Progress() as progress:
+        result = _infrastructure("aws", progress).destroy_service(service, environment)
+    _print_result(result)
+
+
+@app.command()
+def status(
+    environment: Annotated[Optional[str], typer.Option("--environment", "-e", help="One environment (default: all).")] = None,
+    prometheus_url: Annotated[Optional[str], typer.Option(help="Prometheus to read throughput and usage from.")] = None,
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Every recorded service: type, deployment status, throughput and resource use."""
+    from synthdata_infra.deploy import metrics
+    from synthdata_infra.deploy.engine import Engine
+
+    if output not in ("table", "json"):
+        raise ConfigError("--format", output, "expected table or json")
+    url = metrics.check_url(prometheus_url) if prometheus_url else None
+    rows = []
+    for plan, state, record in Engine().status(environment):
+        row: dict[str, Any] = {
+            "service": plan.name,
+            "environment": plan.environment.name,
+            "type": plan.data_type,
+            "provider": plan.provider,
+            "status": state,
+            "target": record.target if record else None,
+            "throughput_per_hour": None,
+            "usage": None,
+            "usage_resource": None,
+        }
+        if url:
+            row["throughput_per_hour"] = metrics.query(url, metrics.throughput_query(plan.name))
+            promql, resource = metrics.usage_query(plan.name, plan.data_type)
+            row["usage"], row["usage_resource"] = metrics.query(url, promql), resource
+        rows.append(row)
+    if output == "json":
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Service Status")
+    for column in ("Service", "Environment", "Type", "Provider", "Status", "Throughput", "Resources"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["service"],
+            row["environment"],
+            row["type"],
+            row["provider"],
+            row["status"] + (" (local)" if row["target"] == "local" else ""),
+            metrics.per_hour(row["throughput_per_hour"]),
+            metrics.percent(row["usage"], row["usage_resource"] or ""),
+        )
+    Console(width=120).print(table)
+
+
+local_app = typer.Typer(help="The local AWS API that `deploy --local` starts.", no_args_is_help=True)
+app.add_typer(local_app, name="local")
+
+
+@local_app.command("stop")
+def local_stop() -> None:
+    """Stop the local AWS API (what it held is gone; local records become `stopped`)."""
+    from synthdata_infra.config import project_root
+    from synthdata_infra.deploy import local as local_api
+
+    typer.echo("local AWS API stopped" if local_api.stop(project_root()) else "no local AWS API was running")
 
 
 def main() -> None:

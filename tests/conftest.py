@@ -78,6 +78,19 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 
 @pytest.fixture(scope="session")
+def cdktf_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output folder of the real `cdktf synth` (npm cdktf-cli running main.py), once per session."""
+    cdktf = os.environ.get("CDKTF") or str(REPO / ".tools" / "cdktf" / "node_modules" / ".bin" / "cdktf")
+    assert Path(cdktf).is_file(), f"cdktf CLI not found at {cdktf}: run `make test`, which installs it"
+    out = tmp_path_factory.mktemp("cdktf") / "cdktf.out"
+    # cdktf.json runs `python main.py`: the project's interpreter must come first on PATH.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "CHECKPOINT_DISABLE": "1"}
+    done = subprocess.run([cdktf, "synth", "--output", str(out)], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
 def fresh_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synth") / "modules_out"
     done = run_cli("synth", "--provider", "all", "--out", str(out))

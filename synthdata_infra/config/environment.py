@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from synthdata_infra.config.models import DataType, DnsLabel, Strict
+from synthdata_infra.errors import ConfigError
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 WORKSPACE_PLACEHOLDERS = ("service", "environment", "data_type")
@@ -41,14 +42,95 @@ class TerraformCloud(Strict):
         return self.workspace_name.format(service=service, environment=environment, data_type=data_type)
 
 
+_IMAGE = re.compile(r"^[^\s:@]+(:[^\s:@/]+)?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$")
+
+
+def _pinned_image(value: str) -> str:
+    if not _IMAGE.match(value) or value.endswith(":latest"):
+        raise ValueError("expected an image with an explicit tag or @sha256 digest (never latest)")
+    return value
+
+
+def _pinned_tag(value: str) -> str:
+    if value == "latest" or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", value):
+        raise ValueError("expected an image tag such as 1.4.0 (never latest)")
+    return value
+
+
+PinnedImage = Annotated[str, AfterValidator(_pinned_image)]
+RESERVED_PREFIXES = ("monitoring-", "workspaces-", "local-cluster-")
+
+
+def _service_name(value: str) -> str:
+    if value.startswith(RESERVED_PREFIXES):
+        raise ValueError(f"names starting with {', '.join(RESERVED_PREFIXES)} are the environment's own stacks")
+    return value
+
+
 class ServiceEntry(Strict):
     """A service deployed in the environment (recorded by ``synthdata-infra deploy``)."""
 
-    name: DnsLabel
+    name: Annotated[DnsLabel, AfterValidator(_service_name)]
     data_type: DataType
     provider: str = Field(pattern=r"^(aws|gcp|azure|onprem)$")
-    replicas: int | None = Field(default=None, ge=1)
-    overrides: dict[str, Any] = Field(default_factory=dict)
+    replicas: int | None = Field(default=None, ge=1, description="replicas that always run (the autoscaler's floor)")
+    image: PinnedImage | None = Field(default=None, description="generator image; default from the environment's images")
+    overrides: dict[str, Any] = Field(default_factory=dict, description="the seed's keys, merged over the environment")
+
+    def config_overrides(self) -> dict[str, Any]:
+        """The override layer of this service: its overrides plus its replica count."""
+        layer = dict(self.overrides)
+        if self.replicas is not None:
+            layer["replicas"] = self.replicas
+        return layer
+
+
+class AwsCluster(Strict):
+    """An EKS cluster the environment's AWS services run on (looked up by name)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+    subnet_ids: tuple[str, ...] | None = Field(default=None, description="node subnets; default: the cluster's")
+
+
+class GcpCluster(Strict):
+    name: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
+    project: str = Field(pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+    location: str = Field(pattern=r"^[a-z]+-[a-z]+\d(-[a-z])?$")
+
+
+class AzureCluster(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+    resource_group: str = Field(pattern=r"^[-\w._()]{1,90}$")
+
+
+class OnpremCluster(Strict):
+    kubeconfig_path: str = "~/.kube/config"
+    context: str
+
+
+class Clusters(Strict):
+    """Where each provider's services run: existing clusters, found by name."""
+
+    aws: AwsCluster | None = None
+    gcp: GcpCluster | None = None
+    azure: AzureCluster | None = None
+    onprem: OnpremCluster | None = None
+
+
+class Images(Strict):
+    """Default images of a service: ``<registry>/synthdata-<data type>:<tag>`` and the sidecar
+    ``<registry>/synthdata-content-filter:<tag>``."""
+
+    registry: str = Field(default="ghcr.io/synthdata", pattern=r"^[^\s:@]+(:\d+)?(/[^\s:@]+)*$")
+    tag: Annotated[str, AfterValidator(_pinned_tag)] = "1.0.0"
+
+    def for_type(self, data_type: str) -> str:
+        return f"{self.registry}/synthdata-{data_type.replace('_', '-')}:{self.tag}"
+
+    @property
+    def content_filter(self) -> str:
+        """The content-filtering sidecar of the media types."""
+        return f"{self.registry}/synthdata-content-filter:{self.tag}"
 
 
 class Environment(Strict):
@@ -56,5 +138,23 @@ class Environment(Strict):
     description: str
     regions: Regions
     terraform_cloud: TerraformCloud | None
+    clusters: Clusters = Clusters()
+    images: Images = Images()
+    alert_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
     config: dict[str, Any] = Field(default_factory=dict, description="layer merged over base and type")
     services: tuple[ServiceEntry, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_services(self) -> "Environment":
+        seen: set[str] = set()
+        for index, service in enumerate(self.services):
+            if service.name in seen:
+                raise ConfigError(f"services.{index}.name", service.name, "expected a name not used by another service")
+            seen.add(service.name)
+        return self
+
+    def service(self, name: str) -> ServiceEntry | None:
+        return next((entry for entry in self.services if entry.name == name), None)
+
+    def image_for(self, entry: ServiceEntry) -> str:
+        return entry.image or self.images.for_type(entry.data_type.value)

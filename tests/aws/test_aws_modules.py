@@ -10,6 +10,7 @@ from string import Template
 import boto3
 import pytest
 
+from synthdata_infra.deploy.synth_roots import local_main
 from tests.aws.conftest import terraform
 from tests.conftest import REPO
 from tests.conftest import TYPES, load, resources
@@ -30,18 +31,12 @@ def test_module_initialises_and_validates(kind, terraform_env, tmp_path):
 
 
 def write_root(root: Path, kind: str, endpoint: str, **inputs: str) -> None:
-    """A root like a team's: cluster + OIDC provider in moto, then the module (copied, with the
-    test-only override for moto's deviations beside its own files)."""
+    """A root like a team's: cluster + OIDC provider in moto, then the module (copied the way
+    the local target copies it, ignoring what moto changes behind Terraform's back)."""
     module = root / "module"
     shutil.copytree(REPO / "modules_out" / "aws" / kind, module, ignore=shutil.ignore_patterns("examples"))
-    present = load(module, "main.tf.json")["resource"]
-    override = json.loads((HERE / "moto_override.tf.json").read_text())
-    override["resource"] = {
-        kind_: {name: body for name, body in blocks.items() if name in present.get(kind_, {})}
-        for kind_, blocks in override["resource"].items()
-        if kind_ in present
-    }
-    (module / "moto_override.tf.json").write_text(json.dumps(override, indent=2))
+    # The local target's copy of the module: lifecycle settings for moto's deviations merged in.
+    (module / "main.tf.json").write_text(local_main(REPO / "modules_out" / "aws" / kind))
     lines = "\n".join(f"  {name} = {value}" for name, value in inputs.items())
     write_provider(root, endpoint)
     template = Template((HERE / "moto_cluster.tf.tmpl").read_text())

@@ -1,0 +1,188 @@
+"""The Python API of the seed: deploy, scale, destroy and watch synthetic-data services.
+
+>>> infra = SyntheticDataInfrastructure(provider="aws")
+>>> result = infra.deploy_service(
+...     data_type=DataType.TABULAR,
+...     service_name="customer-synth",
+...     environment="production",
+...     replicas=5,
+...     config_overrides={"resources": {"memory": "32Gi"}},
+... )
+>>> result.success, result.endpoint, result.monitoring_url
+
+Each call records the service in ``environments/<environment>.yaml``, synthesizes its root
+stack and runs Terraform, exactly as the CLI does (the CLI is a thin layer over this class).
+Bad input raises ``ConfigError`` naming the key path; a failed Terraform run returns a result
+with ``success=False`` and Terraform's message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from synthdata_infra.config import DataType, ServiceEntry
+from synthdata_infra.config.loader import check_data_type, validate
+from synthdata_infra.deploy.engine import Engine, Outcome
+from synthdata_infra.deploy.terraform import Report, TerraformFailure
+from synthdata_infra.planning import check_provider
+
+__all__ = ["DashboardUrl", "DataType", "DeploymentResult", "ServiceStatus", "SyntheticDataInfrastructure"]
+
+
+@dataclass(frozen=True)
+class DeploymentResult:
+    success: bool
+    service_name: str
+    environment: str
+    data_type: str
+    provider: str
+    status: str  # deployed | planned | failed | destroyed
+    endpoint: str | None = None  # URL of the service (None when the Kubernetes layer was skipped)
+    monitoring_url: str | None = None  # Grafana, else the Prometheus query endpoint
+    outputs: dict[str, Any] = field(default_factory=dict)  # the service root's Terraform outputs
+    skipped: tuple[str, ...] = ()  # layers not applied (the local target skips kubernetes)
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class DashboardUrl:
+    """Where the unified dashboard is: a Grafana URL once a Grafana workspace runs, and always
+    the dashboard JSON (Grafana 11) written for import or provisioning."""
+
+    path: Path
+    url: str | None = None
+
+    def __str__(self) -> str:
+        return self.url or str(self.path)
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    service_name: str
+    environment: str
+    data_type: str
+    provider: str
+    status: str  # deployed | planned | failed | drifted | not deployed | stopped
+    target: str | None  # cloud | local | None (never applied)
+
+
+def monitoring_url(monitoring: Mapping[str, Any]) -> str | None:
+    for key in ("grafana_endpoint", "prometheus_endpoint", "query_endpoint"):
+        value = monitoring.get(key)
+        if value:
+            return value if str(value).startswith("http") else f"https://{value}"
+    return None
+
+
+class SyntheticDataInfrastructure:
+    """Deploy and monitor synthetic-data services on one provider (aws, gcp, azure, onprem)."""
+
+    def __init__(self, provider: str, config_path: str | Path | None = None, *, local: bool = False, report: Report | None = None) -> None:
+        self.provider = check_provider(provider)
+        self.local = local
+        self.engine = Engine(Path(config_path) if config_path else None, report=report, note=self._note)
+        self.notes: list[str] = []
+
+    def _note(self, message: str) -> None:
+        self.notes.append(message)
+
+    def deploy_service(
+        self,
+        data_type: DataType | str,
+        service_name: str,
+        environment: str = "production",
+        *,
+        replicas: int | None = None,
+        config_overrides: Mapping[str, Any] | None = None,
+        image: str | None = None,
+        plan_only: bool = False,
+        local: bool | None = None,
+    ) -> DeploymentResult:
+        kind = check_data_type(data_type.value if isinstance(data_type, DataType) else data_type)
+        entry = validate(
+            ServiceEntry,
+            {
+                "name": service_name,
+                "data_type": kind.value,
+                "provider": self.provider,
+                "replicas": replicas,
+                "image": image,
+                "overrides": dict(config_overrides or {}),
+            },
+        )
+        local = self.local if local is None else local
+        return self._run(
+            lambda: self.engine.deploy(environment, entry, plan_only=plan_only, local=local), entry.name, environment, kind.value
+        )
+
+    def scale_service(self, service_name: str, replicas: int, environment: str | None = None) -> DeploymentResult:
+        from synthdata_infra.errors import ConfigError
+
+        if replicas < 1:
+            raise ConfigError("--replicas", replicas, "expected a whole number >= 1")
+        return self._run(lambda: self.engine.scale(service_name, replicas, environment), service_name, environment)
+
+    def destroy_service(self, service_name: str, environment: str | None = None) -> DeploymentResult:
+        return self._run(lambda: self.engine.destroy(service_name, environment), service_name, environment)
+
+    def status(self, environment: str | None = None) -> list[ServiceStatus]:
+        return [
+            ServiceStatus(
+                service_name=plan.name,
+                environment=plan.environment.name,
+                data_type=plan.data_type,
+                provider=plan.provider,
+                status=status,
+                target=record.target if record else None,
+            )
+            for plan, status, record in self.engine.status(environment)
+        ]
+
+    def get_unified_dashboard(self, environment: str = "production") -> DashboardUrl:
+        """The unified dashboard (every type, this provider's cost figures)."""
+        import json
+
+        from synthdata_infra.monitoring.dashboards import to_json, unified_dashboard
+
+        text = to_json(unified_dashboard(self.provider if self.provider != "onprem" else "aws"))
+        path = self.engine.state / "dashboards" / f"unified-{self.provider}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        uid = json.loads(text).get("uid", "synthdata-unified")
+        for plan, _, record in self.engine.status(environment):
+            grafana = (record.monitoring or {}).get("grafana_endpoint") if record else None
+            if plan.provider == self.provider and grafana:
+                base = grafana if grafana.startswith("http") else f"https://{grafana}"
+                return DashboardUrl(path=path, url=f"{base.rstrip('/')}/d/{uid}")
+        return DashboardUrl(path=path)
+
+    def _run(self, action, service_name: str, environment: str | None, data_type: str = "") -> DeploymentResult:
+        try:
+            outcome: Outcome = action()
+        except TerraformFailure as failure:
+            return DeploymentResult(
+                success=False,
+                service_name=service_name,
+                environment=environment or "",
+                data_type=data_type,
+                provider=self.provider,
+                status="failed",
+                message=str(failure),
+            )
+        record = outcome.record
+        outputs = record.outputs if record else {}
+        return DeploymentResult(
+            success=True,
+            service_name=outcome.plan.name,
+            environment=outcome.plan.environment.name,
+            data_type=outcome.plan.data_type,
+            provider=outcome.plan.provider,
+            status=outcome.result,
+            endpoint=outputs.get("endpoint"),
+            monitoring_url=monitoring_url(record.monitoring) if record else None,
+            outputs=outputs,
+            skipped=tuple(outcome.skipped),
+            message="; ".join(outcome.notes + self.notes),
+        )

@@ -1,0 +1,235 @@
+"""What a root stack holds, decided without cdktf: names, module folders and literal inputs.
+
+A service root calls the committed modules of modules_out/ with inputs worked out from the
+service's resolved configuration (base -> type -> environment -> the service's overrides). The
+modules were generated from the bare profiles, so only what they take as inputs can differ per
+service; any other override is refused with the key path, before anything is written.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from synthdata_infra.catalog import Placement, storage_class_for
+from synthdata_infra.config import Environment, ServiceConfig, ServiceEntry, resolve
+from synthdata_infra.errors import ConfigError
+from synthdata_infra.planning import placement_for
+
+CLOUD_LAYERS = ("aws", "gcp", "azure")
+MODULES_FOLDER = "modules"  # inside a root's folder: the copied modules it calls
+
+# Keys a service may set that reach the modules as inputs (a key or any key under it).
+SERVICE_INPUT_KEYS = (
+    "replicas",
+    "scaling.min_replicas",
+    "scaling.max_replicas",
+    "resources.cpu",
+    "resources.memory",
+    "gpu.type",
+    "gpu.count",
+    "gpu.memory",
+    "storage.size",
+    "storage.storage_class",
+    "networking.bandwidth",
+    "deployment.labels",
+    "monitoring",  # the environment's monitoring root, not the service's modules
+)
+_IGNORED = ("environment", "data_type")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where roots are applied: the clouds (default) or the local AWS API of ``--local``."""
+
+    local_endpoint: str | None = None
+
+    @property
+    def local(self) -> bool:
+        return self.local_endpoint is not None
+
+
+def service_stack(service: str, environment: str) -> str:
+    return f"{service}-{environment}"
+
+
+def monitoring_stack(provider: str, environment: str) -> str:
+    return f"monitoring-{provider}-{environment}"
+
+
+def workspaces_stack(environment: str) -> str:
+    return f"workspaces-{environment}"
+
+
+def local_cluster_stack(environment: str) -> str:
+    return f"local-cluster-{environment}"
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    environment: Environment
+    entry: ServiceEntry
+    config: ServiceConfig
+    placement: Placement | None  # None on premises: no node pool to size
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+    @property
+    def provider(self) -> str:
+        return self.entry.provider
+
+    @property
+    def data_type(self) -> str:
+        return self.entry.data_type.value
+
+    @property
+    def stack(self) -> str:
+        return service_stack(self.name, self.environment.name)
+
+    @property
+    def cloud_folder(self) -> str | None:
+        return f"{self.provider}/{self.data_type}" if self.provider in CLOUD_LAYERS else None
+
+    @property
+    def workload_folder(self) -> str:
+        return f"kubernetes/{self.data_type}"
+
+    @property
+    def image(self) -> str:
+        return self.environment.image_for(self.entry)
+
+    def node_sizes(self) -> dict[str, int]:
+        """Node pool bounds: the floor holds min_replicas, creation holds replicas, the cap max_replicas."""
+        assert self.placement is not None
+        per_node = self.placement.replicas_per_node
+        scaling = self.config.scaling
+        return {
+            "node_min_size": math.ceil(scaling.min_replicas / per_node),
+            "node_desired_size": math.ceil(self.config.replicas / per_node),
+            "node_max_size": math.ceil(scaling.max_replicas / per_node),
+        }
+
+    def cloud_inputs(self, target: Target) -> dict[str, Any]:
+        """Literal inputs of the cloud module (cluster references are added by the root)."""
+        assert self.placement is not None
+        config, placement = self.config, self.placement
+        inputs: dict[str, Any] = {"service_name": self.name, "environment": self.environment.name, **self.node_sizes()}
+        if config.gpu:
+            inputs["gpu_model"] = config.gpu.type
+        if self.provider == "aws":
+            inputs["node_instance_types"] = [placement.instance_type]
+            if target.local:
+                # The local AWS API has no AWS Backup selections, and a local run is torn down whole.
+                inputs.update(force_destroy=True, secret_recovery_window_days=0, enable_backup=False)
+        elif self.provider == "gcp":
+            inputs["node_machine_type"] = placement.instance_type
+            inputs["region"] = self.environment.regions.gcp
+            if placement.gpu:
+                inputs["node_accelerator_count"] = placement.gpu.count
+        elif self.provider == "azure":
+            inputs["node_vm_size"] = placement.instance_type
+            inputs["location"] = self.environment.regions.azure
+        return inputs
+
+    def workload_inputs(self) -> dict[str, Any]:
+        """Literal inputs of the kubernetes module; node selector and identity come from the cloud module."""
+        config = self.config
+        inputs: dict[str, Any] = {
+            "service_name": self.name,
+            "image": self.image,
+            "namespace": config.deployment.namespace,
+            "labels": dict(config.deployment.labels),
+            "replicas": config.replicas,
+            # The recorded replica count is the floor the autoscaler keeps (`scale` moves it).
+            "min_replicas": config.replicas,
+            "max_replicas": config.scaling.max_replicas,
+            "cpu": config.resources.cpu,
+            "memory": config.resources.memory,
+            "storage_size": config.storage.size,
+            "storage_class_name": storage_class_for(self.provider, config.storage.storage_class).storage_class_name,
+        }
+        if config.gpu:
+            inputs["gpu_count"] = config.gpu.count
+        if config.security.content_filtering.enabled:
+            inputs["content_filter_image"] = self.environment.images.content_filter
+        return inputs
+
+
+def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | None = None) -> ServicePlan:
+    """Resolve ``entry`` in ``environment`` and check every override reaches a module input.
+
+    ``path`` prefixes error key paths (e.g. ``environments/dev.yaml:services.0``)."""
+    prefix = f"{path}." if path else ""
+    try:
+        config = resolve(entry.data_type, environment.name, entry.config_overrides())
+    except ConfigError as exc:
+        raise ConfigError(f"{prefix}{exc.path}" if path else exc.path, exc.value, exc.allowed) from None
+    profile = resolve(entry.data_type, None)
+    for key, value in _differences(profile.model_dump(mode="json"), config.model_dump(mode="json")):
+        if key.split(".")[0] in _IGNORED or any(key == k or key.startswith(k + ".") for k in SERVICE_INPUT_KEYS):
+            continue
+        raise ConfigError(
+            f"{prefix}overrides.{key}",
+            value,
+            f"the {entry.provider} modules of {entry.data_type.value} take no input for it; set it in "
+            f"profiles/{entry.data_type.value}.yaml and run `synthdata-infra synth`. Per service: "
+            + ", ".join(k for k in SERVICE_INPUT_KEYS if k != "monitoring"),
+        )
+    if entry.provider in CLOUD_LAYERS and getattr(environment.clusters, entry.provider) is None:
+        raise ConfigError(
+            f"environments/{environment.name}.yaml:clusters.{entry.provider}",
+            None,
+            f"a service on {entry.provider} needs the environment's {entry.provider} cluster (name and location)",
+        )
+    placement = None
+    if entry.provider in CLOUD_LAYERS:
+        # The node type is chosen for the replica floor, not the replica count: a scale then
+        # resizes the node pool instead of replacing it with another node type.
+        floor = config.model_copy(update={"replicas": config.scaling.min_replicas})
+        placement = placement_for(floor, entry.provider)
+    return ServicePlan(environment=environment, entry=entry, config=config, placement=placement)
+
+
+def _differences(before: Any, after: Any, key: str = "") -> list[tuple[str, Any]]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: list[tuple[str, Any]] = []
+        for name in sorted(set(before) | set(after)):
+            found += _differences(before.get(name), after.get(name), f"{key}.{name}" if key else name)
+        return found
+    return [] if before == after else [(key, after)]
+
+
+@dataclass(frozen=True)
+class EnvironmentPlan:
+    """Every root of an environment: one per service, one monitoring root per provider in use,
+    and the Terraform Cloud workspaces root when the environment uses Terraform Cloud."""
+
+    environment: Environment
+    services: tuple[ServicePlan, ...]
+    monitoring: dict[str, tuple[str, ...]] = field(default_factory=dict)  # provider -> data types
+
+    @property
+    def stacks(self) -> list[str]:
+        names = [plan.stack for plan in self.services]
+        names += [monitoring_stack(provider, self.environment.name) for provider in sorted(self.monitoring)]
+        if self.environment.terraform_cloud is not None and self.services:
+            names.append(workspaces_stack(self.environment.name))
+        return names
+
+
+def plan_environment(environment: Environment) -> EnvironmentPlan:
+    services = tuple(
+        plan_service(environment, entry, path=f"environments/{environment.name}.yaml:services.{index}")
+        for index, entry in enumerate(environment.services)
+    )
+    monitoring: dict[str, set[str]] = {}
+    for plan in services:
+        monitoring.setdefault(plan.provider, set()).add(plan.data_type)
+    return EnvironmentPlan(
+        environment=environment,
+        services=services,
+        monitoring={provider: tuple(sorted(types)) for provider, types in sorted(monitoring.items())},
+    )

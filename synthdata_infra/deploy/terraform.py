@@ -1,0 +1,145 @@
+"""Running Terraform in a root's folder, with its machine-readable output turned into progress."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from synthdata_infra.errors import SynthdataError
+
+
+class TerraformFailure(SynthdataError):
+    """Terraform itself failed (not the input): exit status 1, with Terraform's own message."""
+
+    exit_code = 1
+
+
+@dataclass
+class RunSummary:
+    """What one plan or apply did."""
+
+    add: int = 0
+    change: int = 0
+    remove: int = 0
+    done: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return self.add + self.change + self.remove
+
+
+Report = Callable[[str, int, int], None]  # (message, done, total)
+
+
+def terraform_env(project: Path) -> dict[str, str]:
+    """Terraform's environment: no prompts or update checks, a plugin cache under .synthdata/,
+    and, when ``TF_PROVIDER_MIRROR`` names a provider mirror folder (and no CLI config file exists),
+    providers from that mirror for the ones it holds."""
+    cache = project / ".synthdata" / "plugin-cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+    env.setdefault("TF_PLUGIN_CACHE_DIR", str(cache))
+    mirror = os.environ.get("TF_PROVIDER_MIRROR")
+    configured = os.environ.get("TF_CLI_CONFIG_FILE")
+    if mirror and not (configured and Path(configured).is_file()):
+        held = sorted(
+            f"{host.name}/{namespace.name}/{provider.name}"
+            for host in Path(mirror).iterdir()
+            if host.is_dir()
+            for namespace in host.iterdir()
+            if namespace.is_dir()
+            for provider in namespace.iterdir()
+        )
+        listed = ", ".join(f'"{name}"' for name in held)
+        config = project / ".synthdata" / "terraformrc"
+        config.write_text(
+            "provider_installation {\n"
+            f'  filesystem_mirror {{\n    path    = "{mirror}"\n    include = [{listed}]\n  }}\n'
+            f"  direct {{\n    exclude = [{listed}]\n  }}\n"
+            "}\n",
+            encoding="utf-8",
+        )
+        env["TF_CLI_CONFIG_FILE"] = str(config)
+    return env
+
+
+class Terraform:
+    def __init__(self, folder: Path, env: dict[str, str], report: Report | None = None) -> None:
+        if shutil.which("terraform", path=env.get("PATH")) is None:
+            raise SynthdataError("terraform: not found on PATH; install Terraform >= 1.5 (tested with 1.11)")
+        self.folder = folder
+        self.env = env
+        self.report = report or (lambda message, done, total: None)
+
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["terraform", *args], cwd=self.folder, env=self.env, capture_output=True, text=True, check=False
+        )
+
+    def init(self) -> None:
+        self.report(f"{self.folder.name}: terraform init", 0, 0)
+        done = self._run("init", "-input=false", "-no-color")
+        if done.returncode != 0:
+            raise TerraformFailure(f"terraform init failed in {self.folder}:\n{_tail(done.stderr or done.stdout)}")
+
+    def apply(self, *, destroy: bool = False) -> RunSummary:
+        args = ["apply", "-auto-approve", "-input=false", "-json"] + (["-destroy"] if destroy else [])
+        return self._stream(args, "destroy" if destroy else "apply")
+
+    def plan(self) -> RunSummary:
+        return self._stream(["plan", "-input=false", "-json", "-out=tfplan"], "plan")
+
+    def outputs(self) -> dict[str, Any]:
+        done = self._run("output", "-json")
+        if done.returncode != 0:
+            return {}
+        return {name: item.get("value") for name, item in json.loads(done.stdout or "{}").items()}
+
+    def state_resources(self) -> list[str]:
+        done = self._run("state", "list")
+        return done.stdout.split() if done.returncode == 0 else []
+
+    def _stream(self, args: list[str], verb: str) -> RunSummary:
+        """Run with ``-json`` and report each resource as it completes."""
+        summary = RunSummary()
+        name = self.folder.name
+        self.report(f"{name}: terraform {verb}", 0, 0)
+        with subprocess.Popen(
+            ["terraform", *args], cwd=self.folder, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        ) as process:
+            assert process.stdout is not None
+            plain: list[str] = []  # what is not JSON (Terraform's own failures before it starts)
+            for line in process.stdout:
+                try:
+                    message = json.loads(line)
+                except json.JSONDecodeError:
+                    plain.append(line)
+                    continue
+                kind = message.get("type")
+                if kind == "change_summary":
+                    changes = message.get("changes", {})
+                    summary.add, summary.change, summary.remove = (changes.get(k, 0) for k in ("add", "change", "remove"))
+                    if changes.get("operation") == "plan":
+                        self.report(f"{name}: {summary.add} to add, {summary.change} to change, {summary.remove} to destroy", 0, summary.changes)
+                elif kind in ("apply_complete", "apply_errored"):
+                    summary.done += 1
+                    address = message.get("hook", {}).get("resource", {}).get("addr", "")
+                    self.report(f"{name}: {address}", summary.done, summary.changes)
+                elif kind == "diagnostic" and message.get("@level") == "error":
+                    diagnostic = message.get("diagnostic", {})
+                    summary.errors.append(f"{diagnostic.get('summary', '')}: {diagnostic.get('detail', '')}".strip(": "))
+            process.wait()
+        if process.returncode != 0:
+            detail = "\n".join(summary.errors) or _tail("".join(plain))
+            raise TerraformFailure(f"terraform {verb} failed in {self.folder}:\n{detail}")
+        return summary
+
+
+def _tail(text: str, lines: int = 30) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])

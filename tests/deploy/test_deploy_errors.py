@@ -1,0 +1,70 @@
+"""Bad input to deploy, scale and destroy: exit status 2, one message naming the key path and
+the value, and no file written (environment files, records, roots)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.deploy.conftest import snapshot
+
+DEPLOY = ("deploy", "--type", "tabular", "--name", "customer-synth", "--provider", "aws")
+
+CASES = {
+    "scale of an unknown service": (("scale", "--service", "nope", "--replicas", "3"), "--service: got 'nope'"),
+    "destroy of an unknown service": (("destroy", "--service", "nope"), "--service: got 'nope'"),
+    "scale in the wrong environment": (
+        ("scale", "--service", "product-images", "--replicas", "3", "--environment", "dev"),
+        "--service: got 'product-images'; expected a service of dev",
+    ),
+    "unknown environment": ((*DEPLOY, "--environment", "qa"), "environment: got 'qa'; expected one of dev, production, staging"),
+    "existing name with another type": (
+        ("deploy", "--type", "image", "--name", "customer-synth", "--provider", "aws", "--environment", "production"),
+        "--name: got 'customer-synth'; customer-synth is already deployed in production as tabular on aws",
+    ),
+    "existing name on another provider": (
+        ("deploy", "--type", "image", "--name", "product-images", "--provider", "azure", "--environment", "production"),
+        "already deployed in production as image on gcp",
+    ),
+    "local target on gcp": (
+        ("deploy", "--type", "image", "--name", "pics", "--provider", "gcp", "--environment", "dev", "--local"),
+        "--provider: got 'gcp'; --local runs the AWS layers only",
+    ),
+    "override no module takes": (
+        (*DEPLOY, "--environment", "dev", "--set", "storage.cdn_enabled=true"),
+        "overrides.storage.cdn_enabled: got true; the aws modules of tabular take no input for it",
+    ),
+    "unknown override key": (
+        (*DEPLOY, "--environment", "dev", "--set", "resources.memroy=4Gi"),
+        "resources.memroy: got '4Gi'; unknown key; allowed keys here: cpu, memory, storage_type (did you mean resources.memory?)",
+    ),
+    "replicas above the bound a deploy cannot move": (
+        (*DEPLOY, "--environment", "dev", "--replicas", "50"),
+        "replicas: got 50; expected a count from scaling.min_replicas (1) to scaling.max_replicas (3)",
+    ),
+    "latest image": ((*DEPLOY, "--environment", "dev", "--image", "ghcr.io/synthdata/tabular:latest"), "image: got"),
+    "service name of an environment stack": (
+        ("deploy", "--type", "tabular", "--name", "monitoring-aws", "--provider", "aws", "--environment", "dev"),
+        "name: got 'monitoring-aws'",
+    ),
+    "replicas below one": (("scale", "--service", "customer-synth", "--replicas", "0"), "--replicas: got 0"),
+    "unknown data type": (("deploy", "--type", "music", "--name", "x", "--provider", "aws", "--environment", "dev"), "type: got 'music'"),
+    "bad prometheus url": (("status", "--prometheus-url", "ftp://x"), "--prometheus-url: got 'ftp://x'"),
+    "bad status format": (("status", "--format", "yaml"), "--format: got 'yaml'; expected table or json"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_exits_2_and_writes_nothing(case: str, deploy_project: Path):
+    args, message = CASES[case]
+    before = snapshot(deploy_project)
+    done = run_cli(*args, env={"SYNTHDATA_INFRA_ROOT": str(deploy_project)})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert message in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    assert "Traceback" not in done.stderr
+    assert snapshot(deploy_project) == before
+    assert not (deploy_project / "cdktf.out").exists() and not (deploy_project / ".synthdata").exists()

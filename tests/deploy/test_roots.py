@@ -1,0 +1,121 @@
+"""Root stacks from the real `cdktf synth`: one per service and environment (plus each
+environment's monitoring and workspaces roots), with the Terraform Cloud block of the
+environment and module calls that match the called modules' inputs.
+
+Expectations are read from environments/*.yaml with PyYAML, not through the code under test."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import REPO, load
+
+ENVIRONMENTS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted((REPO / "environments").glob("*.yaml"))}
+SERVICE_ROOTS = [(env, service) for env, data in ENVIRONMENTS.items() for service in data["services"]]
+
+
+def expected_roots() -> dict[str, tuple[str, str, str]]:
+    """root -> (environment, workspace service name, data type)"""
+    roots: dict[str, tuple[str, str, str]] = {}
+    for env, data in ENVIRONMENTS.items():
+        for service in data["services"]:
+            roots[f"{service['name']}-{env}"] = (env, service["name"], service["data_type"])
+        for provider in sorted({s["provider"] for s in data["services"]}):
+            roots[f"monitoring-{provider}-{env}"] = (env, f"monitoring-{provider}", "all")
+        if data["services"] and data.get("terraform_cloud"):
+            roots[f"workspaces-{env}"] = (env, "workspaces", "all")
+    return roots
+
+
+def root(cdktf_out: Path, name: str) -> dict:
+    return json.loads((cdktf_out / "stacks" / name / "cdk.tf.json").read_text())
+
+
+def test_production_ships_the_seed_services():
+    services = {s["name"]: s for s in ENVIRONMENTS["production"]["services"]}
+    assert (services["customer-synth"]["data_type"], services["customer-synth"]["provider"], services["customer-synth"]["replicas"]) == ("tabular", "aws", 5)
+    assert services["product-images"]["overrides"]["gpu"] == {"type": "nvidia-tesla-v100", "count": 2}
+    assert services["marketing-videos"]["overrides"]["gpu"] == {"type": "nvidia-a100", "count": 4}
+
+
+def test_every_root_is_synthesized_with_its_terraform_cloud_block(cdktf_out):
+    roots = expected_roots()
+    assert roots, "the environments record no services"
+    for name, (env, service, data_type) in roots.items():
+        tfc = ENVIRONMENTS[env]["terraform_cloud"]
+        cloud = root(cdktf_out, name)["terraform"]["cloud"]
+        assert cloud["organization"] == tfc["organization"], name
+        workspace = tfc["workspace_name"].format(service=service, environment=env, data_type=data_type)
+        assert cloud["workspaces"] == {"name": workspace, "project": tfc["project"]}, name
+        assert "backend" not in root(cdktf_out, name)["terraform"]
+
+
+def test_workspaces_root_tags_each_workspace(cdktf_out):
+    for env, data in ENVIRONMENTS.items():
+        if not data["services"]:
+            continue
+        workspaces = root(cdktf_out, f"workspaces-{env}")["resource"]["tfe_workspace"]
+        tags = {body["name"]: set(body["tag_names"]) for body in workspaces.values()}
+        template = data["terraform_cloud"]["workspace_name"]
+        for service in data["services"]:
+            name = template.format(service=service["name"], environment=env, data_type=service["data_type"])
+            assert tags[name] == {f"service:{service['name']}", f"data-type:{service['data_type']}", f"environment:{env}"}
+
+
+@pytest.mark.parametrize("env,service", SERVICE_ROOTS, ids=[f"{s['name']}-{e}" for e, s in SERVICE_ROOTS])
+def test_service_root_calls_the_cloud_and_kubernetes_modules(cdktf_out, env, service):
+    stack = root(cdktf_out, f"{service['name']}-{env}")
+    modules = stack["module"]
+    cloud, workload = modules["cloud"], modules["workload"]
+    assert cloud["source"] == f"./modules/{service['provider']}/{service['data_type']}"
+    assert workload["source"] == f"./modules/kubernetes/{service['data_type']}"
+    # the cloud module's outputs feed the workload inputs
+    assert workload["node_selector"] == "${module.cloud.node_selector}"
+    assert workload["service_account_annotations"] == "${module.cloud.service_account_annotations}"
+    assert workload["service_name"] == cloud["service_name"] == service["name"]
+    overrides = service.get("overrides", {})
+    if "memory" in overrides.get("resources", {}):
+        assert workload["memory"] == overrides["resources"]["memory"]
+    if "gpu" in overrides:
+        assert cloud["gpu_model"] == overrides["gpu"]["type"] and workload["gpu_count"] == overrides["gpu"]["count"]
+    if "size" in overrides.get("storage", {}):
+        assert workload["storage_size"] == overrides["storage"]["size"]
+    if "replicas" in service:
+        assert workload["replicas"] == workload["min_replicas"] == service["replicas"]
+    assert set(stack["terraform"]["required_providers"]) == {service["provider"].replace("gcp", "google").replace("azure", "azurerm"), "kubernetes"}
+
+
+@pytest.mark.parametrize("name", sorted(expected_roots()))
+def test_module_calls_match_the_called_modules(cdktf_out, name):
+    """Every input a root passes is declared by the module, every required one is passed, and
+    the module is beside the root (what `cdktf deploy` and Terraform Cloud upload)."""
+    stack = root(cdktf_out, name)
+    for label, call in stack.get("module", {}).items():
+        folder = cdktf_out / "stacks" / name / call["source"]
+        assert (folder / "main.tf.json").is_file(), (name, label)
+        declared = load(folder, "variables.tf.json")["variable"]
+        given = {key for key in call if key not in ("source", "//")}
+        assert given <= set(declared), (name, label, given - set(declared))
+        required = {key for key, body in declared.items() if "default" not in body}
+        assert required <= given, (name, label, required - given)
+
+
+def test_aws_monitoring_root_validates(cdktf_out, tmp_path):
+    """With only the AWS provider, a root can be validated here (`-backend=false`: no Terraform Cloud login)."""
+    folder = tmp_path / "root"
+    shutil.copytree(cdktf_out / "stacks" / "monitoring-aws-production", folder)
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+    mirror = os.environ.get("TF_PROVIDER_MIRROR")
+    if mirror:
+        (tmp_path / "rc").write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n')
+        env["TF_CLI_CONFIG_FILE"] = str(tmp_path / "rc")
+    for args in (("init", "-backend=false", "-input=false"), ("validate",)):
+        done = subprocess.run(["terraform", *args, "-no-color"], cwd=folder, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
