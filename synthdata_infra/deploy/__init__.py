@@ -1,0 +1,1 @@
+"""Deploying services: root stacks, Terraform runs, the local target and status."""
