@@ -29,6 +29,7 @@ from synthdata_infra.deploy.plan import (
     monitoring_stack,
     plan_environment,
     plan_service,
+    workspaces_stack,
 )
 from synthdata_infra.deploy.terraform import Report, Terraform, TerraformFailure, terraform_env
 from synthdata_infra.errors import ConfigError, SynthdataError
@@ -120,8 +121,9 @@ class Engine:
         if not local:
             previous = self.read_record(environment, entry.name)
             local = previous is not None and previous.target == "local" and existing is not None
+        target = self._target(local=local)  # a local API that cannot start leaves the file as it was
         write_services(self.project, env, services)
-        return self._apply(plan, service, plan_only=plan_only, local=local)
+        return self._apply(plan, service, plan_only=plan_only, target=target)
 
     def scale(self, service: str, replicas: int, environment: str | None = None) -> Outcome:
         env = self._environment_of(service, environment)
@@ -142,8 +144,9 @@ class Engine:
         services = tuple(updated if s.name == service else s for s in env.services)
         plan, planned = self._validated(env, services, service)
         record = self.read_record(env.name, service)
+        target = self._target(local=record is not None and record.target == "local")
         write_services(self.project, env, services)
-        return self._apply(plan, planned, plan_only=False, local=record is not None and record.target == "local")
+        return self._apply(plan, planned, plan_only=False, target=target)
 
     def destroy(self, service: str, environment: str | None = None) -> Outcome:
         env = self._environment_of(service, environment)
@@ -257,8 +260,7 @@ class Engine:
         terraform.init()
         return terraform
 
-    def _apply(self, plan: EnvironmentPlan, service: ServicePlan, *, plan_only: bool, local: bool) -> Outcome:
-        target = self._target(local=local)
+    def _apply(self, plan: EnvironmentPlan, service: ServicePlan, *, plan_only: bool, target: Target) -> Outcome:
         folders = self._synth(self._builder(plan, service, target), target)
         record = Record(
             service=service.name,
@@ -270,15 +272,20 @@ class Engine:
             digest=self.digest(service, target),
             at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         )
-        order = ([local_cluster_stack(plan.environment.name)] if target.local else []) + [
+        first = []
+        if target.local:
+            first = [local_cluster_stack(plan.environment.name)]
+        elif plan.environment.terraform_cloud is not None:
+            first = [workspaces_stack(plan.environment.name)]  # workspaces exist, tagged, before their runs
+        order = first + [
             service.stack,
             monitoring_stack(service.provider, plan.environment.name),
         ]
         try:
             for stack in order:
                 terraform = self._terraform(folders[stack])
-                # The local cluster stands in for one that exists already: always there, even to plan.
-                if plan_only and stack != local_cluster_stack(plan.environment.name):
+                # The local cluster and the workspaces are what the plan runs against: applied even to plan.
+                if plan_only and stack not in first:
                     terraform.plan()
                     continue
                 terraform.apply()
@@ -296,12 +303,10 @@ class Engine:
 
 
 def _resolve_bounds(env: Environment, entry: ServiceEntry) -> tuple[int, int]:
+    """The service's replica bounds as recorded now."""
     from synthdata_infra.config import resolve
 
-    try:
-        config = resolve(entry.data_type, env.name, entry.overrides)
-    except ConfigError:
-        config = resolve(entry.data_type, env.name, {})
+    config = resolve(entry.data_type, env.name, entry.config_overrides())
     return config.scaling.min_replicas, config.scaling.max_replicas
 
 

@@ -7,6 +7,7 @@ ends it, and everything it held with it.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -50,12 +51,8 @@ def ensure_running(project: Path) -> str:
     endpoint = running_endpoint(project)
     if endpoint:
         return endpoint
-    try:
-        import moto.server  # noqa: F401
-    except ImportError:
-        raise SynthdataError(
-            "--local: moto's server is not installed; pip install 'synthdata-infra[local]' (or 'moto[server]')"
-        ) from None
+    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("flask") is None:
+        raise SynthdataError("--local: moto's server is not installed; pip install 'synthdata-infra[local]' (or 'moto[server]')")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

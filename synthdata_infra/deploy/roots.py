@@ -132,14 +132,13 @@ def build_service_root(app, plan: ServicePlan, target: Target) -> RootStack:
         cluster = env.clusters.aws
         assert cluster is not None
         _aws_provider(stack, env.regions.aws, target, tags)
-        eks = _named(aws.data_aws_eks_cluster.DataAwsEksCluster(stack, "cluster", name=cluster.name), "cluster")
-        oidc = _named(
+        _named(aws.data_aws_eks_cluster.DataAwsEksCluster(stack, "cluster", name=cluster.name), "cluster")
+        _named(
             aws.data_aws_iam_openid_connect_provider.DataAwsIamOpenidConnectProvider(
                 stack, "cluster_oidc", url="${data.aws_eks_cluster.cluster.identity[0].oidc[0].issuer}"
             ),
             "cluster_oidc",
         )
-        del eks, oidc
         inputs.update(
             cluster_name=cluster.name,
             subnet_ids=list(cluster.subnet_ids) if cluster.subnet_ids else "${data.aws_eks_cluster.cluster.vpc_config[0].subnet_ids}",

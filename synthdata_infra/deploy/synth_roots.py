@@ -106,15 +106,23 @@ def write_roots(build, target: Target, outdir: Path, modules_out: Path) -> dict[
 
 
 def service_and_monitoring(plan: EnvironmentPlan, service: ServicePlan, target: Target, types: tuple[str, ...] | None = None):
-    """A builder for the roots one deploy applies: the local cluster (local target), the
-    service's, then its provider's monitoring (for ``types``, default: the environment's)."""
+    """A builder for the roots one deploy applies: the local cluster (local target) or the
+    Terraform Cloud workspaces (with their tags), the service's, then its provider's
+    monitoring (for ``types``, default: the environment's)."""
 
     def build(app) -> list:
-        from synthdata_infra.deploy.roots import build_local_cluster_root, build_monitoring_root, build_service_root
+        from synthdata_infra.deploy.roots import (
+            build_local_cluster_root,
+            build_monitoring_root,
+            build_service_root,
+            build_workspaces_root,
+        )
 
         stacks = []
         if target.local:
             stacks.append(build_local_cluster_root(app, plan.environment, target))
+        elif plan.environment.terraform_cloud is not None:
+            stacks.append(build_workspaces_root(app, plan))
         stacks.append(build_service_root(app, service, target))
         covered = types or plan.monitoring.get(service.provider, (service.data_type,))
         stacks.append(build_monitoring_root(app, plan.environment, service.provider, covered, target))

@@ -14,6 +14,8 @@ from synthdata_infra.errors import ConfigError
 
 
 def test_plan_only_deploy_records_a_planned_service(deploy_project: Path):
+    environment_file = deploy_project / "environments" / "staging.yaml"
+    kept = environment_file.read_text().split("\nservices:")[0]
     infra = SyntheticDataInfrastructure(provider="aws", config_path=deploy_project, local=True)
     result = infra.deploy_service(
         data_type=DataType.TABULAR,
@@ -26,7 +28,8 @@ def test_plan_only_deploy_records_a_planned_service(deploy_project: Path):
     assert result.success, result.message
     assert (result.status, result.provider, result.data_type, result.skipped) == ("planned", "aws", "tabular", ("kubernetes",))
     assert result.endpoint is None  # nothing applied
-    (entry,) = yaml.safe_load((deploy_project / "environments" / "staging.yaml").read_text())["services"]
+    assert environment_file.read_text().split("\nservices:")[0] == kept  # comments and other keys as written
+    (entry,) = yaml.safe_load(environment_file.read_text())["services"]
     assert entry == {
         "name": "customer-data-synthesizer",
         "data_type": "tabular",
@@ -77,3 +80,26 @@ def test_a_failed_apply_is_recorded_and_reported(deploy_project: Path):
     status = run_cli("status", "--environment", "dev", "--format", "json", env=env)
     (row,) = json.loads(status.stdout)
     assert (row["service"], row["status"]) == ("audit-synth", "failed")
+
+
+def test_status_tells_deployed_from_drifted(deploy_project: Path):
+    """A record of the last apply against the inputs as they are now: a changed override drifts."""
+    from dataclasses import asdict
+
+    from synthdata_infra.deploy.engine import Engine, Record
+    from synthdata_infra.deploy.plan import Target
+
+    engine = Engine(deploy_project)
+    ((plan, state, _),) = [row for row in engine.status("production") if row[0].name == "customer-synth"]
+    assert state == "not deployed"
+    record = Record(
+        service="customer-synth", environment="production", data_type="tabular", provider="aws", target="cloud",
+        result="deployed", digest=engine.digest(plan, Target()), at="2026-11-26T00:00:00+00:00",
+    )
+    path = engine.record_path("production", "customer-synth")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(asdict(record)))
+    assert {row[0].name: row[1] for row in engine.status("production")}["customer-synth"] == "deployed"
+    environment_file = deploy_project / "environments" / "production.yaml"
+    environment_file.write_text(environment_file.read_text().replace("memory: 32Gi", "memory: 48Gi"))
+    assert {row[0].name: row[1] for row in engine.status("production")}["customer-synth"] == "drifted"

@@ -6,15 +6,13 @@ import hashlib
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from synthdata_infra.synth.driver import SynthFailure, replace_atomically
 from tests.conftest import REPO, edit_yaml
-from tests.conftest import LAYERS, MODULES, TYPES, load, run_cli
+from tests.conftest import LAYERS, MODULES, load, run_cli
 
 MODULE_FILES = {"main.tf.json", "variables.tf.json", "outputs.tf.json", "versions.tf.json", "README.md"}
 

@@ -12,7 +12,7 @@ KEY_USE = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKe
 class EncryptionKey(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: AwsProps, *, log_group_name: str) -> None:
         super().__init__(scope, construct_id)
-        account, inputs = props.account, props.inputs
+        account = props.account
         statements = [
             {
                 "Sid": "AccountAdministration",
