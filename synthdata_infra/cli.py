@@ -185,7 +185,11 @@ class _Progress:
 
     def __call__(self, message: str, done: int, total: int) -> None:
         if self.bar is not None:
-            self.bar.update(self.task, description=message, completed=done, total=total or None)
+            if not total:  # a new step: no count yet
+                self.bar.remove_task(self.task)
+                self.task = self.bar.add_task(message, total=None)
+            else:
+                self.bar.update(self.task, description=message, completed=done, total=total)
         elif not done or done == total:
             self.console.print(message, highlight=False, soft_wrap=True)
 

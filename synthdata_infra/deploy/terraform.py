@@ -127,8 +127,8 @@ class Terraform:
                     summary.add, summary.change, summary.remove = (changes.get(k, 0) for k in ("add", "change", "remove"))
                     if changes.get("operation") == "plan":
                         self.report(f"{name}: {summary.add} to add, {summary.change} to change, {summary.remove} to destroy", 0, summary.changes)
-                elif kind in ("apply_complete", "apply_errored"):
-                    summary.done += 1
+                elif kind in ("apply_complete", "apply_errored") and message.get("hook", {}).get("action") != "read":
+                    summary.done += 1  # data sources read while planning are not changes
                     address = message.get("hook", {}).get("resource", {}).get("addr", "")
                     self.report(f"{name}: {address}", summary.done, summary.changes)
                 elif kind == "diagnostic" and message.get("@level") == "error":

@@ -119,3 +119,25 @@ def test_aws_monitoring_root_validates(cdktf_out, tmp_path):
     for args in (("init", "-backend=false", "-input=false"), ("validate",)):
         done = subprocess.run(["terraform", *args, "-no-color"], cwd=folder, env=env, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_environment_without_terraform_cloud_keeps_state_locally(project, tmp_path):
+    """Roots of such an environment get a local backend under .synthdata/state/ (relative to
+    the root's folder three levels below the project), and no cloud block or workspaces root."""
+    from synthdata_infra.config import load_environment
+    from synthdata_infra.deploy.plan import Target, plan_environment
+    from synthdata_infra.deploy.synth_roots import add_environment_roots, write_roots
+    from tests.conftest import edit_yaml
+
+    def edit(data: dict) -> None:
+        data["terraform_cloud"] = None
+        data["services"] = [{"name": "ledger-synth", "data_type": "tabular", "provider": "aws"}]
+
+    edit_yaml(project / "environments" / "dev.yaml", edit)
+    plan = plan_environment(load_environment("dev", project))
+    written = write_roots(lambda app: add_environment_roots(app, plan, Target()), Target(), tmp_path / "stacks", REPO / "modules_out")
+    assert sorted(written) == ["ledger-synth-dev", "monitoring-aws-dev"]
+    for name, folder in written.items():
+        terraform = json.loads((folder / "cdk.tf.json").read_text())["terraform"]
+        assert "cloud" not in terraform
+        assert terraform["backend"] == {"local": {"path": f"../../../.synthdata/state/{name}.tfstate"}}
