@@ -44,7 +44,9 @@ from synthdata_infra.synth.module_stack import PROVIDER_REQUIREMENTS, TERRAFORM_
 # Services the local AWS API stands in for (what the AWS modules call).
 LOCAL_AWS_SERVICES = ("amp", "backup", "cloudfront", "ec2", "eks", "grafana", "iam", "kms", "logs", "s3", "secretsmanager", "sns", "sts")
 TFE_REQUIREMENT = {"source": "hashicorp/tfe", "version": ">= 0.60.0, < 1.0.0"}
-STATE_FOLDER = ".synthdata/state"  # from the project root; roots sit three levels below it
+STATE_FOLDER = ".synthdata/state"
+# Where a provider's managed Prometheus runs its scrapers (AKS's metrics add-on: ama-metrics).
+SCRAPER_NAMESPACES = {"azure": "kube-system"}  # from the project root; roots sit three levels below it
 
 
 class RootStack(TerraformStack):
@@ -213,6 +215,8 @@ def build_service_root(app, plan: ServicePlan, target: Target) -> RootStack:
                 node_selector=f"${{{cloud}.node_selector}}",
                 service_account_annotations=f"${{{cloud}.service_account_annotations}}",
             )
+        if plan.provider in SCRAPER_NAMESPACES:  # the managed Prometheus's collectors must reach the metrics port
+            workload["monitoring_namespace"] = SCRAPER_NAMESPACES[plan.provider]
         ref = stack.module("workload", plan.workload_folder, workload)
         stack.output("endpoint", f"${{{ref}.endpoint}}", "URL of the service.")
         stack.output("workload", f"${{{ref}}}", "Everything the kubernetes module outputs.")

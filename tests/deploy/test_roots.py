@@ -141,3 +141,18 @@ def test_an_environment_without_terraform_cloud_keeps_state_locally(project, tmp
         terraform = json.loads((folder / "cdk.tf.json").read_text())["terraform"]
         assert "cloud" not in terraform
         assert terraform["backend"] == {"local": {"path": f"../../../.synthdata/state/{name}.tfstate"}}
+
+
+def test_azure_roots_let_the_managed_prometheus_scrape(project, tmp_path):
+    """AKS's metrics add-on scrapes from kube-system: the Azure root opens the metrics port to it."""
+    from synthdata_infra.config import load_environment
+    from synthdata_infra.deploy.plan import Target, plan_environment
+    from synthdata_infra.deploy.synth_roots import add_environment_roots, write_roots
+    from tests.conftest import edit_yaml
+
+    edit_yaml(project / "environments" / "dev.yaml", lambda d: d.update(services=[{"name": "speech", "data_type": "audio", "provider": "azure"}]))
+    plan = plan_environment(load_environment("dev", project))
+    written = write_roots(lambda app: add_environment_roots(app, plan, Target()), Target(), tmp_path / "stacks", REPO / "modules_out")
+    stack = json.loads((written["speech-dev"] / "cdk.tf.json").read_text())
+    assert stack["module"]["workload"]["monitoring_namespace"] == "kube-system"
+    assert stack["module"]["cloud"]["resource_group_name"] == yaml.safe_load((project / "environments" / "dev.yaml").read_text())["clusters"]["azure"]["resource_group"]
