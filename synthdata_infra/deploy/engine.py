@@ -114,6 +114,8 @@ class Engine:
             )
         if local and entry.provider != "aws":
             raise ConfigError("--provider", entry.provider, "--local runs the AWS layers only: expected aws")
+        if existing is not None:
+            entry = updated_entry(existing, entry)
         services = tuple(entry if s.name == entry.name else s for s in env.services)
         if existing is None:
             services += (entry,)
@@ -300,6 +302,18 @@ class Engine:
         self._write_record(record)
         skipped = ["kubernetes"] if target.local else []
         return Outcome(plan=service, result=record.result, record=record, skipped=skipped)
+
+
+def updated_entry(existing: ServiceEntry, given: ServiceEntry) -> ServiceEntry:
+    """A deploy of a recorded service updates it: what is given replaces, the rest stays
+    (overrides merge key by key), so a re-deploy never silently drops a scale."""
+    return existing.model_copy(
+        update={
+            "replicas": given.replicas if given.replicas is not None else existing.replicas,
+            "image": given.image or existing.image,
+            "overrides": deep_merge(existing.overrides, given.overrides),
+        }
+    )
 
 
 def _resolve_bounds(env: Environment, entry: ServiceEntry) -> tuple[int, int]:

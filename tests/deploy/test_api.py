@@ -103,3 +103,17 @@ def test_status_tells_deployed_from_drifted(deploy_project: Path):
     environment_file = deploy_project / "environments" / "production.yaml"
     environment_file.write_text(environment_file.read_text().replace("memory: 32Gi", "memory: 48Gi"))
     assert {row[0].name: row[1] for row in engine.status("production")}["customer-synth"] == "drifted"
+
+
+def test_a_redeploy_updates_the_recorded_service():
+    from synthdata_infra.config import ServiceEntry
+    from synthdata_infra.deploy.engine import updated_entry
+
+    recorded = ServiceEntry(
+        name="customer-synth", data_type="tabular", provider="aws", replicas=10, overrides={"scaling": {"max_replicas": 10}}
+    )
+    given = ServiceEntry(name="customer-synth", data_type="tabular", provider="aws", overrides={"resources": {"memory": "32Gi"}})
+    updated = updated_entry(recorded, given)
+    assert updated.replicas == 10
+    assert updated.overrides == {"scaling": {"max_replicas": 10}, "resources": {"memory": "32Gi"}}
+    assert updated_entry(recorded, given.model_copy(update={"replicas": 4})).replicas == 4
