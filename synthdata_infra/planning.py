@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from synthdata_infra.catalog import PROVIDERS_WITH_CATALOG, Placement, place, storage_class_for
 from synthdata_infra.config.models import PROVIDERS, ServiceConfig
 from synthdata_infra.errors import ConfigError
@@ -30,3 +32,12 @@ def placement_for(config: ServiceConfig, provider: str) -> Placement:
         replicas=config.replicas,
         needs_local_nvme=storage_class_for(provider, config.storage.storage_class).requires_local_nvme,
     )
+
+
+def node_pool_sizes(config: ServiceConfig, replicas_per_node: int) -> dict[str, int]:
+    """Node pool bounds: the floor holds min_replicas, creation holds replicas, the cap max_replicas."""
+    return {
+        "node_min_size": math.ceil(config.scaling.min_replicas / replicas_per_node),
+        "node_desired_size": math.ceil(config.replicas / replicas_per_node),
+        "node_max_size": math.ceil(config.scaling.max_replicas / replicas_per_node),
+    }

@@ -8,14 +8,13 @@ service; any other override is refused with the key path, before anything is wri
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from synthdata_infra.catalog import Placement, storage_class_for
 from synthdata_infra.config import Environment, ServiceConfig, ServiceEntry, resolve
 from synthdata_infra.errors import ConfigError
-from synthdata_infra.planning import placement_for
+from synthdata_infra.planning import node_pool_sizes, placement_for
 
 CLOUD_LAYERS = ("aws", "gcp", "azure")
 MODULES_FOLDER = "modules"  # inside a root's folder: the copied modules it calls
@@ -102,15 +101,8 @@ class ServicePlan:
         return self.environment.image_for(self.entry)
 
     def node_sizes(self) -> dict[str, int]:
-        """Node pool bounds: the floor holds min_replicas, creation holds replicas, the cap max_replicas."""
         assert self.placement is not None
-        per_node = self.placement.replicas_per_node
-        scaling = self.config.scaling
-        return {
-            "node_min_size": math.ceil(scaling.min_replicas / per_node),
-            "node_desired_size": math.ceil(self.config.replicas / per_node),
-            "node_max_size": math.ceil(scaling.max_replicas / per_node),
-        }
+        return node_pool_sizes(self.config, self.placement.replicas_per_node)
 
     def cloud_inputs(self, target: Target) -> dict[str, Any]:
         """Literal inputs of the cloud module (cluster references are added by the root)."""

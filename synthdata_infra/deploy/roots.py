@@ -156,10 +156,7 @@ def build_service_root(app, plan: ServicePlan, target: Target) -> RootStack:
                 token="${data.aws_eks_cluster_auth.cluster_auth.token}",
             )
     elif plan.provider == "gcp":
-        cluster = env.clusters.gcp
-        assert cluster is not None
-        _named(google.provider.GoogleProvider(stack, "google", project=cluster.project, region=env.regions.gcp), "google")
-        stack.require("google")
+        cluster = _google_provider(stack, env)
         _named(
             google.data_google_container_cluster.DataGoogleContainerCluster(
                 stack, "cluster", name=cluster.name, location=cluster.location, project=cluster.project
@@ -178,8 +175,7 @@ def build_service_root(app, plan: ServicePlan, target: Target) -> RootStack:
     elif plan.provider == "azure":
         cluster = env.clusters.azure
         assert cluster is not None
-        _named(azurerm.provider.AzurermProvider(stack, "azurerm", features=[azurerm.provider.AzurermProviderFeatures()]), "azurerm")
-        stack.require("azurerm")
+        _azurerm_provider(stack)
         _named(
             azurerm.data_azurerm_kubernetes_cluster.DataAzurermKubernetesCluster(
                 stack, "cluster", name=cluster.name, resource_group_name=cluster.resource_group
@@ -201,10 +197,8 @@ def build_service_root(app, plan: ServicePlan, target: Target) -> RootStack:
             client_certificate=f"${{base64decode({config}.client_certificate)}}",
             client_key=f"${{base64decode({config}.client_key)}}",
         )
-    else:  # onprem: a cluster you run, through your kubeconfig
-        cluster = env.clusters.onprem
-        options = {"config_path": cluster.kubeconfig_path, "config_context": cluster.context} if cluster else {}
-        _kubernetes_provider(stack, **options)
+    else:
+        _onprem_kubernetes_provider(stack, env)
 
     if cloud is not None:
         stack.output("cloud", f"${{{cloud}}}", "Everything the cloud module outputs (bucket, keys, node pool, identity).")
@@ -233,6 +227,26 @@ def _kubernetes_provider(stack: RootStack, **options: Any) -> None:
     stack.require("kubernetes")
 
 
+def _onprem_kubernetes_provider(stack: RootStack, env: Environment) -> None:
+    """On premises: a cluster you run, through your kubeconfig."""
+    cluster = env.clusters.onprem
+    _kubernetes_provider(stack, **({"config_path": cluster.kubeconfig_path, "config_context": cluster.context} if cluster else {}))
+
+
+def _google_provider(stack: RootStack, env: Environment):
+    """The google provider for the environment's GKE project; returns that cluster's settings."""
+    cluster = env.clusters.gcp
+    assert cluster is not None
+    _named(google.provider.GoogleProvider(stack, "google", project=cluster.project, region=env.regions.gcp), "google")
+    stack.require("google")
+    return cluster
+
+
+def _azurerm_provider(stack: RootStack) -> None:
+    _named(azurerm.provider.AzurermProvider(stack, "azurerm", features=[azurerm.provider.AzurermProviderFeatures()]), "azurerm")
+    stack.require("azurerm")
+
+
 def build_monitoring_root(app, env: Environment, provider: str, data_types: tuple[str, ...], target: Target) -> RootStack:
     name = monitoring_stack(provider, env.name)
     stack = RootStack(app, name, environment=env, workspace=_workspace(env, f"monitoring-{provider}", "all"), target=target)
@@ -245,16 +259,12 @@ def build_monitoring_root(app, env: Environment, provider: str, data_types: tupl
         if target.local:  # the local AWS API has neither Managed Grafana nor the AMP alert manager
             inputs.update(enable_grafana=False, enable_alert_manager=False)
     elif provider == "gcp":
-        cluster = env.clusters.gcp
-        assert cluster is not None
-        _named(google.provider.GoogleProvider(stack, "google", project=cluster.project, region=env.regions.gcp), "google")
-        stack.require("google")
+        cluster = _google_provider(stack, env)
         inputs.update(environment=env.name, project_id=cluster.project, alert_emails=emails, labels=_labels(tags))
     elif provider == "azure":
         cluster = env.clusters.azure
         assert cluster is not None
-        _named(azurerm.provider.AzurermProvider(stack, "azurerm", features=[azurerm.provider.AzurermProviderFeatures()]), "azurerm")
-        stack.require("azurerm")
+        _azurerm_provider(stack)
         inputs.update(
             environment=env.name,
             location=env.regions.azure,
@@ -264,8 +274,7 @@ def build_monitoring_root(app, env: Environment, provider: str, data_types: tupl
             tags=tags,
         )
     else:
-        cluster = env.clusters.onprem
-        _kubernetes_provider(stack, **({"config_path": cluster.kubeconfig_path, "config_context": cluster.context} if cluster else {}))
+        _onprem_kubernetes_provider(stack, env)
     ref = stack.module("monitoring", f"{provider}/monitoring", inputs)
     stack.output("monitoring", f"${{{ref}}}", "Everything the monitoring module outputs (endpoints, rule groups).")
     return stack

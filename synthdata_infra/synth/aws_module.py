@@ -7,7 +7,6 @@ and (where the profile enables it) CloudFront. Its outputs are the workload modu
 
 from __future__ import annotations
 
-import math
 
 from synthdata_infra.catalog import storage_class_for
 from synthdata_infra.cdk import Construct, TerraformLocal, aws
@@ -23,10 +22,10 @@ from synthdata_infra.components.aws.service_secrets import ServiceSecrets
 from synthdata_infra.components.aws.workload_identity import WorkloadIdentity
 from synthdata_infra.components.expressions import inner, named, stable_id
 from synthdata_infra.config.models import ServiceConfig
-from synthdata_infra.planning import placement_for
+from synthdata_infra.planning import node_pool_sizes, placement_for
 from synthdata_infra.synth.examples import aws_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
-from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, gpu_model_validation, node_disk_gib
+from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, gpu_model_input, node_disk_gib
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -58,6 +57,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     )
     v = stack.variable
     per_node = placement.replicas_per_node
+    sizes = node_pool_sizes(config, per_node)
     disk_gib = node_disk_gib(config)
     retention = next(d for d in LOG_RETENTION_DAYS if d >= config.data_policies.audit_logging.retention_days)
     inputs = AwsInputs(
@@ -79,20 +79,10 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             description=f"Instance types of the node group; the catalog's cheapest fit is `{placement.instance_type}`.",
             default=[placement.instance_type],
         ),
-        gpu_model=(
-            v(
-                "gpu_model",
-                type="string",
-                description="GPU model of the nodes (a catalog name); pick node sizes that carry it.",
-                default=config.gpu.type,
-                validation=[gpu_model_validation()],
-            )
-            if config.gpu
-            else ""
-        ),
-        node_min_size=v("node_min_size", type="number", description=f"Fewest nodes ({per_node} replica(s) per node).", default=math.ceil(config.scaling.min_replicas / per_node)),
-        node_desired_size=v("node_desired_size", type="number", description="Nodes at creation; the cluster autoscaler owns it afterwards.", default=placement.nodes),
-        node_max_size=v("node_max_size", type="number", description="Most nodes, for the profile's max_replicas.", default=math.ceil(config.scaling.max_replicas / per_node)),
+        gpu_model=gpu_model_input(stack, config),
+        node_min_size=v("node_min_size", type="number", description=f"Fewest nodes ({per_node} replica(s) per node).", default=sizes["node_min_size"]),
+        node_desired_size=v("node_desired_size", type="number", description="Nodes at creation; the cluster autoscaler owns it afterwards.", default=sizes["node_desired_size"]),
+        node_max_size=v("node_max_size", type="number", description="Most nodes, for the profile's max_replicas.", default=sizes["node_max_size"]),
         node_disk_size_gib=v(
             "node_disk_size_gib",
             type="number",

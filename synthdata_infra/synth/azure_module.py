@@ -8,7 +8,6 @@ enables it) Front Door. Its outputs are the workload module's inputs.
 
 from __future__ import annotations
 
-import math
 
 from synthdata_infra.catalog import storage_class_for
 from synthdata_infra.cdk import Construct, TerraformLocal, azurerm
@@ -22,10 +21,10 @@ from synthdata_infra.components.azure.service_key_vault import ServiceKeyVault
 from synthdata_infra.components.azure.workload_identity import WorkloadIdentity
 from synthdata_infra.components.expressions import inner, named, stable_id
 from synthdata_infra.config.models import ServiceConfig
-from synthdata_infra.planning import placement_for
+from synthdata_infra.planning import node_pool_sizes, placement_for
 from synthdata_infra.synth.examples import azure_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
-from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, gpu_model_validation, node_disk_gib
+from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, gpu_model_input, node_disk_gib
 
 # Log Analytics keeps data 30 to 730 days (interactive retention of the PerGB2018 tier).
 LOG_RETENTION_RANGE = (30, 730)
@@ -94,6 +93,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     )
     v = stack.variable
     per_node = placement.replicas_per_node
+    sizes = node_pool_sizes(config, per_node)
     disk_gib = node_disk_gib(config)
     inputs = AzureInputs(
         service_name=cloud_service_name_input(stack),
@@ -122,20 +122,10 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             description=f"VM size of the node pool; the catalog's cheapest fit is `{placement.instance_type}`.",
             default=placement.instance_type,
         ),
-        gpu_model=(
-            v(
-                "gpu_model",
-                type="string",
-                description="GPU model of the nodes (a catalog name); pick node sizes that carry it.",
-                default=config.gpu.type,
-                validation=[gpu_model_validation()],
-            )
-            if config.gpu
-            else ""
-        ),
-        node_min_size=v("node_min_size", type="number", description=f"Fewest nodes ({per_node} replica(s) per node).", default=math.ceil(config.scaling.min_replicas / per_node)),
-        node_desired_size=v("node_desired_size", type="number", description="Nodes at creation; the cluster autoscaler owns the count afterwards.", default=placement.nodes),
-        node_max_size=v("node_max_size", type="number", description="Most nodes, for the profile's max_replicas.", default=math.ceil(config.scaling.max_replicas / per_node)),
+        gpu_model=gpu_model_input(stack, config),
+        node_min_size=v("node_min_size", type="number", description=f"Fewest nodes ({per_node} replica(s) per node).", default=sizes["node_min_size"]),
+        node_desired_size=v("node_desired_size", type="number", description="Nodes at creation; the cluster autoscaler owns the count afterwards.", default=sizes["node_desired_size"]),
+        node_max_size=v("node_max_size", type="number", description="Most nodes, for the profile's max_replicas.", default=sizes["node_max_size"]),
         node_disk_size_gib=v(
             "node_disk_size_gib",
             type="number",

@@ -8,7 +8,6 @@ module's inputs.
 
 from __future__ import annotations
 
-import math
 
 from synthdata_infra.catalog import Placement, storage_class_for
 from synthdata_infra.cdk import Construct, TerraformLocal, google
@@ -22,10 +21,10 @@ from synthdata_infra.components.gcp.gke_node_pool import GkeNodePool, boot_disk_
 from synthdata_infra.components.gcp.service_secrets import ServiceSecrets
 from synthdata_infra.components.gcp.workload_identity import WorkloadIdentity
 from synthdata_infra.config.models import ServiceConfig
-from synthdata_infra.planning import placement_for
+from synthdata_infra.planning import node_pool_sizes, placement_for
 from synthdata_infra.synth.examples import gcp_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
-from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, gpu_model_validation, node_disk_gib
+from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, gpu_model_input, node_disk_gib
 
 # Bucket names are global and at most 63 characters: <service 38>-<environment 10>-<project number 12>.
 PROJECT_ID_RULE = "^[a-z][-a-z0-9]{4,28}[a-z0-9]$"
@@ -62,6 +61,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     )
     v = stack.variable
     per_node = placement.replicas_per_node
+    sizes = node_pool_sizes(config, per_node)
     disk_gib = node_disk_gib(config)
     retention = config.data_policies.audit_logging.retention_days
     inputs = GcpInputs(
@@ -143,34 +143,24 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             description="Zones of the nodes; null uses the cluster's. The initial node count applies to each zone.",
             default=None,
         ),
-        gpu_model=(
-            v(
-                "gpu_model",
-                type="string",
-                description="GPU model of the nodes (a catalog name); pick node sizes that carry it.",
-                default=config.gpu.type,
-                validation=[gpu_model_validation()],
-            )
-            if config.gpu
-            else ""
-        ),
+        gpu_model=gpu_model_input(stack, config),
         node_min_size=v(
             "node_min_size",
             type="number",
             description=f"Fewest nodes across all zones ({per_node} replica(s) per node).",
-            default=math.ceil(config.scaling.min_replicas / per_node),
+            default=sizes["node_min_size"],
         ),
         node_desired_size=v(
             "node_desired_size",
             type="number",
             description="Nodes per zone at creation; the cluster autoscaler owns the count afterwards.",
-            default=placement.nodes,
+            default=sizes["node_desired_size"],
         ),
         node_max_size=v(
             "node_max_size",
             type="number",
             description="Most nodes across all zones, for the profile's max_replicas.",
-            default=math.ceil(config.scaling.max_replicas / per_node),
+            default=sizes["node_max_size"],
         ),
         node_disk_size_gib=v(
             "node_disk_size_gib",

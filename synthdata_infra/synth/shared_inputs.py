@@ -56,13 +56,23 @@ def node_disk_gib(config: ServiceConfig) -> int:
     return NODE_DISK_BASE_GIB + (math.ceil(memory_gib(cache.size)) if cache and cache.enabled else 0)
 
 
-def gpu_model_validation() -> dict[str, str]:
-    """The ``gpu_model`` input takes a GPU model the catalog knows."""
+def gpu_model_input(stack: ModuleStack, config: ServiceConfig) -> str:
+    """The GPU model of a cloud module's nodes (a catalog name); "" for a CPU profile (no input)."""
+    if not config.gpu:
+        return ""
     from synthdata_infra.catalog import gpu_models
 
     known = sorted(gpu_models())
     listed = ", ".join(f'"{name}"' for name in known)
-    return {
-        "condition": f"${{contains([{listed}], var.gpu_model)}}",
-        "error_message": f"gpu_model must be one of {', '.join(known)}.",
-    }
+    return stack.variable(
+        "gpu_model",
+        type="string",
+        description="GPU model of the nodes (a catalog name); pick node sizes that carry it.",
+        default=config.gpu.type,
+        validation=[
+            {
+                "condition": f"${{contains([{listed}], var.gpu_model)}}",
+                "error_message": f"gpu_model must be one of {', '.join(known)}.",
+            }
+        ],
+    )

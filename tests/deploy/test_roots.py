@@ -121,21 +121,27 @@ def test_aws_monitoring_root_validates(cdktf_out, tmp_path):
         assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_an_environment_without_terraform_cloud_keeps_state_locally(project, tmp_path):
-    """Roots of such an environment get a local backend under .synthdata/state/ (relative to
-    the root's folder three levels below the project), and no cloud block or workspaces root."""
+def dev_roots(project: Path, tmp_path: Path, edit) -> dict[str, Path]:
+    """The roots of the scratch project's dev environment after ``edit`` (in process)."""
     from synthdata_infra.config import load_environment
     from synthdata_infra.deploy.plan import Target, plan_environment
     from synthdata_infra.deploy.synth_roots import add_environment_roots, write_roots
     from tests.conftest import edit_yaml
 
+    edit_yaml(project / "environments" / "dev.yaml", edit)
+    plan = plan_environment(load_environment("dev", project))
+    return write_roots(lambda app: add_environment_roots(app, plan, Target()), Target(), tmp_path / "stacks", REPO / "modules_out")
+
+
+def test_an_environment_without_terraform_cloud_keeps_state_locally(project, tmp_path):
+    """Roots of such an environment get a local backend under .synthdata/state/ (relative to
+    the root's folder three levels below the project), and no cloud block or workspaces root."""
+
     def edit(data: dict) -> None:
         data["terraform_cloud"] = None
         data["services"] = [{"name": "ledger-synth", "data_type": "tabular", "provider": "aws"}]
 
-    edit_yaml(project / "environments" / "dev.yaml", edit)
-    plan = plan_environment(load_environment("dev", project))
-    written = write_roots(lambda app: add_environment_roots(app, plan, Target()), Target(), tmp_path / "stacks", REPO / "modules_out")
+    written = dev_roots(project, tmp_path, edit)
     assert sorted(written) == ["ledger-synth-dev", "monitoring-aws-dev"]
     for name, folder in written.items():
         terraform = json.loads((folder / "cdk.tf.json").read_text())["terraform"]
@@ -145,14 +151,7 @@ def test_an_environment_without_terraform_cloud_keeps_state_locally(project, tmp
 
 def test_azure_roots_let_the_managed_prometheus_scrape(project, tmp_path):
     """AKS's metrics add-on scrapes from kube-system: the Azure root opens the metrics port to it."""
-    from synthdata_infra.config import load_environment
-    from synthdata_infra.deploy.plan import Target, plan_environment
-    from synthdata_infra.deploy.synth_roots import add_environment_roots, write_roots
-    from tests.conftest import edit_yaml
-
-    edit_yaml(project / "environments" / "dev.yaml", lambda d: d.update(services=[{"name": "speech", "data_type": "audio", "provider": "azure"}]))
-    plan = plan_environment(load_environment("dev", project))
-    written = write_roots(lambda app: add_environment_roots(app, plan, Target()), Target(), tmp_path / "stacks", REPO / "modules_out")
+    written = dev_roots(project, tmp_path, lambda d: d.update(services=[{"name": "speech", "data_type": "audio", "provider": "azure"}]))
     stack = json.loads((written["speech-dev"] / "cdk.tf.json").read_text())
     assert stack["module"]["workload"]["monitoring_namespace"] == "kube-system"
     assert stack["module"]["cloud"]["resource_group_name"] == yaml.safe_load((project / "environments" / "dev.yaml").read_text())["clusters"]["azure"]["resource_group"]
