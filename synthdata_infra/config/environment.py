@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, model_validator
 
-from synthdata_infra.config.models import DataType, DnsLabel, Strict
+from synthdata_infra.config.models import DataType, Strict
 from synthdata_infra.errors import ConfigError
+from synthdata_infra.naming import ENVIRONMENT_NAME_ALLOWED, SERVICE_NAME_ALLOWED, valid_environment_name, valid_service_name
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 WORKSPACE_PLACEHOLDERS = ("service", "environment", "data_type")
@@ -62,6 +63,8 @@ RESERVED_PREFIXES = ("monitoring-", "workspaces-", "local-cluster-")
 
 
 def _service_name(value: str) -> str:
+    if not valid_service_name(value):
+        raise ValueError(f"expected {SERVICE_NAME_ALLOWED}")
     if value.startswith(RESERVED_PREFIXES):
         raise ValueError(f"names starting with {', '.join(RESERVED_PREFIXES)} are the environment's own stacks")
     return value
@@ -70,7 +73,7 @@ def _service_name(value: str) -> str:
 class ServiceEntry(Strict):
     """A service deployed in the environment (recorded by ``synthdata-infra deploy``)."""
 
-    name: Annotated[DnsLabel, AfterValidator(_service_name)]
+    name: Annotated[str, AfterValidator(_service_name)]
     data_type: DataType
     provider: str = Field(pattern=r"^(aws|gcp|azure|onprem)$")
     replicas: int | None = Field(default=None, ge=1, description="replicas that always run (the autoscaler's floor)")
@@ -133,8 +136,14 @@ class Images(Strict):
         return f"{self.registry}/synthdata-content-filter:{self.tag}"
 
 
+def _environment_name(value: str) -> str:
+    if not valid_environment_name(value):
+        raise ValueError(f"expected {ENVIRONMENT_NAME_ALLOWED}")
+    return value
+
+
 class Environment(Strict):
-    name: DnsLabel
+    name: Annotated[str, AfterValidator(_environment_name)]
     description: str
     regions: Regions
     terraform_cloud: TerraformCloud | None

@@ -14,6 +14,7 @@ from typing import Any
 from synthdata_infra.catalog import Placement, storage_class_for
 from synthdata_infra.config import Environment, ServiceConfig, ServiceEntry, resolve
 from synthdata_infra.errors import ConfigError
+from synthdata_infra.naming import KUBERNETES_NAME_MAX, service_namespace
 from synthdata_infra.planning import node_pool_sizes, placement_for
 
 CLOUD_LAYERS = ("aws", "gcp", "azure")
@@ -89,6 +90,11 @@ class ServicePlan:
         return service_stack(self.name, self.environment.name)
 
     @property
+    def namespace(self) -> str:
+        """The namespace this service's root creates and owns (see ``naming.service_namespace``)."""
+        return service_namespace(self.config.deployment.namespace, self.name, self.environment.name)
+
+    @property
     def cloud_folder(self) -> str | None:
         return f"{self.provider}/{self.data_type}" if self.provider in CLOUD_LAYERS else None
 
@@ -108,7 +114,12 @@ class ServicePlan:
         """Literal inputs of the cloud module (cluster references are added by the root)."""
         assert self.placement is not None
         config, placement = self.config, self.placement
-        inputs: dict[str, Any] = {"service_name": self.name, "environment": self.environment.name, **self.node_sizes()}
+        inputs: dict[str, Any] = {
+            "service_name": self.name,
+            "environment": self.environment.name,
+            "namespace": self.namespace,  # the workload identity is bound to the service account there
+            **self.node_sizes(),
+        }
         if config.gpu:
             inputs["gpu_model"] = config.gpu.type
         if self.provider == "aws":
@@ -132,7 +143,8 @@ class ServicePlan:
         inputs: dict[str, Any] = {
             "service_name": self.name,
             "image": self.image,
-            "namespace": config.deployment.namespace,
+            "namespace": self.namespace,
+            "create_namespace": True,  # each service's root owns its namespace: no other root creates it
             "labels": dict(config.deployment.labels),
             "replicas": config.replicas,
             # The recorded replica count is the floor the autoscaler keeps (`scale` moves it).
@@ -175,6 +187,13 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
             f"environments/{environment.name}.yaml:clusters.{entry.provider}",
             None,
             f"a service on {entry.provider} needs the environment's {entry.provider} cluster (name and location)",
+        )
+    namespace = service_namespace(config.deployment.namespace, entry.name, environment.name)
+    if len(namespace) > KUBERNETES_NAME_MAX:
+        raise ConfigError(
+            "deployment.namespace",
+            config.deployment.namespace,
+            f"a prefix short enough that the service's namespace {namespace!r} has at most {KUBERNETES_NAME_MAX} characters",
         )
     placement = None
     if entry.provider in CLOUD_LAYERS:

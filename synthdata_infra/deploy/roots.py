@@ -129,7 +129,7 @@ def build_service_root(app, plan: ServicePlan, target: Target) -> RootStack:
     cloud: str | None = None
     kube = not target.local
     tags = _tags(env, **{"synthdata:service": plan.name, "synthdata:data-type": plan.data_type})
-    inputs = plan.cloud_inputs(target)
+    inputs = plan.cloud_inputs(target) if plan.cloud_folder else {}
     if plan.provider == "aws":
         cluster = env.clusters.aws
         assert cluster is not None

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
+
 from synthdata_infra.config.models import ServiceConfig
+from synthdata_infra.naming import ENVIRONMENT_NAME_MAX, ENVIRONMENT_RULE, SERVICE_NAME_MAX, SERVICE_NAME_RULE
 from synthdata_infra.quantities import memory_gib
 from synthdata_infra.synth.module_stack import ModuleStack
 
-# Room for the longest suffix the workload module appends ("-allow-ingress-controller", 25 chars).
-SERVICE_NAME_RULE = "^[a-z]([-a-z0-9]{0,36}[a-z0-9])?$"
-# Global names (buckets, storage accounts) are short: <service 38>-<environment 10>-<account 12>.
-ENVIRONMENT_RULE = "^[a-z0-9]([-a-z0-9]{0,8}[a-z0-9])?$"
 NODE_DISK_BASE_GIB = 50  # OS, container images and logs, before the model cache
 
 
@@ -23,7 +21,7 @@ def service_name_input(stack: ModuleStack, description: str) -> str:
         validation=[
             {
                 "condition": f'${{can(regex("{SERVICE_NAME_RULE}", var.service_name))}}',
-                "error_message": "service_name must be a lower-case DNS label of at most 38 characters.",
+                "error_message": f"service_name must be a lower-case DNS label of at most {SERVICE_NAME_MAX} characters.",
             }
         ],
     )
@@ -31,11 +29,11 @@ def service_name_input(stack: ModuleStack, description: str) -> str:
 
 def cloud_service_name_input(stack: ModuleStack) -> str:
     return service_name_input(
-        stack, "Name of the service, as given to the kubernetes module (lower-case DNS label, at most 38 characters)."
+        stack, f"Name of the service, as given to the kubernetes module (lower-case DNS label, at most {SERVICE_NAME_MAX} characters)."
     )
 
 
-def environment_input(stack: ModuleStack, description: str = "Environment name (at most 10 characters); part of every resource name.") -> str:
+def environment_input(stack: ModuleStack, description: str = f"Environment name (at most {ENVIRONMENT_NAME_MAX} characters); part of every resource name.") -> str:
     return stack.variable(
         "environment",
         type="string",
@@ -44,7 +42,7 @@ def environment_input(stack: ModuleStack, description: str = "Environment name (
         validation=[
             {
                 "condition": f'${{can(regex("{ENVIRONMENT_RULE}", var.environment))}}',
-                "error_message": "environment must be lower-case letters, digits and '-', at most 10 characters.",
+                "error_message": f"environment must be lower-case letters, digits and '-', at most {ENVIRONMENT_NAME_MAX} characters.",
             }
         ],
     )

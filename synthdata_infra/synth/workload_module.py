@@ -12,6 +12,7 @@ from synthdata_infra.components.workload_namespace import WorkloadNamespace
 from synthdata_infra.components.workload_props import WorkloadInputs, WorkloadProps
 from synthdata_infra.components.workload_rbac import WorkloadRbac
 from synthdata_infra.config.models import ServiceConfig
+from synthdata_infra.naming import SERVICE_NAME_MAX
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.shared_inputs import service_name_input
 
@@ -40,7 +41,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     )
     v = stack.variable
     service_name = service_name_input(
-        stack, "Name of the service; prefixes every object (lower-case DNS label, at most 38 characters)."
+        stack, f"Name of the service; prefixes every object (lower-case DNS label, at most {SERVICE_NAME_MAX} characters)."
     )
     image = v(
         "image",

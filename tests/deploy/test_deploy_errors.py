@@ -49,6 +49,14 @@ CASES = {
         ("deploy", "--type", "tabular", "--name", "monitoring-aws", "--provider", "aws", "--environment", "dev"),
         "name: got 'monitoring-aws'",
     ),
+    "service name longer than the modules take": (
+        ("deploy", "--type", "tabular", "--name", "s" * 50, "--provider", "aws", "--environment", "production"),
+        f"name: got '{'s' * 50}'; expected a lower-case DNS label starting with a letter, at most 38 characters",
+    ),
+    "service name one past the limit": (
+        ("deploy", "--type", "text", "--name", "t" * 39, "--provider", "onprem", "--environment", "dev"),
+        f"name: got '{'t' * 39}'",
+    ),
     "replicas below one": (("scale", "--service", "customer-synth", "--replicas", "0"), "--replicas: got 0"),
     "unknown data type": (("deploy", "--type", "music", "--name", "x", "--provider", "aws", "--environment", "dev"), "type: got 'music'"),
     "bad prometheus url": (("status", "--prometheus-url", "ftp://x"), "--prometheus-url: got 'ftp://x'"),
@@ -68,3 +76,32 @@ def test_bad_input_exits_2_and_writes_nothing(case: str, deploy_project: Path):
     assert "Traceback" not in done.stderr
     assert snapshot(deploy_project) == before
     assert not (deploy_project / "cdktf.out").exists() and not (deploy_project / ".synthdata").exists()
+
+
+def test_every_module_takes_exactly_the_service_names_an_environment_takes():
+    """One name rule: the names ServiceEntry accepts are the names every module's validation
+    accepts (lengths 1 to 64, with and without a trailing hyphen or leading digit)."""
+    import json
+    import re
+
+    from pydantic import ValidationError
+
+    from synthdata_infra.config.environment import ServiceEntry
+    from tests.conftest import REPO
+
+    rules = set()
+    for variables in (REPO / "modules_out").glob("*/*/variables.tf.json"):
+        body = json.loads(variables.read_text())["variable"].get("service_name")
+        if body:
+            (validation,) = body["validation"]
+            rules.add(re.search(r'regex\("(.*)", var\.service_name\)', validation["condition"]).group(1))
+    assert len(rules) == 1, rules
+    (rule,) = rules
+    for length in range(1, 65):
+        for name in ("a" * length, "a" * (length - 1) + "-", "1" + "a" * (length - 1)):
+            try:
+                ServiceEntry(name=name, data_type="tabular", provider="aws")
+                accepted = True
+            except ValidationError:
+                accepted = False
+            assert accepted == bool(re.fullmatch(rule, name)), name
