@@ -32,3 +32,16 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+class OperationalError(SynthdataError):
+    """The input is fine but the system refused (read-only folder, permission, disk): exit status 1."""
+
+    exit_code = 1
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for an OSError: what failed, on which path."""
+    what = exc.strerror or type(exc).__name__
+    paths = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p is not None)
+    return f"{what}: {paths}" if paths else what

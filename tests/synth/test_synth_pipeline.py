@@ -47,11 +47,11 @@ def test_two_runs_give_identical_bytes(fresh_modules, tmp_path):
 def test_one_type_replaces_only_its_folder(fresh_modules, tmp_path):
     out = tmp_path / "out"
     assert run_cli("synth", "--provider", "onprem", "--out", str(out)).returncode == 0
-    marker = out / "kubernetes" / "audio" / "kept.txt"
-    marker.write_text("left alone")
+    edited = out / "kubernetes" / "audio" / "README.md"  # a generated file someone edited: not synth's to undo here
+    edited.write_text("left alone")
     done = run_cli("synth", "--provider", "onprem", "--type", "video", "--out", str(out))
     assert done.returncode == 0, done.stderr
-    assert marker.read_text() == "left alone"
+    assert edited.read_text() == "left alone"
     assert tree_digest(out / "kubernetes" / "video") == tree_digest(fresh_modules / "kubernetes" / "video")
 
 
