@@ -76,16 +76,73 @@ def parse_overrides(texts: Iterable[str]) -> dict[str, Any]:
     return merged
 
 
-def load_yaml(path: Path) -> dict[str, Any]:
+class _Described:
+    """A received value that is a description, printed as is (``got an empty file``)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_yaml(text: str, label: str) -> dict[str, Any]:
+    """The mapping a YAML document holds; ``label`` (e.g. ``profiles/base.yaml``) names the file.
+
+    A duplicate mapping key anywhere, an empty or comment-only document and a top level that
+    is not a mapping are errors (PyYAML would keep the last duplicate and read nothing as null).
+    """
+    loader = yaml.SafeLoader(text)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        node = loader.get_single_node()
+        if node is None:
+            raise ConfigError(label, _Described("an empty file (nothing but comments or blank lines)"), "expected a mapping of keys to values")
+        _check_duplicates(node, label, ())
+        data = loader.construct_document(node)
     except yaml.YAMLError as exc:
-        raise ConfigError(str(path), "invalid YAML", f"fix the syntax: {exc}") from None
-    if data is None:
-        return {}
+        raise ConfigError(label, "invalid YAML", f"fix the syntax: {_syntax(exc)}") from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
-        raise ConfigError(str(path), type(data).__name__, "expected a mapping at the top level")
+        raise ConfigError(label, type(data).__name__, "expected a mapping at the top level")
+    if not data:
+        raise ConfigError(label, _Described("an empty mapping"), "expected a mapping of keys to values")
     return data
+
+
+def _syntax(exc: yaml.YAMLError) -> str:
+    """PyYAML's message on one line: ``line 2, column 1: expected ... (while parsing ...)``."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is None or problem is None:
+        return " ".join(str(exc).split())
+    context = getattr(exc, "context", None)
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" + (f" ({context})" if context else "")
+
+
+def _check_duplicates(node: yaml.Node, label: str, path: tuple[str, ...]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            name = str(key.value) if isinstance(key, yaml.ScalarNode) else None
+            if name is not None and key.tag != "tag:yaml.org,2002:merge":
+                line = key.start_mark.line + 1
+                if name in seen:
+                    where = ".".join((*path, name))
+                    raise ConfigError(
+                        f"{label}:{where}",
+                        _Described(f"a duplicate key at line {line} (first at line {seen[name]})"),
+                        "each key may appear only once in a mapping; remove or merge one of them",
+                    )
+                seen[name] = line
+            _check_duplicates(value, label, (*path, name if name is not None else "?"))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _check_duplicates(item, label, (*path, str(index)))
+
+
+def load_yaml(path: Path, label: str | None = None) -> dict[str, Any]:
+    return parse_yaml(path.read_text(encoding="utf-8"), label or str(path))
 
 
 def available_environments(root: Path | None = None) -> tuple[str, ...]:
@@ -98,7 +155,7 @@ def load_environment(name: str, root: Path | None = None) -> Environment:
     known = available_environments(root)
     if name not in known:
         raise ConfigError("environment", name, f"expected one of {', '.join(known) or '(none found)'}")
-    data = load_yaml(root / "environments" / f"{name}.yaml")
+    data = load_yaml(root / "environments" / f"{name}.yaml", f"environments/{name}.yaml")
     environment = validate(Environment, data, prefix=f"environments/{name}.yaml:")
     if environment.name != name:
         raise ConfigError(f"environments/{name}.yaml:name", environment.name, f"expected {name!r}, the file's name")
@@ -128,8 +185,8 @@ def resolve(
     root = root or project_root()
     kind = check_data_type(data_type.value if isinstance(data_type, DataType) else data_type)
     layers = (
-        load_yaml(root / "profiles" / "base.yaml"),
-        load_yaml(root / "profiles" / f"{kind.value}.yaml"),
+        load_yaml(root / "profiles" / "base.yaml", "profiles/base.yaml"),
+        load_yaml(root / "profiles" / f"{kind.value}.yaml", f"profiles/{kind.value}.yaml"),
         load_environment(environment, root).config if environment else {},
         dict(overrides or {}),
     )
