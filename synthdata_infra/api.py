@@ -38,7 +38,7 @@ class DeploymentResult:
     environment: str
     data_type: str
     provider: str
-    status: str  # deployed | planned | failed | destroyed
+    status: str  # deployed | planned | failed | destroyed | forgotten (a local service whose API was gone)
     endpoint: str | None = None  # URL of the service (None when the Kubernetes layer was skipped)
     monitoring_url: str | None = None  # Grafana, else the Prometheus query endpoint
     outputs: dict[str, Any] = field(default_factory=dict)  # the service root's Terraform outputs
@@ -64,7 +64,9 @@ class ServiceStatus:
     environment: str
     data_type: str
     provider: str
-    status: str  # deployed | planned | failed | drifted | not deployed | stopped
+    # deployed | planned | failed | drifted | not deployed | lost (local API not running) | lost (Terraform state
+    # is empty) | deployed (from state, no record) | deployed (from local state, no record) | unknown (<why>)
+    status: str
     target: str | None  # cloud | local | None (never applied)
 
 

@@ -15,7 +15,7 @@ import typer
 import yaml
 
 from synthdata_infra.config import deep_merge, parse_overrides, resolve
-from synthdata_infra.errors import ConfigError, SynthdataError
+from synthdata_infra.errors import ConfigError, OperationalError, SynthdataError, describe_os_error
 from synthdata_infra.planning import check_provider, placement_for
 
 app = typer.Typer(
@@ -98,11 +98,15 @@ def cost(
 def synth(
     provider: Annotated[str, typer.Option(help="aws, gcp, azure, onprem or all.")] = "all",
     data_type: Annotated[str, typer.Option("--type", "-t", help="A data type, or all (all includes monitoring).")] = "all",
-    out: Annotated[Path, typer.Option(help="Folder the modules are written to.")] = Path("modules_out"),
+    out: Annotated[
+        Path, typer.Option(help="Folder the modules are written to: missing, empty, or one synth wrote (it holds .synthdata-modules).")
+    ] = Path("modules_out"),
     jobs: Annotated[Optional[int], typer.Option(min=1, help="Worker processes at once (default: CPU count).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Synthesize every module, ignoring the cache.")] = False,
 ) -> None:
-    """Generate the Terraform modules into --out (atomically: a failed run changes nothing)."""
+    """Generate the Terraform modules into --out (atomically: a failed or killed run changes nothing)."""
+    import signal
+
     from synthdata_infra.synth.driver import synth as run_synth
     from synthdata_infra.synth.progress import SynthProgress, TerminalProgress
     from synthdata_infra.synth.registry import modules_for
@@ -113,7 +117,14 @@ def synth(
         for spec in modules_for(provider, data_type):
             bindings[spec.binding] = bindings.get(spec.binding, 0) + 1
         progress = TerminalProgress(bindings)
-    report = run_synth(provider, data_type, out, jobs, use_cache=not no_cache, progress=progress)
+    # SIGTERM unwinds like Ctrl-C: workers are stopped and the staging folder removed.
+    previous_handler = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        report = run_synth(provider, data_type, out, jobs, use_cache=not no_cache, progress=progress)
+    except OSError as exc:
+        raise OperationalError(f"synth could not write --out {out}; it is unchanged ({describe_os_error(exc)})") from exc
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
     typer.echo(
         f"{out}: {len(report.written)} module(s) written ({len(report.synthesized)} synthesized, "
         f"{len(report.cached)} from cache), {len(report.unchanged)} unchanged"
@@ -137,8 +148,46 @@ def monitor(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        _write_file_option("--out", out, text)
         typer.echo(f"wrote {out}", err=True)
+
+
+def _write_file_option(option: str, path: Path, text: str) -> None:
+    """Write ``text`` to the file named by ``option``: atomically (a unique temporary file beside
+    it, then a rename) unless it is a device or pipe. A folder or a missing parent folder is bad
+    input (exit 2); a refusal of the system is an operational error (exit 1). One line either way."""
+    import os
+    import tempfile
+
+    if path.is_dir():
+        raise ConfigError(option, str(path), "expected a file to write, not a folder")
+    target = path.resolve() if path.is_symlink() else path
+    parent = target.parent
+    if not parent.is_dir():
+        state = "is not a folder" if parent.exists() else "does not exist"
+        raise ConfigError(option, str(path), f"expected a file in an existing folder; {parent} {state}")
+    try:
+        if target.exists() and not target.is_file():  # /dev/stdout, a named pipe: write in place
+            with open(target, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            return
+        if target.exists():
+            mode = target.stat().st_mode & 0o7777
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            os.chmod(temporary, mode)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OperationalError(f"could not write {option} {path} ({describe_os_error(exc)})") from exc
 
 
 @app.command()
@@ -288,7 +337,7 @@ def status(
         raise ConfigError("--format", output, "expected table or json")
     url = metrics.check_url(prometheus_url) if prometheus_url else None
     rows = []
-    for plan, state, record in Engine().status(environment):
+    for plan, state, record in Engine(note=_note).status(environment):
         row: dict[str, Any] = {
             "service": plan.name,
             "environment": plan.environment.name,
@@ -331,13 +380,22 @@ local_app = typer.Typer(help="The local AWS API that `deploy --local` starts.", 
 app.add_typer(local_app, name="local")
 
 
+def _note(message: str) -> None:
+    typer.echo(f"note: {message}", err=True)
+
+
 @local_app.command("stop")
 def local_stop() -> None:
-    """Stop the local AWS API (what it held is gone; local records become `stopped`)."""
+    """Stop the local AWS API (what it held is gone: local services become `lost`; `destroy` forgets them)."""
     from synthdata_infra.config import project_root
     from synthdata_infra.deploy import local as local_api
 
-    typer.echo("local AWS API stopped" if local_api.stop(project_root()) else "no local AWS API was running")
+    project = project_root()
+    typer.echo("local AWS API stopped" if local_api.stop(project, _note) else "no local AWS API was running")
+    recorded = local_api.local_records(project)
+    if recorded:
+        named = ", ".join(f"{service} ({environment})" for environment, service in recorded)
+        _note(f"local services still recorded, now lost: {named}; `synthdata-infra destroy --service NAME` forgets each")
 
 
 def main() -> None:

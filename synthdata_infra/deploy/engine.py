@@ -13,6 +13,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
+import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,7 +23,7 @@ from typing import Any, Callable
 from synthdata_infra.config import Environment, ServiceEntry, available_environments, load_environment, project_root
 from synthdata_infra.config.loader import deep_merge
 from synthdata_infra.deploy import local as local_api
-from synthdata_infra.deploy.envfile import write_services
+from synthdata_infra.deploy.envfile import update_services
 from synthdata_infra.deploy.plan import (
     EnvironmentPlan,
     ServicePlan,
@@ -31,10 +34,34 @@ from synthdata_infra.deploy.plan import (
     plan_service,
     workspaces_stack,
 )
-from synthdata_infra.deploy.terraform import Report, Terraform, TerraformFailure, terraform_env
+from synthdata_infra.deploy.terraform import (
+    STATE_PULL_SECONDS,
+    Report,
+    StateUnknown,
+    Terraform,
+    TerraformFailure,
+    pulled_state_resources,
+    state_file_resources,
+    terraform_env,
+)
 from synthdata_infra.errors import ConfigError, SynthdataError
 
 DEPLOYED, PLANNED, FAILED, DRIFTED, NOT_DEPLOYED = "deployed", "planned", "failed", "drifted", "not deployed"
+FORGOTTEN = "forgotten"  # destroy of a local service whose API is gone
+LOST_API = "lost (local API not running)"
+LOST_STATE = "lost (Terraform state is empty)"
+STATUS_PULL_BUDGET = 30.0  # seconds `status` may spend pulling Terraform Cloud states
+STATE_FOLDER = ".synthdata/state"  # roots.STATE_FOLDER (roots imports the cdktf bindings: too slow for status)
+
+
+class CorruptRecord(SynthdataError):
+    """A record file that cannot be read: an operational failure (exit status 1)."""
+
+    exit_code = 1
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: corrupt record ({reason}); delete it to forget the last run (`synthdata-infra status` then reads Terraform's state)")
+        self.path = path
 
 
 @dataclass
@@ -84,15 +111,44 @@ class Engine:
         return self.state / "records" / environment / f"{service}.json"
 
     def read_record(self, environment: str, service: str) -> Record | None:
+        """The last run's record; None when there is none. A record that cannot be read raises
+        :class:`CorruptRecord` (one line, exit status 1)."""
         path = self.record_path(environment, service)
-        return Record(**json.loads(path.read_text())) if path.is_file() else None
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise CorruptRecord(self._relative(path), error.strerror or "unreadable") from None
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict):
+                raise TypeError("not an object")
+            return Record(**data)
+        except (ValueError, TypeError) as error:
+            reason = "truncated or not JSON" if isinstance(error, ValueError) else "not a record of this tool"
+            raise CorruptRecord(self._relative(path), reason) from None
+
+    def _relative(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.project))
+        except ValueError:
+            return str(path)
 
     def _write_record(self, record: Record) -> None:
         path = self.record_path(record.environment, record.service)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(asdict(record), indent=2, sort_keys=True) + "\n")
-        os.replace(temporary, path)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(asdict(record), indent=2, sort_keys=True) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
     # -- commands ----------------------------------------------------------------------------
     def deploy(
@@ -105,49 +161,40 @@ class Engine:
     ) -> Outcome:
         env = load_environment(environment, self.project)
         existing = env.service(entry.name)
-        if existing is not None and (existing.data_type, existing.provider) != (entry.data_type, entry.provider):
-            raise ConfigError(
-                "--name",
-                entry.name,
-                f"{entry.name} is already deployed in {environment} as {existing.data_type.value} on {existing.provider}; "
-                f"destroy it first or choose another name",
-            )
+        services = with_deployed(env.services, entry, environment)  # refuses another type or provider
         if local and entry.provider != "aws":
             raise ConfigError("--provider", entry.provider, "--local runs the AWS layers only: expected aws")
-        if existing is not None:
-            entry = updated_entry(existing, entry)
-        services = tuple(entry if s.name == entry.name else s for s in env.services)
-        if existing is None:
-            services += (entry,)
         plan, service = self._validated(env, services, entry.name)
         if not local:
             previous = self.read_record(environment, entry.name)
             local = previous is not None and previous.target == "local" and existing is not None
         target = self._target(local=local)  # a local API that cannot start leaves the file as it was
-        write_services(self.project, env, services)
+        # Under the environment's lock, on the file as it is now (another command may have changed it).
+        plan, service = self._update(environment, entry.name, lambda current: with_deployed(current, entry, environment))
         return self._apply(plan, service, plan_only=plan_only, target=target)
 
     def scale(self, service: str, replicas: int, environment: str | None = None) -> Outcome:
         env = self._environment_of(service, environment)
         entry = env.service(service)
         assert entry is not None
-        overrides = dict(entry.overrides)
-        low, high = _resolve_bounds(env, entry)
-        scaling: dict[str, Any] = {}
-        if replicas > high:
-            scaling["max_replicas"] = replicas
-            self.note(f"{service}: scaling.max_replicas raised from {high} to {replicas}")
-        if replicas < low:
-            scaling["min_replicas"] = replicas
-            self.note(f"{service}: scaling.min_replicas lowered from {low} to {replicas}")
-        if scaling:
-            overrides = deep_merge(overrides, {"scaling": scaling})
-        updated = entry.model_copy(update={"replicas": replicas, "overrides": overrides})
+        updated, _ = scaled_entry(env, entry, replicas)
         services = tuple(updated if s.name == service else s for s in env.services)
         plan, planned = self._validated(env, services, service)
         record = self.read_record(env.name, service)
         target = self._target(local=record is not None and record.target == "local")
-        write_services(self.project, env, services)
+        notes: list[str] = []
+
+        def change(current: tuple[ServiceEntry, ...]) -> tuple[ServiceEntry, ...]:
+            fresh = next((s for s in current if s.name == service), None)
+            if fresh is None:
+                raise ConfigError("--service", service, f"expected a service of {env.name}: another command removed it meanwhile")
+            rescaled, notes[:] = scaled_entry(env, fresh, replicas)
+            return tuple(rescaled if s.name == service else s for s in current)
+
+        # Under the environment's lock, on the file as it is now (another command may have changed it).
+        plan, planned = self._update(env.name, service, change)
+        for note in notes:
+            self.note(note)
         return self._apply(plan, planned, plan_only=False, target=target)
 
     def destroy(self, service: str, environment: str | None = None) -> Outcome:
@@ -159,8 +206,13 @@ class Engine:
         plan, planned = self._validated(env, env.services, service)
         after = plan_environment(env.model_copy(update={"services": remaining}))
         outcome = Outcome(plan=planned, result="destroyed", record=None)
+        lost = self._local_api() if record is not None and record.target == "local" else None
         if record is None:
             outcome.notes.append(f"{service} had never been applied: removed from environments/{env.name}.yaml only")
+        elif lost is not None and not lost.running:
+            # The local AWS API that held it is gone, and what it held with it: nothing to destroy.
+            outcome.result = FORGOTTEN
+            outcome.notes.append(self._forget_local(env.name, planned, lost))
         else:
             target = self._target(local=record.target == "local")
             kind = record.target
@@ -173,30 +225,134 @@ class Engine:
             if target.local and not any(self._target_of(env.name, s.name) == "local" for s in after.services):
                 self._terraform(folders[local_cluster_stack(env.name)]).apply(destroy=True)
             self.record_path(env.name, service).unlink(missing_ok=True)
-        write_services(self.project, env, remaining)
+        update_services(self.project, env.name, lambda current: tuple(s for s in current if s.name != service))
         return outcome
 
     def status(self, environment: str | None = None) -> list[tuple[ServicePlan, str, Record | None]]:
+        """Each service of the environment(s) with its status, from its record (what the last run
+        did) checked against what Terraform recorded (the root's state), and the record.
+
+        A local service whose API is gone is ``lost (local API not running)``; a record saying
+        deployed whose state is empty is ``lost (Terraform state is empty)``; a service without a
+        record whose state holds resources is ``deployed (from state, no record)``; a state that
+        cannot be read is ``unknown (<why>)``. States are read from files (the local target's,
+        ``.synthdata/state/``); Terraform Cloud's only for a service without a record, by
+        ``terraform state pull`` in its initialized root folder, within a time budget."""
         names = [environment] if environment else list(available_environments(self.project))
         rows = []
+        seen: dict[str, Any] = {"pull_budget": STATUS_PULL_BUDGET}  # the local API, probed once
         for name in names:
             env = load_environment(name, self.project)
             plan = plan_environment(env)
             for service in plan.services:
-                record = self.read_record(name, service.name)
-                rows.append((service, self._status(service, record), record))
+                try:
+                    record = self.read_record(name, service.name)
+                except CorruptRecord as error:
+                    rows.append((service, f"unknown (corrupt record: {error.path})", None))
+                    continue
+                rows.append((service, self._status(service, record, seen), record))
         return rows
 
     # -- internals ---------------------------------------------------------------------------
-    def _status(self, service: ServicePlan, record: Record | None) -> str:
+    def _update(
+        self, environment: str, name: str, change: Callable[[tuple[ServiceEntry, ...]], tuple[ServiceEntry, ...]]
+    ) -> tuple[EnvironmentPlan, ServicePlan]:
+        """Change the environment file's services under its lock; the whole new environment is
+        planned (validated) before it is written, and that plan is returned."""
+        planned: list[tuple[EnvironmentPlan, ServicePlan]] = []
+        update_services(self.project, environment, change, check=lambda updated: planned.append(self._validated(updated, updated.services, name)))
+        return planned[-1]
+
+    def _status(self, service: ServicePlan, record: Record | None, seen: dict[str, Any] | None = None) -> str:
+        seen = {"pull_budget": STATUS_PULL_BUDGET} if seen is None else seen
         if record is None:
-            return NOT_DEPLOYED
+            return self._status_from_state(service, seen)
+        if record.target == "local":
+            api = self._probe_once(seen)
+            if api.state == local_api.HUNG:
+                return f"unknown ({api.reason})"
+            if not api.running:
+                return LOST_API  # what it held is gone with it
         if record.result != DEPLOYED:
             return record.result
+        try:
+            held = self._state_resources(service, local=record.target == "local")
+        except StateUnknown as error:
+            return f"unknown ({error})"
+        if held == 0:
+            return LOST_STATE
         target = Target(local_endpoint="local") if record.target == "local" else Target()
-        if record.target == "local" and local_api.running_endpoint(self.project) is None:
-            return "stopped"  # the local AWS API was stopped: what it held is gone
         return DEPLOYED if record.digest == self.digest(service, target) else DRIFTED
+
+    def _probe_once(self, seen: dict[str, Any]) -> local_api.Probe:
+        if "api" not in seen:
+            seen["api"] = local_api.probe(self.project, self.note)
+        return seen["api"]
+
+    def _state_resources(self, service: ServicePlan, *, local: bool) -> int | None:
+        """Resources in the service root's state file: the local target's, or ``.synthdata/state/``
+        of an environment without Terraform Cloud (0 when there is no file); None for a
+        Terraform Cloud root (not read here: see :meth:`_status_from_state`)."""
+        if local:
+            path = self.stacks_dir(Target(local_endpoint="local")) / service.stack / "terraform.tfstate"
+        elif service.environment.terraform_cloud is None:
+            path = self.project / STATE_FOLDER / f"{service.stack}.tfstate"
+        else:
+            return None
+        return state_file_resources(path, self._relative(path)) or 0
+
+    def _status_from_state(self, service: ServicePlan, seen: dict[str, Any]) -> str:
+        """No record: what Terraform recorded decides (nothing to read: not deployed)."""
+        try:
+            if self._state_resources(service, local=True):
+                api = self._probe_once(seen)
+                if api.state == local_api.HUNG:
+                    return f"unknown ({api.reason})"
+                return "deployed (from local state, no record)" if api.running else LOST_API
+            held = self._state_resources(service, local=False)
+            if held is None:  # Terraform Cloud: only a root initialized here can pull its state
+                folder = self.project / "cdktf.out" / "stacks" / service.stack
+                if not (folder / ".terraform").is_dir():
+                    return NOT_DEPLOYED
+                if seen["pull_budget"] <= 0:
+                    return "unknown (Terraform Cloud state not read: status's time budget is spent)"
+                started = time.monotonic()
+                try:
+                    held = pulled_state_resources(folder, self.project, timeout=min(STATE_PULL_SECONDS, seen["pull_budget"]))
+                finally:
+                    seen["pull_budget"] -= time.monotonic() - started
+        except StateUnknown as error:
+            return f"unknown ({error})"
+        return "deployed (from state, no record)" if held else NOT_DEPLOYED
+
+    def _local_api(self) -> local_api.Probe:
+        """The local AWS API as it is; one that lives but does not answer is an error (it may
+        hold what the command is about)."""
+        found = local_api.probe(self.project, self.note)
+        if found.state == local_api.HUNG:
+            raise local_api.LocalApiError(f"{found.reason}: retry, or end it with `synthdata-infra local stop` (what it holds is lost)")
+        return found
+
+    def _forget_local(self, environment: str, service: ServicePlan, api: local_api.Probe) -> str:
+        """Forget a local service whose API is gone: its record and its local root (state
+        included); the environment's local monitoring and cluster roots too when no other local
+        service of it is recorded, and the dead API's address when no local service is left.
+        The caller removes it from the environment file. Returns the note saying so."""
+        stacks = self.stacks_dir(Target(local_endpoint="local"))
+        self.record_path(environment, service.name).unlink(missing_ok=True)
+        shutil.rmtree(stacks / service.stack, ignore_errors=True)
+        forgotten = ["its record", "its local root's state"]
+        remaining = local_api.local_records(self.project)
+        if not any(name == environment for name, _ in remaining):
+            for stack in (monitoring_stack(service.provider, environment), local_cluster_stack(environment)):
+                if (stacks / stack).exists():
+                    shutil.rmtree(stacks / stack, ignore_errors=True)
+                    forgotten.append(f"the local root {stack}")
+        if not remaining and api.state == local_api.DEAD:
+            local_api.state_file(self.project).unlink(missing_ok=True)
+        forgotten.append(f"its entry in environments/{environment}.yaml")
+        why = api.reason if api.state == local_api.DEAD else "no local AWS API is running"
+        return f"{service.name}: {why}, and what it held went with it: forgot {', '.join(forgotten)} (nothing to destroy)"
 
     def digest(self, service: ServicePlan, target: Target) -> str:
         """What an apply of ``service`` depends on: its module inputs and the module files."""
@@ -243,7 +399,7 @@ class Engine:
         return record.target if record else None
 
     def _target(self, *, local: bool) -> Target:
-        return Target(local_endpoint=local_api.ensure_running(self.project)) if local else Target()
+        return Target(local_endpoint=local_api.ensure_running(self.project, self.note)) if local else Target()
 
     def _builder(self, plan: EnvironmentPlan, service: ServicePlan, target: Target, types: tuple[str, ...] | None = None):
         from synthdata_infra.deploy.synth_roots import service_and_monitoring
@@ -304,6 +460,40 @@ class Engine:
         return Outcome(plan=service, result=record.result, record=record, skipped=skipped)
 
 
+def with_deployed(services: tuple[ServiceEntry, ...], given: ServiceEntry, environment: str) -> tuple[ServiceEntry, ...]:
+    """``services`` after a deploy of ``given``: a recorded name is updated in place (same type
+    and provider only), a new one is appended."""
+    existing = next((s for s in services if s.name == given.name), None)
+    if existing is None:
+        return (*services, given)
+    if (existing.data_type, existing.provider) != (given.data_type, given.provider):
+        raise ConfigError(
+            "--name",
+            given.name,
+            f"{given.name} is already deployed in {environment} as {existing.data_type.value} on {existing.provider}; "
+            f"destroy it first or choose another name",
+        )
+    entry = updated_entry(existing, given)
+    return tuple(entry if s.name == given.name else s for s in services)
+
+
+def scaled_entry(env: Environment, entry: ServiceEntry, replicas: int) -> tuple[ServiceEntry, list[str]]:
+    """``entry`` scaled to ``replicas``; a count outside the bounds moves the bound (and says so)."""
+    overrides = dict(entry.overrides)
+    low, high = _resolve_bounds(env, entry)
+    scaling: dict[str, Any] = {}
+    notes = []
+    if replicas > high:
+        scaling["max_replicas"] = replicas
+        notes.append(f"{entry.name}: scaling.max_replicas raised from {high} to {replicas}")
+    if replicas < low:
+        scaling["min_replicas"] = replicas
+        notes.append(f"{entry.name}: scaling.min_replicas lowered from {low} to {replicas}")
+    if scaling:
+        overrides = deep_merge(overrides, {"scaling": scaling})
+    return entry.model_copy(update={"replicas": replicas, "overrides": overrides}), notes
+
+
 def updated_entry(existing: ServiceEntry, given: ServiceEntry) -> ServiceEntry:
     """A deploy of a recorded service updates it: what is given replaces, the rest stays
     (overrides merge key by key), so a re-deploy never silently drops a scale."""
@@ -324,4 +514,7 @@ def _resolve_bounds(env: Environment, entry: ServiceEntry) -> tuple[int, int]:
     return config.scaling.min_replicas, config.scaling.max_replicas
 
 
-__all__ = ["DEPLOYED", "DRIFTED", "Engine", "FAILED", "NOT_DEPLOYED", "Outcome", "PLANNED", "Record", "SynthdataError"]
+__all__ = [
+    "CorruptRecord", "DEPLOYED", "DRIFTED", "Engine", "FAILED", "FORGOTTEN", "LOST_API", "LOST_STATE", "NOT_DEPLOYED", "Outcome", "PLANNED",
+    "Record", "SynthdataError",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -143,3 +144,73 @@ class Terraform:
 
 def _tail(text: str, lines: int = 30) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
+
+
+# -- reading what Terraform recorded ------------------------------------------------------------
+
+STATE_PULL_SECONDS = 20.0
+
+
+class StateUnknown(Exception):
+    """A root's state could not be read; ``str()`` says why in a few words."""
+
+
+def managed_resources(state: dict[str, Any]) -> int:
+    """Resource instances a state holds (data sources are not things that exist)."""
+    return sum(
+        len(resource.get("instances") or [])
+        for resource in state.get("resources") or []
+        if isinstance(resource, dict) and resource.get("mode", "managed") == "managed"
+    )
+
+
+def _parse_state(text: str, where: str) -> int:
+    if not text.strip():
+        return 0  # a workspace or file with no state yet
+    try:
+        state = json.loads(text)
+    except json.JSONDecodeError:
+        raise StateUnknown(f"corrupt state: {where}") from None
+    if not isinstance(state, dict):
+        raise StateUnknown(f"corrupt state: {where}")
+    return managed_resources(state)
+
+
+def state_file_resources(path: Path, shown: str | None = None) -> int | None:
+    """Resources in a local state file; None when there is no such file (``shown``: the path
+    as messages name it)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise StateUnknown(f"unreadable state: {shown or path} ({error.strerror})") from None
+    return _parse_state(text, shown or str(path))
+
+
+def pulled_state_resources(folder: Path, project: Path, timeout: float = STATE_PULL_SECONDS) -> int:
+    """Resources in a root's remote state (Terraform Cloud), by ``terraform state pull`` in its
+    synthesized folder; never initializes it and never waits more than ``timeout`` seconds."""
+    if not (folder / ".terraform").is_dir():
+        raise StateUnknown(f"{folder.name} is not initialized here (terraform init in {folder})")
+    if shutil.which("terraform") is None:
+        raise StateUnknown("terraform is not on PATH")
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1", "TF_INPUT": "0"}
+    config = project / ".synthdata" / "terraformrc"  # the provider mirror the commands use, if any
+    if "TF_CLI_CONFIG_FILE" not in env and config.is_file():
+        env["TF_CLI_CONFIG_FILE"] = str(config)
+    try:
+        done = subprocess.run(
+            ["terraform", "state", "pull"], cwd=folder, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise StateUnknown(f"terraform state pull took longer than {timeout:g} s") from None
+    except OSError as error:
+        raise StateUnknown(f"terraform state pull could not run ({error.strerror})") from None
+    if done.returncode != 0:
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", done.stderr or done.stdout)
+        lines = [line.strip("│╷╵ ").strip() for line in plain.splitlines()]
+        lines = [line for line in lines if line]
+        reason = next((line.split("Error: ", 1)[1] for line in lines if line.startswith("Error: ")), lines[0] if lines else "no message")
+        raise StateUnknown(f"terraform state pull failed: {reason}")
+    return _parse_state(done.stdout, f"terraform state pull in {folder}")

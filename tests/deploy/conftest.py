@@ -4,6 +4,9 @@ them), the committed modules_out linked, and the local AWS API stopped afterward
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -15,9 +18,25 @@ from tests.conftest import REPO
 def deploy_project(project: Path):
     (project / "modules_out").symlink_to(REPO / "modules_out", target_is_directory=True)
     yield project
+    stop_local_apis(project)
+
+
+def stop_local_apis(project: Path) -> None:
+    """``local stop``, then SIGKILL whatever local AWS API was started for ``project`` and still
+    runs (found by the tag in its environment, whatever aws.json says): no test leaves one behind."""
     from synthdata_infra.deploy import local
 
-    local.stop(project)
+    try:
+        local.stop(project)
+    finally:
+        for pid in local.servers_of(project):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 10
+        while local.servers_of(project) and time.monotonic() < deadline:
+            time.sleep(0.1)
 
 
 def snapshot(folder: Path) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """The local target end to end, through the real CLI in separate processes as an operator runs
 it: deploy records and applies customer-synth to the local AWS API, status reads it back, scale
-re-applies with a larger node group, destroy leaves nothing behind."""
+re-applies with a larger node group, destroy leaves nothing behind, local stop ends the API.
+One API serves the whole cycle: every command finds the one deploy started (never a second)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import boto3
 import yaml
 
+from synthdata_infra.deploy import local
 from tests.conftest import run_cli
 
 SERVICE = "customer-synth"
@@ -65,7 +67,9 @@ def test_deploy_status_scale_destroy_on_the_local_target(deploy_project: Path):
     assert "terraform apply" in deploy.stderr  # the progress lines
     assert [s["name"] for s in recorded(deploy_project)] == [SERVICE]
 
-    endpoint = json.loads((deploy_project / ".synthdata" / "local" / "aws.json").read_text())["endpoint"]
+    api = json.loads((deploy_project / ".synthdata" / "local" / "aws.json").read_text())
+    endpoint = api["endpoint"]
+    assert local.servers_of(deploy_project) == [api["pid"]]
     eks = client("eks", endpoint)
     (cluster,) = eks.list_clusters()["clusters"]
     assert eks.list_nodegroups(clusterName=cluster)["nodegroups"] == [f"{SERVICE}-dev"]
@@ -81,6 +85,9 @@ def test_deploy_status_scale_destroy_on_the_local_target(deploy_project: Path):
     scale = run_cli("scale", "--service", SERVICE, "--replicas", "10", env=env)
     assert scale.returncode == 0, scale.stdout + scale.stderr
     assert "scaling.max_replicas raised from 3 to 10" in scale.stderr
+    # The same API, not a second one started because the first looked busy.
+    assert json.loads((deploy_project / ".synthdata" / "local" / "aws.json").read_text()) == api
+    assert local.servers_of(deploy_project) == [api["pid"]]
     (entry,) = recorded(deploy_project)
     assert entry["replicas"] == 10
     after = node_group_scaling(deploy_project, env)
@@ -109,3 +116,9 @@ def test_deploy_status_scale_destroy_on_the_local_target(deploy_project: Path):
     assert all(keys.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion" for k in keys.list_keys()["Keys"])
     status = run_cli("status", "--environment", "dev", "--format", "json", env=env)
     assert json.loads(status.stdout) == []
+    assert local.servers_of(deploy_project) == [api["pid"]]
+
+    stop = run_cli("local", "stop", env=env)
+    assert (stop.returncode, stop.stdout.strip()) == (0, "local AWS API stopped"), stop.stdout + stop.stderr
+    assert local.servers_of(deploy_project) == []
+    assert not (deploy_project / ".synthdata" / "local" / "aws.json").exists()
