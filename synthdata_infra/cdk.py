@@ -26,6 +26,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from cdktf import (  # noqa: E402
     App,
     CloudBackend,
+    DataResource,
     Fn,
     LocalBackend,
     NamedCloudWorkspace,
@@ -93,6 +94,7 @@ __all__ = [
     "App",
     "Bindings",
     "CloudBackend",
+    "DataResource",
     "Construct",
     "Fn",
     "LocalBackend",

@@ -54,7 +54,13 @@ def test_container_without_run_as_non_root_fails_checkov(tmp_path):
 
 def test_bucket_without_encryption_fails_checkov(tmp_path):
     out = copy_modules(tmp_path, "aws/tabular")
-    edit_json(out / "aws/tabular/main.tf.json", lambda m: m["resource"].pop("aws_s3_bucket_server_side_encryption_configuration"))
+
+    def drop_encryption(main: dict) -> None:
+        main["resource"].pop("aws_s3_bucket_server_side_encryption_configuration")
+        guard = main["resource"]["terraform_data"]["retention_guard"]  # keep the module valid Terraform
+        guard["depends_on"] = [a for a in guard["depends_on"] if not a.startswith("aws_s3_bucket_server_side_encryption_configuration.")]
+
+    edit_json(out / "aws/tabular/main.tf.json", drop_encryption)
     assert failures(out) == {("aws/tabular", "checkov")}
 
 

@@ -52,6 +52,8 @@ class InstanceType(Frozen):
     network_gbps: float = Field(gt=0)
     gpu: GpuSpec | None
     local_nvme_gib: int = Field(ge=0)
+    hypervisor: Literal["nitro", "xen"] | None = None  # AWS: what the EBS volume limits depend on
+    ebs_max_iops: int | None = Field(default=None, ge=1)  # AWS: the instance's EBS-optimized IOPS ceiling
     usd_per_hour: float = Field(gt=0)
 
     @property
@@ -157,3 +159,16 @@ def storage_class_for(provider: str, storage_class: str) -> StorageClassMapping:
     if mappings is None:
         raise ConfigError("storage.storage_class", storage_class, f"expected one of {', '.join(storage_classes())}")
     return getattr(mappings, provider)
+
+
+@functools.cache
+def _aws_managed_policies() -> dict[str, str]:
+    return TypeAdapter(dict[str, str]).validate_python(_read("aws_managed_policies.yaml")["policies"])
+
+
+def aws_managed_policy_arn(name: str, partition: str) -> str:
+    """The ARN of an AWS managed policy at the path AWS publishes it (the catalog's dated list)."""
+    path = _aws_managed_policies().get(name)
+    if path is None:
+        raise ValueError(f"{name} is not in catalog/data/aws_managed_policies.yaml: add it with the path AWS publishes it at")
+    return f"arn:{partition}:iam::aws:policy{path}{name}"

@@ -126,7 +126,7 @@ class ServicePlan:
             inputs["node_instance_types"] = [placement.instance_type]
             if target.local:
                 # The local AWS API has no AWS Backup selections, and a local run is torn down whole.
-                inputs.update(force_destroy=True, secret_recovery_window_days=0, enable_backup=False)
+                inputs.update(force_destroy=True, secret_recovery_window_days=0, enable_backup=False, retain_data_on_destroy=False)
         elif self.provider == "gcp":
             inputs["node_machine_type"] = placement.instance_type
             inputs["region"] = self.environment.regions.gcp

@@ -8,7 +8,8 @@ and (where the profile enables it) CloudFront. Its outputs are the workload modu
 from __future__ import annotations
 
 
-from synthdata_infra.catalog import storage_class_for
+from synthdata_infra.catalog import catalog, storage_class_for
+from synthdata_infra.catalog.ebs import iops_ceiling
 from synthdata_infra.cdk import Construct, TerraformLocal, aws
 from synthdata_infra.components.aws.audit_log_group import AuditLogGroup, audit_log_group_name
 from synthdata_infra.components.aws.aws_props import AccountContext, AwsInputs, AwsProps
@@ -20,12 +21,13 @@ from synthdata_infra.components.aws.eks_node_pool import EksNodePool
 from synthdata_infra.components.aws.encryption_key import EncryptionKey
 from synthdata_infra.components.aws.service_secrets import ServiceSecrets
 from synthdata_infra.components.aws.workload_identity import WorkloadIdentity
+from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, resources_of, retention_input
 from synthdata_infra.components.expressions import inner, named, stable_id
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import node_pool_sizes, placement_for
 from synthdata_infra.synth.examples import aws_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
-from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, gpu_model_input, node_disk_gib
+from synthdata_infra.synth.shared_inputs import NODE_DISK_MAX_GIB, NODE_DISK_MIN_GIB, NODE_POOL_MAX, cloud_service_name_input, environment_input, gpu_model_input, node_disk_gib
 
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
@@ -56,9 +58,13 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         ),
     )
     v = stack.variable
+    retain = retention_input(stack)
     per_node = placement.replicas_per_node
     sizes = node_pool_sizes(config, per_node)
     disk_gib = node_disk_gib(config)
+    disk = storage_class_for("aws", config.resources.storage_type).parameters
+    instance = next(row for row in catalog("aws").instance_types if row.name == placement.instance_type)
+    ceiling = iops_ceiling(disk["type"], instance) if "iops" in disk else None
     retention = next(d for d in LOG_RETENTION_DAYS if d >= config.data_policies.audit_logging.retention_days)
     inputs = AwsInputs(
         service_name=cloud_service_name_input(stack),
@@ -80,24 +86,50 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             default=[placement.instance_type],
         ),
         gpu_model=gpu_model_input(stack, config),
-        node_min_size=v("node_min_size", type="number", description=f"Fewest nodes ({per_node} replica(s) per node).", default=sizes["node_min_size"]),
-        node_desired_size=v("node_desired_size", type="number", description="Nodes at creation; the cluster autoscaler owns it afterwards.", default=sizes["node_desired_size"]),
-        node_max_size=v("node_max_size", type="number", description="Most nodes, for the profile's max_replicas.", default=sizes["node_max_size"]),
+        node_min_size=v("node_min_size", type="number", description=f"Fewest nodes ({per_node} replica(s) per node).", default=sizes["node_min_size"], minimum=0, maximum=NODE_POOL_MAX),
+        node_desired_size=v("node_desired_size", type="number", description="Nodes at creation; the cluster autoscaler owns it afterwards.", default=sizes["node_desired_size"], minimum=0, maximum=NODE_POOL_MAX),
+        node_max_size=v("node_max_size", type="number", description="Most nodes, for the profile's max_replicas.", default=sizes["node_max_size"], minimum=1, maximum=NODE_POOL_MAX),
         node_disk_size_gib=v(
             "node_disk_size_gib",
             type="number",
             description=f"Root disk of each node (`{config.resources.storage_type}` tier): images, logs and the model cache.",
             default=disk_gib,
+            minimum=NODE_DISK_MIN_GIB, maximum=NODE_DISK_MAX_GIB,
         ),
+        node_disk_iops=v(
+            "node_disk_iops",
+            type="number",
+            description=(
+                f"Provisioned IOPS of each node's root disk ({disk['type']}); null derives them from the "
+                f"`{config.resources.storage_type}` tier's {disk.get('iops')} as far as the disk size and node_disk_max_iops allow."
+            ),
+            default=None,
+            minimum=100,
+            maximum=256000,
+        )
+        if "iops" in disk
+        else "",
+        node_disk_max_iops=v(
+            "node_disk_max_iops",
+            type="number",
+            description=(
+                f"Most IOPS one {disk['type']} volume delivers on the node type: {ceiling} on the default "
+                f"`{placement.instance_type}` ({instance.hypervisor}, EBS ceiling {instance.ebs_max_iops}); set it with node_instance_types."
+            ),
+            default=ceiling,
+            minimum=1,
+        )
+        if "iops" in disk
+        else "",
         node_role_arn=v("node_role_arn", type="string", description="Existing IAM role for the nodes; null creates one.", default=None),
-        force_destroy=v("force_destroy", type="bool", description="Let `terraform destroy` delete a bucket that still holds objects.", default=False),
+        force_destroy=v("force_destroy", type="bool", description="Let `terraform destroy` delete a bucket that still holds objects (with retain_data_on_destroy = false).", default=False),
         enable_backup=v(
             "enable_backup",
             type="bool",
             description="Back the bucket up daily with AWS Backup.",
             default=config.storage.backup_enabled,
         ),
-        backup_retention_days=v("backup_retention_days", type="number", description="Days a backup is kept.", default=35),
+        backup_retention_days=v("backup_retention_days", type="number", description="Days a backup is kept.", default=35, minimum=1, maximum=36500),
         log_retention_days=v(
             "log_retention_days",
             type="number",
@@ -115,6 +147,12 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             type="number",
             description="Days a deleted secret can be restored (0 deletes at once).",
             default=30,
+            validation=[
+                {
+                    "condition": "${var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)}",
+                    "error_message": "secret_recovery_window_days must be 0 or from 7 to 30 (what Secrets Manager accepts).",
+                }
+            ],
         ),
         cdn_price_class=v("cdn_price_class", type="string", description="CloudFront price class.", default="PriceClass_100") if cdn else "",
         cdn_certificate_arn=v("cdn_certificate_arn", type="string", description="ACM certificate (us-east-1) for the aliases; null uses CloudFront's.", default=None) if cdn else "",
@@ -129,13 +167,20 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     )
     props = AwsProps(config=config, placement=placement, inputs=inputs, account=account)
 
-    key = EncryptionKey(stack, "encryption", props, log_group_name=audit_log_group_name(props)).key
-    data = DataBucket(stack, "data", props, kms_key_arn=key.arn).bucket
+    encryption = EncryptionKey(stack, "encryption", props, log_group_name=audit_log_group_name(props))
+    key = encryption.key
+    bucket = DataBucket(stack, "data", props, kms_key_arn=key.arn)
+    data = bucket.bucket
+    # The bucket goes before its key on destroy: a bucket that cannot be deleted (objects left)
+    # stops the destroy before the key that decrypts those objects is scheduled for deletion.
+    data.add_override("depends_on", [f"aws_kms_key.{stable_id(key)}"])
     distribution = BucketCdn(stack, "cdn", props, bucket_regional_domain_name=data.bucket_regional_domain_name).distribution if cdn else None
     BucketAccessPolicy(stack, "access", bucket_id=data.id, bucket_arn=data.arn, distribution_arn=distribution.arn if distribution else None)
     BucketBackup(stack, "backup", props, bucket_arn=data.arn, kms_key_arn=key.arn)
-    secrets = ServiceSecrets(stack, "secrets", props, kms_key_arn=key.arn).secrets
-    audit = AuditLogGroup(stack, "audit", props, kms_key_arn=key.arn).log_group
+    secrets_construct = ServiceSecrets(stack, "secrets", props, kms_key_arn=key.arn)
+    secrets = secrets_construct.secrets
+    audit_construct = AuditLogGroup(stack, "audit", props, kms_key_arn=key.arn)
+    audit = audit_construct.log_group
     identity = WorkloadIdentity(
         stack,
         "identity",
@@ -146,6 +191,13 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         log_group_arn=audit.arn,
     ).role
     nodes = EksNodePool(stack, "nodes", props, kms_key_arn=key.arn)
+    retention = DataRetentionGuard(
+        stack,
+        "retention",
+        retain=retain,
+        protected=resources_of(encryption, bucket, secrets_construct, audit_construct),
+        what="the data bucket, its KMS key, the audit log group and the secrets",
+    )
 
     out = stack.output
     out("bucket_name", data.bucket, "Bucket for generated data.")
@@ -171,6 +223,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         distribution.domain_name if distribution else "${null}",
         "Domain name of the CloudFront distribution; null when the profile has no CDN.",
     )
+    out("retained_addresses", retention.addresses, RETAINED_DESCRIPTION)
     stack.doc.extra_files["examples/complete/main.tf"] = aws_example(config)
     stack.check_logical_ids()
     return stack

@@ -7,6 +7,7 @@ manager definition and Grafana are each behind an input (default on).
 
 from __future__ import annotations
 
+from synthdata_infra.catalog import aws_managed_policy_arn
 from synthdata_infra.cdk import Construct, TerraformLocal, aws
 from synthdata_infra.components.aws.aws_props import policy_document
 from synthdata_infra.components.expressions import as_map, count_if, inner, named, stable_id
@@ -146,7 +147,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
             stack,
             "grafana_query_access",
             role=f"${{{role_ref}.name}}",
-            policy_arn=f"arn:${{data.aws_partition.{stable_id(partition)}.partition}}:iam::aws:policy/AmazonPrometheusQueryAccess",
+            policy_arn=aws_managed_policy_arn("AmazonPrometheusQueryAccess", f"${{data.aws_partition.{stable_id(partition)}.partition}}"),
         )
     )
     query_access.add_override("count", count_if(enable_grafana))

@@ -19,12 +19,13 @@ from synthdata_infra.components.azure.data_storage import DataStorage
 from synthdata_infra.components.azure.private_endpoints import PrivateEndpoints
 from synthdata_infra.components.azure.service_key_vault import ServiceKeyVault
 from synthdata_infra.components.azure.workload_identity import WorkloadIdentity
+from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, resources_of, retention_input
 from synthdata_infra.components.expressions import inner, named, stable_id
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import node_pool_sizes, placement_for
 from synthdata_infra.synth.examples import azure_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
-from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, gpu_model_input, node_disk_gib
+from synthdata_infra.synth.shared_inputs import NODE_DISK_MAX_GIB, NODE_DISK_MIN_GIB, NODE_POOL_MAX, cloud_service_name_input, environment_input, gpu_model_input, node_disk_gib
 
 # Log Analytics keeps data 30 to 730 days (interactive retention of the PerGB2018 tier).
 LOG_RETENTION_RANGE = (30, 730)
@@ -32,6 +33,17 @@ ULTRA_DISK_SKU = "UltraSSD_LRS"
 TESTING_NOTE = (
     "Testing: the `hashicorp/azurerm` provider is not on this project's offline provider mirror, so this "
     "module is not `terraform validate`d here; the tests check the synthesized JSON, and checkov scans it."
+)
+
+
+# What holds or protects the service's data: kept on destroy while retain_data_on_destroy is true.
+AZURE_DATA_TYPES = (
+    "azurerm_storage_account",
+    "azurerm_storage_container",
+    "azurerm_storage_account_customer_managed_key",
+    "azurerm_key_vault",
+    "azurerm_key_vault_key",
+    "azurerm_log_analytics_workspace",
 )
 
 
@@ -92,6 +104,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         ),
     )
     v = stack.variable
+    retain = retention_input(stack)
     per_node = placement.replicas_per_node
     sizes = node_pool_sizes(config, per_node)
     disk_gib = node_disk_gib(config)
@@ -123,14 +136,15 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             default=placement.instance_type,
         ),
         gpu_model=gpu_model_input(stack, config),
-        node_min_size=v("node_min_size", type="number", description=f"Fewest nodes ({per_node} replica(s) per node).", default=sizes["node_min_size"]),
-        node_desired_size=v("node_desired_size", type="number", description="Nodes at creation; the cluster autoscaler owns the count afterwards.", default=sizes["node_desired_size"]),
-        node_max_size=v("node_max_size", type="number", description="Most nodes, for the profile's max_replicas.", default=sizes["node_max_size"]),
+        node_min_size=v("node_min_size", type="number", description=f"Fewest nodes ({per_node} replica(s) per node).", default=sizes["node_min_size"], minimum=0, maximum=NODE_POOL_MAX),
+        node_desired_size=v("node_desired_size", type="number", description="Nodes at creation; the cluster autoscaler owns the count afterwards.", default=sizes["node_desired_size"], minimum=0, maximum=NODE_POOL_MAX),
+        node_max_size=v("node_max_size", type="number", description="Most nodes, for the profile's max_replicas.", default=sizes["node_max_size"], minimum=1, maximum=NODE_POOL_MAX),
         node_disk_size_gib=v(
             "node_disk_size_gib",
             type="number",
             description="OS disk of each node: images, logs and the model cache.",
             default=disk_gib,
+            minimum=NODE_DISK_MIN_GIB, maximum=NODE_DISK_MAX_GIB,
         ),
         node_os_disk_type=v(
             "node_os_disk_type",
@@ -296,6 +310,13 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         else None
     )
     nodes = AksNodePool(stack, "nodes", props)
+    retention = DataRetentionGuard(
+        stack,
+        "retention",
+        retain=retain,
+        protected=resources_of(stack, types=AZURE_DATA_TYPES),
+        what="the storage account and its container, the Key Vault and its key, and the audit workspace",
+    )
 
     out = stack.output
     out("storage_account_name", storage.account.name, "Storage account for generated data.")
@@ -331,6 +352,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         front_door.endpoint.host_name if front_door else "${null}",
         "Host name of the Front Door endpoint; null when the profile has no CDN.",
     )
+    out("retained_addresses", retention.addresses, RETAINED_DESCRIPTION)
     stack.doc.extra_files["examples/complete/main.tf"] = azure_example(config)
     stack.check_logical_ids()
     return stack

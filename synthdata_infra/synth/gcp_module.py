@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from synthdata_infra.catalog import Placement, storage_class_for
 from synthdata_infra.cdk import Construct, TerraformLocal, google
+from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, resources_of, retention_input
 from synthdata_infra.components.expressions import inner, named, stable_id
 from synthdata_infra.components.gcp.audit_log_bucket import AuditLogBucket
 from synthdata_infra.components.gcp.bucket_cdn import BucketCdn
@@ -24,7 +25,7 @@ from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import node_pool_sizes, placement_for
 from synthdata_infra.synth.examples import gcp_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
-from synthdata_infra.synth.shared_inputs import cloud_service_name_input, environment_input, gpu_model_input, node_disk_gib
+from synthdata_infra.synth.shared_inputs import NODE_DISK_MAX_GIB, NODE_DISK_MIN_GIB, NODE_POOL_MAX, cloud_service_name_input, environment_input, gpu_model_input, node_disk_gib
 
 # Bucket names are global and at most 63 characters: <service 38>-<environment 10>-<project number 12>.
 PROJECT_ID_RULE = "^[a-z][-a-z0-9]{4,28}[a-z0-9]$"
@@ -40,6 +41,16 @@ TESTING_NOTE = (
     "Tested here by assertions on the synthesized JSON and by checkov: the `hashicorp/google` "
     "provider is not on this project's offline provider mirror, so this module is not "
     "`terraform validate`d or applied by the test suite."
+)
+
+
+# What holds or protects the service's data: kept on destroy while retain_data_on_destroy is true.
+GCP_DATA_TYPES = (
+    "google_storage_bucket",
+    "google_kms_key_ring",
+    "google_kms_crypto_key",
+    "google_secret_manager_secret",
+    "google_logging_project_bucket_config",
 )
 
 
@@ -60,6 +71,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         ),
     )
     v = stack.variable
+    retain = retention_input(stack)
     per_node = placement.replicas_per_node
     sizes = node_pool_sizes(config, per_node)
     disk_gib = node_disk_gib(config)
@@ -117,6 +129,8 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
                     "Compute Engine allows with node_machine_type."
                 ),
                 default=gpu.count,
+                minimum=1,
+                maximum=16,
             )
             if gpu
             else ""
@@ -149,24 +163,28 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             type="number",
             description=f"Fewest nodes across all zones ({per_node} replica(s) per node).",
             default=sizes["node_min_size"],
+            minimum=0, maximum=NODE_POOL_MAX,
         ),
         node_desired_size=v(
             "node_desired_size",
             type="number",
             description="Nodes per zone at creation; the cluster autoscaler owns the count afterwards.",
             default=sizes["node_desired_size"],
+            minimum=0, maximum=NODE_POOL_MAX,
         ),
         node_max_size=v(
             "node_max_size",
             type="number",
             description="Most nodes across all zones, for the profile's max_replicas.",
             default=sizes["node_max_size"],
+            minimum=1, maximum=NODE_POOL_MAX,
         ),
         node_disk_size_gib=v(
             "node_disk_size_gib",
             type="number",
             description="Boot disk of each node: images, logs and the model cache.",
             default=disk_gib,
+            minimum=NODE_DISK_MIN_GIB, maximum=NODE_DISK_MAX_GIB,
         ),
         node_disk_type=v(
             "node_disk_type",
@@ -287,6 +305,13 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     ).log_bucket
     nodes = GkeNodePool(stack, "nodes", props, kms_key_id=key.id, key_grant=grants["compute_agent"])
     cdn_ip_address = BucketCdn(stack, "cdn", props, bucket_name=data.name).ip_address if cdn else "${null}"
+    retention = DataRetentionGuard(
+        stack,
+        "retention",
+        retain=retain,
+        protected=resources_of(stack, types=GCP_DATA_TYPES),
+        what="the data bucket, its key ring and key, the audit log bucket and the secrets",
+    )
 
     out = stack.output
     out("bucket_name", data.name, "Bucket for generated data.")
@@ -317,6 +342,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         cdn_ip_address,
         "Address the CDN domain's DNS record points at; null when there is no CDN.",
     )
+    out("retained_addresses", retention.addresses, RETAINED_DESCRIPTION)
     stack.doc.extra_files["examples/complete/main.tf"] = gcp_example(config)
     stack.check_logical_ids()
     return stack

@@ -12,7 +12,7 @@ from typing import Any
 
 from synthdata_infra.errors import SynthdataError
 from synthdata_infra.synth.module_stack import ModuleDoc
-from synthdata_infra.synth.readme import render_readme
+from synthdata_infra.synth.readme import EXAMPLE_PROVIDERS, render_minimal_example, render_readme
 
 MAIN_BLOCKS = ("locals", "data", "resource")
 
@@ -46,6 +46,8 @@ def module_files(stack: dict[str, Any], doc: ModuleDoc) -> dict[str, str]:
     }
     rendered = {name: to_json(content) for name, content in files.items()}
     rendered["README.md"] = render_readme(doc, files["main.tf.json"], variables, files["outputs.tf.json"]["output"], terraform)
+    if all(name in EXAMPLE_PROVIDERS for name in terraform.get("required_providers", {})) and terraform.get("required_providers"):
+        rendered["examples/minimal/main.tf"] = render_minimal_example(doc, variables, terraform)
     rendered.update(doc.extra_files)
     return rendered
 

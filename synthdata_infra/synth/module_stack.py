@@ -70,17 +70,34 @@ class ModuleStack(TerraformStack):
         example: str | None = None,
         nullable: bool | None = None,
         validation: list[dict[str, str]] | None = None,
+        minimum: int | None = None,
+        maximum: int | None = None,
     ) -> str:
         """Declare an input and return the expression that reads it (``${var.name}``).
 
         Without ``default`` it is required and ``example`` shows a value; ``default=None``
-        makes it optional with a null default."""
+        makes it optional with a null default. An input without a null default is not nullable:
+        a required one refuses null by name, one with a default falls back to it. ``minimum``
+        and ``maximum`` bound a number (a validation naming the input and the range)."""
         options: dict[str, Any] = {"type": type, "description": description}
         if default is None:
             # cdktf drops a None default (the input would become required); restored on write.
             self.doc.null_defaults.add(name)
+        if nullable is None and default is not None:
+            nullable = False
         if nullable is not None:
             options["nullable"] = nullable
+        validation = list(validation or [])
+        if minimum is not None or maximum is not None:
+            checks = ([f"var.{name} >= {minimum}"] if minimum is not None else []) + ([f"var.{name} <= {maximum}"] if maximum is not None else [])
+            bounds = f"from {minimum} to {maximum}" if minimum is not None and maximum is not None else (
+                f"at least {minimum}" if minimum is not None else f"at most {maximum}"
+            )
+            whole = f"floor(var.{name}) == var.{name}"
+            check = " && ".join([whole, *checks])
+            if default is None:  # null stays allowed (a conditional: Terraform's && and || evaluate both sides)
+                check = f"var.{name} == null ? true : ({check})"
+            validation.insert(0, {"condition": f"${{{check}}}", "error_message": f"{name} must be a whole number {bounds}."})
         variable = TerraformVariable(self._inputs, name, **options)
         if default is not ... and default is not None:
             # Through the constructor cdktf snake-cases map keys ("managed-by" -> "managed_by").

@@ -9,6 +9,11 @@ from synthdata_infra.naming import ENVIRONMENT_NAME_MAX, ENVIRONMENT_RULE, SERVI
 from synthdata_infra.quantities import memory_gib
 from synthdata_infra.synth.module_stack import ModuleStack
 
+# Bounds of the node pool inputs: 1,000 nodes is the per-pool ceiling of EKS managed node groups,
+# GKE node pools (per zone) and AKS node pools; 20 GiB to 16 TiB fits every cloud's boot disks.
+NODE_POOL_MAX = 1000
+NODE_DISK_MIN_GIB = 20
+NODE_DISK_MAX_GIB = 16384
 NODE_DISK_BASE_GIB = 50  # OS, container images and logs, before the model cache
 
 
@@ -74,3 +79,4 @@ def gpu_model_input(stack: ModuleStack, config: ServiceConfig) -> str:
             }
         ],
     )
+

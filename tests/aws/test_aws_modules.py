@@ -54,6 +54,10 @@ def aws_client(service: str, endpoint: str):
     )
 
 
+# tabular keeps its data on destroy (the default); image is applied with the data let go.
+DELETE_DATA = {"tabular": {}, "image": {"retain_data_on_destroy": "false", "force_destroy": "true", "secret_recovery_window_days": "0"}}
+
+
 @pytest.mark.parametrize("kind", ["tabular", "image"])
 def test_apply_replan_destroy_against_moto(kind, moto, terraform_env, tmp_path):
     service = SERVICE[kind]
@@ -63,10 +67,10 @@ def test_apply_replan_destroy_against_moto(kind, moto, terraform_env, tmp_path):
         moto,
         service_name=f'"{service}"',
         environment='"test"',
-        force_destroy="true",
-        secret_recovery_window_days="0",
-        # moto has no AWS Backup selection API; test_backup_is_planned covers the backup resources.
+        # moto has no AWS Backup selection API (CreateBackupSelection): test_backup_is_planned
+        # covers the backup resources, and test_aws_facts checks their policy ARNs against AWS's list.
         enable_backup="false",
+        **DELETE_DATA[kind],
     )
     for step in (("init", "-input=false"), ("apply", "-auto-approve", "-input=false")):
         done = terraform(terraform_env, tmp_path, *step)
@@ -110,6 +114,9 @@ def test_apply_replan_destroy_against_moto(kind, moto, terraform_env, tmp_path):
     plan = terraform(terraform_env, tmp_path, "plan", "-detailed-exitcode", "-input=false")
     assert plan.returncode == 0, "re-plan is not empty:\n" + plan.stdout[-4000:]
 
+    put_object_past_the_tls_policy(s3, bucket)
+    if kind == "tabular":
+        return check_destroy_keeps_the_data(terraform_env, tmp_path, moto, outputs)
     destroy = terraform(terraform_env, tmp_path, "destroy", "-auto-approve", "-input=false")
     assert destroy.returncode == 0, destroy.stdout[-3000:] + destroy.stderr
     assert s3.list_buckets()["Buckets"] == []
@@ -122,6 +129,52 @@ def test_apply_replan_destroy_against_moto(kind, moto, terraform_env, tmp_path):
     kms = aws_client("kms", moto)
     states = {kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] for k in kms.list_keys()["Keys"]}
     assert states <= {"PendingDeletion"}  # KMS keys wait out their deletion window on AWS too
+
+
+def put_object_past_the_tls_policy(s3, bucket: str) -> None:
+    """moto applies the bucket policy's TLS-only Deny to plain-HTTP calls (its endpoint has no
+    TLS): lift the policy for the upload and put it back unchanged."""
+    policy = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    s3.delete_bucket_policy(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="runs/1/records.parquet", Body=b"generated")
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+
+
+def check_destroy_keeps_the_data(terraform_env, root: Path, endpoint: str, outputs: dict) -> None:
+    """A plain destroy removes everything but the data and stops with a message; forgetting the
+    retained addresses (what `synthdata-infra destroy` does) then finishes it. The bucket, its
+    object, the key (enabled), the audit log group and the secrets are all still there."""
+    destroy = terraform(terraform_env, root, "destroy", "-auto-approve", "-input=false")
+    assert destroy.returncode != 0
+    assert "retain_data_on_destroy is true" in destroy.stderr, destroy.stderr[-2000:]
+    assert aws_client("eks", endpoint).list_clusters()["clusters"] == []  # node group first, then the team's cluster
+
+    state = terraform(terraform_env, root, "state", "list").stdout.split()
+    retained = [f"module.cloud.{address}" for address in outputs["retained_addresses"]]
+    assert set(retained) <= {entry.split("[")[0] for entry in state}
+    forget = terraform(terraform_env, root, "state", "rm", *retained, "module.cloud.terraform_data.retention_guard")
+    assert forget.returncode == 0, forget.stderr
+    finish = terraform(terraform_env, root, "destroy", "-auto-approve", "-input=false")
+    assert finish.returncode == 0, finish.stdout[-3000:] + finish.stderr
+    assert terraform(terraform_env, root, "state", "list").stdout.strip() == ""
+
+    s3 = aws_client("s3", endpoint)
+    bucket = outputs["bucket_name"]
+    assert s3.get_object(Bucket=bucket, Key="runs/1/records.parquet")["Body"].read() == b"generated"
+    (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == outputs["kms_key_arn"]
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    key = aws_client("kms", endpoint).describe_key(KeyId=outputs["kms_key_arn"])["KeyMetadata"]
+    assert (key["KeyState"], key["Enabled"]) == ("Enabled", True)
+    groups = aws_client("logs", endpoint).describe_log_groups()["logGroups"]
+    assert [g["logGroupName"] for g in groups] == [outputs["audit_log_group_name"]]
+    secrets = aws_client("secretsmanager", endpoint).list_secrets()["SecretList"]
+    assert sorted(s["ARN"] for s in secrets) == sorted(outputs["secret_arns"].values())
+    assert not any(s.get("DeletedDate") for s in secrets)
+    # What is not data went: roles, launch template, node group.
+    assert [r["RoleName"] for r in aws_client("iam", endpoint).list_roles()["Roles"]] == []
+    assert aws_client("ec2", endpoint).describe_launch_templates()["LaunchTemplates"] == []
 
 
 def test_backup_is_planned_when_enabled(moto, terraform_env, tmp_path):
@@ -193,3 +246,23 @@ def test_example_calls_both_modules_with_their_required_inputs(fresh_modules, ki
                 assert f"\n  {name} " in block, f"{source} lacks required input {name}"
     assert 'provider "aws"' in text and 'provider "kubernetes"' in text
     assert "module.cloud.service_account_annotations" in text
+
+
+def test_a_module_folder_copied_alone_validates_its_minimal_example(terraform_env, tmp_path):
+    """What a team does with one module: copy the folder, run the example beside it."""
+    module = tmp_path / "synthdata-tabular-aws"
+    shutil.copytree(REPO / "modules_out" / "aws" / "tabular", module)
+    example = module / "examples" / "minimal"
+    for step in (("init", "-backend=false", "-input=false"), ("validate",)):
+        done = terraform(terraform_env, example, *step)
+        assert done.returncode == 0, done.stdout + done.stderr
+    text = (example / "main.tf").read_text()
+    required = [name for name, body in load(module, "variables.tf.json")["variable"].items() if "default" not in body]
+    assert all(f"\n  {name} " in text for name in required)
+
+
+def test_every_minimal_example_is_formatted(terraform_env):
+    examples = sorted((REPO / "modules_out").glob("*/*/examples/minimal"))
+    assert len(examples) == len(list((REPO / "modules_out").glob("*/*/main.tf.json")))
+    for example in examples:
+        assert terraform(terraform_env, example, "fmt", "-check").returncode == 0, example

@@ -32,6 +32,11 @@ TAGGED = (
     "azurerm_cdn_frontdoor_endpoint",
 )
 
+NODE_SIZES_CHECK = {
+    "condition": "${var.node_min_size <= var.node_desired_size && var.node_desired_size <= var.node_max_size}",
+    "error_message": "node_min_size <= node_desired_size <= node_max_size must hold.",
+}
+
 
 @pytest.fixture(scope="module")
 def azure(synthesized) -> Path:
@@ -128,7 +133,7 @@ def test_node_pool_vm_size_and_counts_come_from_the_catalog(azure, kind):
     assert (pool["min_count"], pool["max_count"], pool["node_count"]) == (
         "${var.node_min_size}", "${var.node_max_size}", "${var.node_desired_size}",
     )
-    assert pool["lifecycle"] == {"ignore_changes": ["node_count"]}
+    assert pool["lifecycle"] == {"precondition": [NODE_SIZES_CHECK], "ignore_changes": ["node_count"]}
     assert pool["host_encryption_enabled"] == "${var.host_encryption_enabled}"
     assert default(module, "host_encryption_enabled") is True
     assert pool["zones"] == "${var.zones}" and pool["vnet_subnet_id"] == "${var.vnet_subnet_id}"

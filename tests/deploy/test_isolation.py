@@ -32,7 +32,7 @@ EXTRA_SERVICES = [
     {"name": "support-notes", "data_type": "text", "provider": "onprem"},
 ]
 # Attributes that name what a resource creates, at the top level of its block.
-NAME_KEYS = ("name", "bucket", "node_group_name", "secret_id", "account_id", "bucket_id", "name_prefix", "bucket_prefix", "workspace_id")
+NAME_KEYS = ("name", "bucket", "node_group_name", "node_group_name_prefix", "secret_id", "account_id", "bucket_id", "name_prefix", "bucket_prefix", "workspace_id")
 # Attributes that place a resource inside another resource of the same module: its name is then
 # unique per parent (an inline role policy, a key in a key ring, a container in an account).
 PARENT_KEYS = ("role", "key_ring", "key_vault_id", "storage_account_id", "target_resource_id", "plan_id", "service_account_id")

@@ -46,6 +46,11 @@ WORKLOAD_INPUTS = {
     "storage_class_name",
 }
 
+NODE_SIZES_CHECK = {
+    "condition": "${var.node_min_size <= var.node_desired_size && var.node_desired_size <= var.node_max_size}",
+    "error_message": "node_min_size <= node_desired_size <= node_max_size must hold.",
+}
+
 
 def profile(kind: str) -> dict:
     """base.yaml merged with the type's profile, one level deep (all the keys used here need)."""
@@ -251,7 +256,7 @@ def test_node_pool_is_hardened_and_autoscaled(gcp, kind):
     assert pool["autoscaling"]["total_min_node_count"] == "${var.node_min_size}"
     assert pool["autoscaling"]["total_max_node_count"] == "${var.node_max_size}"
     assert pool["initial_node_count"] == "${var.node_desired_size}"
-    assert pool["lifecycle"] == {"ignore_changes": ["initial_node_count"]}
+    assert pool["lifecycle"] == {"precondition": [NODE_SIZES_CHECK], "ignore_changes": ["initial_node_count"]}
 
     inputs = variables(gcp, kind)
     scaling = profile(kind)["scaling"]

@@ -30,6 +30,8 @@ class AwsInputs(BaseModel):
     node_desired_size: str  # number
     node_max_size: str  # number
     node_disk_size_gib: str  # number
+    node_disk_iops: str  # number or null: null derives it from the disk size
+    node_disk_max_iops: str  # number: what the instance type and the volume type allow
     node_role_arn: str  # string or null
     force_destroy: str  # bool
     enable_backup: str  # bool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from synthdata_infra.catalog import aws_managed_policy_arn
 from synthdata_infra.cdk import Construct, aws
 from synthdata_infra.components.aws.aws_props import AwsProps, policy_document
 from synthdata_infra.components.expressions import as_number, count_if, named, stable_id
@@ -62,7 +63,7 @@ class BucketBackup(Construct):
                         self,
                         policy.lower(),
                         role=f"${{{role}.name}}",
-                        policy_arn=f"arn:{props.account.partition}:iam::aws:policy/service-role/{policy}",
+                        policy_arn=aws_managed_policy_arn(policy, props.account.partition),
                     )
                 )
             )

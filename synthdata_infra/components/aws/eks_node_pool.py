@@ -8,10 +8,12 @@ the node's credentials.
 
 from __future__ import annotations
 
-from synthdata_infra.catalog import storage_class_for
-from synthdata_infra.cdk import Construct, Token, aws
+from synthdata_infra.catalog import aws_managed_policy_arn, storage_class_for
+from synthdata_infra.catalog.ebs import VOLUME_LIMITS
+from synthdata_infra.cdk import Construct, TerraformLocal, Token, aws
 from synthdata_infra.components.aws.aws_props import AwsProps, policy_document
 from synthdata_infra.components.expressions import as_number, inner, named, stable_id
+from synthdata_infra.components.node_sizes import node_size_precondition
 
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy")
 GPU_TAINT_KEY = "nvidia.com/gpu"
@@ -24,6 +26,37 @@ def node_labels(props: AwsProps) -> dict[str, str]:
     if props.config.gpu:
         labels[ACCELERATOR_LABEL] = props.inputs.gpu_model
     return labels
+
+
+class DiskPerformance:
+    """IOPS (and gp3 throughput) of the node root disk: the storage class's figure, as far as the
+    disk size allows (IOPS per GiB) and the instance allows (``node_disk_max_iops``), unless
+    ``node_disk_iops`` sets it; a precondition on the launch template refuses what AWS would."""
+
+    def __init__(self, iops: str, throughput: str | None, check: dict[str, str]) -> None:
+        self.iops, self.throughput, self.check = iops, throughput, check
+
+    @classmethod
+    def of(cls, scope: Construct, disk: dict[str, str], inputs) -> "DiskPerformance":
+        limits = VOLUME_LIMITS[disk["type"]]
+        size, wanted, ceiling = inner(inputs.node_disk_size_gib), inner(inputs.node_disk_iops), inner(inputs.node_disk_max_iops)
+        derived = f"max({limits.min_iops}, min({int(disk['iops'])}, {limits.iops_per_gib} * {size}, {ceiling}))"
+        local = named(TerraformLocal(scope, "disk_iops", f"${{coalesce({wanted}, {derived})}}"))
+        iops = f"local.{stable_id(local)}"
+        throughput = None
+        if limits.throughput_per_iops and "throughput" in disk:
+            throughput = (
+                f"${{max({limits.min_throughput_mibps}, min({int(disk['throughput'])}, {limits.max_throughput_mibps}, "
+                f"floor({iops} * {limits.throughput_per_iops})))}}"
+            )
+        check = {
+            "condition": f"${{{iops} <= {limits.iops_per_gib} * {size} && {iops} <= {ceiling} && {iops} >= {limits.min_iops}}}",
+            "error_message": (
+                f"node_disk_iops must be from {limits.min_iops} to {limits.iops_per_gib} per GiB of node_disk_size_gib "
+                f"({disk['type']}) and at most node_disk_max_iops."
+            ),
+        }
+        return cls(f"${{{iops}}}", throughput, check)
 
 
 class EksNodePool(Construct):
@@ -52,7 +85,7 @@ class EksNodePool(Construct):
                     self,
                     policy.lower(),
                     role=f"${{{role_ref}[0].name}}",
-                    policy_arn=f"arn:{props.account.partition}:iam::aws:policy/{policy}",
+                    policy_arn=aws_managed_policy_arn(policy, props.account.partition),
                 )
             )
             attachment.add_override("count", create_role)
@@ -60,6 +93,7 @@ class EksNodePool(Construct):
         node_role_arn = f"${{coalesce({inner(inputs.node_role_arn)}, one({role_ref}[*].arn))}}"
 
         disk = storage_class_for("aws", config.resources.storage_type).parameters
+        performance = DiskPerformance.of(self, disk, inputs) if "iops" in disk else None
         lt = aws.launch_template
         template = named(
             lt.LaunchTemplate(
@@ -74,8 +108,8 @@ class EksNodePool(Construct):
                         ebs=lt.LaunchTemplateBlockDeviceMappingsEbs(
                             volume_size=as_number(inputs.node_disk_size_gib),
                             volume_type=disk["type"],
-                            iops=int(disk["iops"]) if "iops" in disk else None,
-                            throughput=int(disk["throughput"]) if "throughput" in disk else None,
+                            iops=as_number(performance.iops) if performance else None,
+                            throughput=as_number(performance.throughput) if performance and performance.throughput else None,
                             encrypted="true",
                             kms_key_id=kms_key_arn,
                             delete_on_termination="true",
@@ -93,6 +127,8 @@ class EksNodePool(Construct):
             )
         )
 
+        if performance:
+            template.add_override("lifecycle", {"precondition": [performance.check]})
         ng = aws.eks_node_group
         self.labels = node_labels(props)
         self.node_group = named(
@@ -100,7 +136,8 @@ class EksNodePool(Construct):
                 self,
                 "node_group",
                 cluster_name=inputs.cluster_name,
-                node_group_name=props.name(),
+                # A prefix, so a replacement (new instance type, AMI type) is created before the old group goes.
+                node_group_name_prefix=f"{props.name()}-",
                 node_role_arn=node_role_arn,
                 subnet_ids=Token.as_list(inputs.subnet_ids),
                 instance_types=Token.as_list(inputs.node_instance_types),
@@ -120,4 +157,11 @@ class EksNodePool(Construct):
             )
         )
         # The cluster autoscaler owns the node count once the group exists.
-        self.node_group.add_override("lifecycle", {"ignore_changes": ["scaling_config[0].desired_size"]})
+        self.node_group.add_override(
+            "lifecycle",
+            {
+                "create_before_destroy": True,
+                "ignore_changes": ["scaling_config[0].desired_size"],
+                "precondition": [node_size_precondition()],
+            },
+        )

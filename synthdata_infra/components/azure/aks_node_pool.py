@@ -10,6 +10,7 @@ from __future__ import annotations
 from synthdata_infra.cdk import Construct, Token, azurerm
 from synthdata_infra.components.azure.azure_props import AzureProps
 from synthdata_infra.components.expressions import as_any, as_number, inner, named
+from synthdata_infra.components.node_sizes import node_size_precondition
 
 GPU_TAINT = "nvidia.com/gpu=present:NoSchedule"
 ACCELERATOR_LABEL = "synthdata.io/accelerator"
@@ -74,4 +75,4 @@ class AksNodePool(Construct):
             )
         )
         # The cluster autoscaler owns the node count once the pool exists.
-        self.node_pool.add_override("lifecycle", {"ignore_changes": ["node_count"]})
+        self.node_pool.add_override("lifecycle", {"precondition": [node_size_precondition()], "ignore_changes": ["node_count"]})

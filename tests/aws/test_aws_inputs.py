@@ -1,0 +1,58 @@
+"""A strict interface: input combinations that cannot work fail at `terraform plan`, with a
+message naming the input (AWS with terraform against moto; GCP and Azure as JSON)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.aws.conftest import terraform
+from tests.aws.test_aws_modules import write_root
+from tests.conftest import REPO
+
+REQUIRED = {"service_name": '"customer-synth"', "environment": '"test"', "enable_backup": "false"}
+BAD = {
+    "min above max": ({"node_min_size": "5", "node_max_size": "2"}, "node_min_size <= node_desired_size <= node_max_size must hold"),
+    "desired above max": ({"node_desired_size": "9", "node_max_size": "3"}, "node_min_size <= node_desired_size <= node_max_size must hold"),
+    "negative disk": ({"node_disk_size_gib": "-1"}, "node_disk_size_gib must be a whole number from 20 to 16384"),
+    "no backup retention": ({"backup_retention_days": "0"}, "backup_retention_days must be a whole number from 1 to 36500"),
+    "fractional node count": ({"node_max_size": "2.5"}, "node_max_size must be a whole number from 1 to 1000"),
+    "recovery window AWS refuses": ({"secret_recovery_window_days": "3"}, "secret_recovery_window_days must be 0 or from 7 to 30"),
+    "null required input": ({"service_name": "null"}, "service_name"),
+}
+
+
+def test_invalid_inputs_fail_at_plan_naming_the_input(moto, terraform_env, tmp_path):
+    write_root(tmp_path, "tabular", moto, **REQUIRED)
+    init = terraform(terraform_env, tmp_path, "init", "-input=false")
+    assert init.returncode == 0, init.stderr
+    good = terraform(terraform_env, tmp_path, "plan", "-input=false")
+    assert good.returncode == 0, good.stderr
+    template = (tmp_path / "main.tf").read_text()
+    for case, (inputs, message) in BAD.items():
+        block = "\n".join(f"  {name} = {value}" for name, value in {**REQUIRED, **inputs}.items())
+        (tmp_path / "main.tf").write_text(template.replace("\n".join(f"  {n} = {v}" for n, v in REQUIRED.items()), block))
+        plan = terraform(terraform_env, tmp_path, "plan", "-input=false")
+        assert plan.returncode != 0, case
+        assert message in " ".join(plan.stderr.split()), f"{case}: {plan.stderr}"
+        if inputs.get("service_name") == "null":
+            assert "null" in plan.stderr
+
+
+CLOUD_MODULES = sorted(path.parent for provider in ("aws", "gcp", "azure") for path in (REPO / "modules_out" / provider).glob("*/main.tf.json") if path.parent.name != "monitoring")
+
+
+@pytest.mark.parametrize("module", CLOUD_MODULES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_cloud_module_bounds_its_counts_and_checks_node_sizes(module):
+    variables = json.loads((module / "variables.tf.json").read_text())["variable"]
+    for name, body in variables.items():
+        if "default" not in body or body["default"] is not None:
+            assert body.get("nullable") is False, f"{name} accepts null"
+        if body["type"] == "number":
+            assert body.get("validation"), f"{name} has no range check"
+    main = json.loads((module / "main.tf.json").read_text())["resource"]
+    pools = [body for kind in ("aws_eks_node_group", "google_container_node_pool", "azurerm_kubernetes_cluster_node_pool") for body in main.get(kind, {}).values()]
+    (pool,) = pools
+    conditions = [check["condition"] for check in pool["lifecycle"]["precondition"]]
+    assert "${var.node_min_size <= var.node_desired_size && var.node_desired_size <= var.node_max_size}" in conditions
