@@ -126,8 +126,10 @@ class SyntheticDataInfrastructure:
             raise ConfigError("--replicas", replicas, "expected a whole number >= 1")
         return self._run(lambda: self.engine.scale(service_name, replicas, environment), service_name, environment)
 
-    def destroy_service(self, service_name: str, environment: str | None = None) -> DeploymentResult:
-        return self._run(lambda: self.engine.destroy(service_name, environment), service_name, environment)
+    def destroy_service(self, service_name: str, environment: str | None = None, *, delete_data: bool = False) -> DeploymentResult:
+        """Destroy a service; its data (bucket, key, audit logs, secrets) is kept outside
+        Terraform's state unless ``delete_data``."""
+        return self._run(lambda: self.engine.destroy(service_name, environment, delete_data=delete_data), service_name, environment)
 
     def status(self, environment: str | None = None) -> list[ServiceStatus]:
         return [

@@ -316,10 +316,13 @@ def scale(
 def destroy(
     service: Annotated[str, typer.Option("--service", "-s", help="Service name.")],
     environment: Annotated[Optional[str], typer.Option("--environment", "-e", help="Needed when the name runs in several.")] = None,
+    delete_data: Annotated[
+        bool, typer.Option("--delete-data", help="Also delete the data bucket (with its objects), its key, audit logs and secrets.")
+    ] = False,
 ) -> None:
-    """Destroy a service's resources and remove it from its environment."""
+    """Destroy a service's resources and remove it from its environment; its data is kept unless --delete-data."""
     with _Progress() as progress:
-        result = _infrastructure("aws", progress).destroy_service(service, environment)
+        result = _infrastructure("aws", progress).destroy_service(service, environment, delete_data=delete_data)
     _print_result(result)
 
 

@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -25,6 +25,8 @@ from synthdata_infra.config.loader import deep_merge
 from synthdata_infra.deploy import local as local_api
 from synthdata_infra.deploy.envfile import update_services
 from synthdata_infra.deploy.plan import (
+    MODULES_FOLDER,
+    STATE_FOLDER,
     EnvironmentPlan,
     ServicePlan,
     Target,
@@ -51,7 +53,6 @@ FORGOTTEN = "forgotten"  # destroy of a local service whose API is gone
 LOST_API = "lost (local API not running)"
 LOST_STATE = "lost (Terraform state is empty)"
 STATUS_PULL_BUDGET = 30.0  # seconds `status` may spend pulling Terraform Cloud states
-STATE_FOLDER = ".synthdata/state"  # roots.STATE_FOLDER (roots imports the cdktf bindings: too slow for status)
 
 
 class CorruptRecord(SynthdataError):
@@ -197,7 +198,7 @@ class Engine:
             self.note(note)
         return self._apply(plan, planned, plan_only=False, target=target)
 
-    def destroy(self, service: str, environment: str | None = None) -> Outcome:
+    def destroy(self, service: str, environment: str | None = None, *, delete_data: bool = False) -> Outcome:
         env = self._environment_of(service, environment)
         entry = env.service(service)
         assert entry is not None
@@ -215,12 +216,24 @@ class Engine:
             outcome.notes.append(self._forget_local(env.name, planned, lost))
         else:
             target = self._target(local=record.target == "local")
+            if delete_data:
+                target = replace(target, delete_data=True)
             kind = record.target
             others = [s for s in after.services if s.provider == entry.provider and self._target_of(env.name, s.name) == kind]
             # The provider's monitoring keeps the other services' types, or goes with the last one.
             types = tuple(sorted({s.data_type for s in others})) or (planned.data_type,)
             folders = self._synth(self._builder(plan, planned, target, types), target)
-            self._terraform(folders[planned.stack]).apply(destroy=True)
+            root = self._terraform(folders[planned.stack])
+            if delete_data:
+                root.apply()  # the module lets its data go (retention off, buckets emptied) before the destroy
+            elif not target.local and planned.cloud_folder:
+                kept = root.forget(retained_addresses(folders[planned.stack], planned.cloud_folder))
+                if kept:
+                    outcome.notes.append(
+                        f"{service}: kept its data (bucket, key, audit logs, secrets: {len(kept)} resources, now outside "
+                        "Terraform's state); `destroy --delete-data` deletes them instead"
+                    )
+            root.apply(destroy=True)
             self._terraform(folders[monitoring_stack(entry.provider, env.name)]).apply(destroy=not others)
             if target.local and not any(self._target_of(env.name, s.name) == "local" for s in after.services):
                 self._terraform(folders[local_cluster_stack(env.name)]).apply(destroy=True)
@@ -458,6 +471,16 @@ class Engine:
         self._write_record(record)
         skipped = ["kubernetes"] if target.local else []
         return Outcome(plan=service, result=record.result, record=record, skipped=skipped)
+
+
+def retained_addresses(root: Path, cloud_folder: str) -> list[str]:
+    """What the root's cloud module keeps on destroy (its retention guard and what the guard
+    protects), as root addresses; read from the module copied beside the root."""
+    main = json.loads((root / MODULES_FOLDER / cloud_folder / "main.tf.json").read_text())
+    guard = main.get("resource", {}).get("terraform_data", {}).get("retention_guard")
+    if guard is None:
+        return []
+    return [f"module.cloud.{address}" for address in [*guard["depends_on"], "terraform_data.retention_guard"]]
 
 
 def with_deployed(services: tuple[ServiceEntry, ...], given: ServiceEntry, environment: str) -> tuple[ServiceEntry, ...]:

@@ -18,7 +18,9 @@ from synthdata_infra.naming import KUBERNETES_NAME_MAX, service_namespace
 from synthdata_infra.planning import node_pool_sizes, placement_for
 
 CLOUD_LAYERS = ("aws", "gcp", "azure")
+FORCE_DESTROY_PROVIDERS = ("aws", "gcp")  # cloud modules with a force_destroy input (bucket with objects)
 MODULES_FOLDER = "modules"  # inside a root's folder: the copied modules it calls
+STATE_FOLDER = ".synthdata/state"  # local backends of environments without Terraform Cloud (from the project root)
 
 # Keys a service may set that reach the modules as inputs (a key or any key under it).
 SERVICE_INPUT_KEYS = (
@@ -44,6 +46,7 @@ class Target:
     """Where roots are applied: the clouds (default) or the local AWS API of ``--local``."""
 
     local_endpoint: str | None = None
+    delete_data: bool = False  # `destroy --delete-data`: the cloud module lets its data go
 
     @property
     def local(self) -> bool:
@@ -135,6 +138,10 @@ class ServicePlan:
         elif self.provider == "azure":
             inputs["node_vm_size"] = placement.instance_type
             inputs["location"] = self.environment.regions.azure
+        if target.delete_data:
+            inputs["retain_data_on_destroy"] = False
+            if self.provider in FORCE_DESTROY_PROVIDERS:
+                inputs["force_destroy"] = True  # a bucket that still holds objects goes too
         return inputs
 
     def workload_inputs(self) -> dict[str, Any]:

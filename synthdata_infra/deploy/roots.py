@@ -32,6 +32,7 @@ from synthdata_infra.cdk import (
 from synthdata_infra.config import Environment
 from synthdata_infra.deploy.plan import (
     MODULES_FOLDER,
+    STATE_FOLDER,
     EnvironmentPlan,
     ServicePlan,
     Target,
@@ -44,7 +45,6 @@ from synthdata_infra.synth.module_stack import PROVIDER_REQUIREMENTS, TERRAFORM_
 # Services the local AWS API stands in for (what the AWS modules call).
 LOCAL_AWS_SERVICES = ("amp", "backup", "cloudfront", "ec2", "eks", "grafana", "iam", "kms", "logs", "s3", "secretsmanager", "sns", "sts")
 TFE_REQUIREMENT = {"source": "hashicorp/tfe", "version": ">= 0.60.0, < 1.0.0"}
-STATE_FOLDER = ".synthdata/state"
 # Where a provider's managed Prometheus runs its scrapers (AKS's metrics add-on: ama-metrics).
 SCRAPER_NAMESPACES = {"azure": "kube-system"}  # from the project root; roots sit three levels below it
 

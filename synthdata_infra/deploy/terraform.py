@@ -106,6 +106,17 @@ class Terraform:
         done = self._run("state", "list")
         return done.stdout.split() if done.returncode == 0 else []
 
+    def forget(self, addresses: list[str]) -> list[str]:
+        """Remove ``addresses`` (and their instances) from the state without destroying them;
+        returns the state entries removed."""
+        present = [entry for entry in self.state_resources() if entry.split("[", 1)[0] in set(addresses)]
+        if present:
+            self.report(f"{self.folder.name}: terraform state rm ({len(present)} kept)", 0, 0)
+            done = self._run("state", "rm", *present)
+            if done.returncode != 0:
+                raise TerraformFailure(f"terraform state rm failed in {self.folder}:\n{_tail(done.stderr or done.stdout)}")
+        return present
+
     def _stream(self, args: list[str], verb: str) -> RunSummary:
         """Run with ``-json`` and report each resource as it completes."""
         summary = RunSummary()

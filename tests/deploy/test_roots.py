@@ -155,3 +155,24 @@ def test_azure_roots_let_the_managed_prometheus_scrape(project, tmp_path):
     stack = json.loads((written["speech-dev"] / "cdk.tf.json").read_text())
     assert stack["module"]["workload"]["monitoring_namespace"] == "kube-system"
     assert stack["module"]["cloud"]["resource_group_name"] == yaml.safe_load((project / "environments" / "dev.yaml").read_text())["clusters"]["azure"]["resource_group"]
+
+
+def test_destroy_keeps_what_the_cloud_module_retains_unless_asked(project, tmp_path):
+    """`destroy` forgets the retention guard and what it protects (so they outlive the destroy);
+    `destroy --delete-data` passes the inputs that let the module delete them."""
+    from synthdata_infra.deploy.engine import retained_addresses
+    from synthdata_infra.deploy.plan import Target
+
+    written = dev_roots(project, tmp_path, lambda d: d.update(services=[{"name": "ledger-synth", "data_type": "tabular", "provider": "aws"}]))
+    kept = retained_addresses(written["ledger-synth-dev"], "aws/tabular")
+    guard = load(REPO / "modules_out" / "aws" / "tabular", "main.tf.json")["resource"]["terraform_data"]["retention_guard"]
+    assert kept == [f"module.cloud.{a}" for a in guard["depends_on"]] + ["module.cloud.terraform_data.retention_guard"]
+    assert "module.cloud.aws_s3_bucket.data_bucket" in kept and "module.cloud.aws_kms_key.encryption_key" in kept
+
+    from synthdata_infra.config import load_environment
+    from synthdata_infra.deploy.plan import plan_environment
+
+    (service,) = plan_environment(load_environment("dev", project)).services
+    assert "retain_data_on_destroy" not in service.cloud_inputs(Target())  # the module's default: keep
+    deleting = service.cloud_inputs(Target(delete_data=True))
+    assert (deleting["retain_data_on_destroy"], deleting["force_destroy"]) == (False, True)
