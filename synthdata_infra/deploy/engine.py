@@ -12,15 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from synthdata_infra.config import Environment, ServiceEntry, available_environments, load_environment, project_root
+from synthdata_infra.config import (
+    Environment,
+    ServiceEntry,
+    available_environments,
+    load_environment,
+    project_root,
+)
 from synthdata_infra.config.loader import deep_merge
 from synthdata_infra.deploy import local as local_api
 from synthdata_infra.deploy.envfile import update_services
@@ -47,6 +51,7 @@ from synthdata_infra.deploy.terraform import (
     terraform_env,
 )
 from synthdata_infra.errors import ConfigError, SynthdataError
+from synthdata_infra.files import write_atomic
 
 DEPLOYED, PLANNED, FAILED, DRIFTED, NOT_DEPLOYED = "deployed", "planned", "failed", "drifted", "not deployed"
 FORGOTTEN = "forgotten"  # destroy of a local service whose API is gone
@@ -137,19 +142,7 @@ class Engine:
             return str(path)
 
     def _write_record(self, record: Record) -> None:
-        path = self.record_path(record.environment, record.service)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps(asdict(record), indent=2, sort_keys=True) + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomic(self.record_path(record.environment, record.service), json.dumps(asdict(record), indent=2, sort_keys=True) + "\n")
 
     # -- commands ----------------------------------------------------------------------------
     def deploy(

@@ -16,8 +16,6 @@ an empty value and drops a comment that follows the last entry when that entry i
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from synthdata_infra.config import Environment, ServiceEntry
 from synthdata_infra.config.loader import parse_yaml, validate
 from synthdata_infra.deploy.lock import environment_lock
 from synthdata_infra.errors import ConfigError, SynthdataError
+from synthdata_infra.files import write_atomic
 
 Change = Callable[[tuple[ServiceEntry, ...]], tuple[ServiceEntry, ...]]
 
@@ -87,36 +86,6 @@ def update_services(
 def write_services(project: Path, environment: Environment, services: tuple[ServiceEntry, ...]) -> Environment:
     """Replace the environment's services (under the lock, on the file as it is now)."""
     return update_services(project, environment.name, lambda _current: services)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a unique temporary file in the same folder."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o7777)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 # -- the text edit -----------------------------------------------------------------------------

@@ -14,7 +14,6 @@ empty API would only make Terraform fail ("couldn't find resource") or lie.
 
 from __future__ import annotations
 
-import fcntl
 import importlib.util
 import json
 import os
@@ -22,14 +21,14 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from synthdata_infra.errors import SynthdataError
+from synthdata_infra.files import exclusive_lock, write_atomic
 
 STARTUP_SECONDS = 60
 ANSWER_SECONDS = 15.0  # one probe's timeout: generous, the probe itself costs milliseconds
@@ -110,19 +109,7 @@ def _rel(project: Path, path: Path) -> str:
 
 def _write_state(project: Path, data: dict) -> None:
     """``aws.json`` through a unique temporary file in its folder, then a rename."""
-    path = state_file(project)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(data, sort_keys=True) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(state_file(project), json.dumps(data, sort_keys=True) + "\n")
 
 
 # -- the process ------------------------------------------------------------------------------
@@ -254,24 +241,13 @@ def _start_lock(project: Path, timeout: float = STARTUP_SECONDS + 30) -> Iterato
     """One command at a time decides whether to start the API (two concurrent deploys must not
     start two)."""
     path = state_file(project).parent / "aws.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    held = ExitStack()
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise LocalApiError(f"--local: another command has been starting the local AWS API for {timeout:g} s (lock {path})") from None
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(descriptor, fcntl.LOCK_UN)
-    finally:
-        os.close(descriptor)
+        held.enter_context(exclusive_lock(path, timeout, 0.1))
+    except TimeoutError:
+        raise LocalApiError(f"--local: another command has been starting the local AWS API for {timeout:g} s (lock {path})") from None
+    with held:
+        yield
 
 
 def ensure_running(project: Path, note: Note | None = None) -> str:

@@ -7,14 +7,13 @@ writes its pid into the file so a command that gives up can say who holds it.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from synthdata_infra.errors import ConfigError, SynthdataError
+from synthdata_infra.files import exclusive_lock
 
 TIMEOUT_VARIABLE = "SYNTHDATA_INFRA_LOCK_TIMEOUT"
 DEFAULT_TIMEOUT = 60.0
@@ -59,32 +58,23 @@ def environment_lock(project: Path, environment: str, timeout: float | None = No
     (default: ``SYNTHDATA_INFRA_LOCK_TIMEOUT`` or 60) and raises :class:`LockTimeout`."""
     wait = lock_timeout() if timeout is None else timeout
     path = lock_path(project, environment)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    held = ExitStack()
     try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise LockTimeout(environment, wait, _holder(descriptor), path) from None
-                time.sleep(_POLL)
+        descriptor = held.enter_context(exclusive_lock(path, wait, _POLL))
+    except TimeoutError:
+        raise LockTimeout(environment, wait, _holder(path), path) from None
+    with held:
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
         try:
             yield
         finally:
             os.ftruncate(descriptor, 0)
-            fcntl.flock(descriptor, fcntl.LOCK_UN)
-    finally:
-        os.close(descriptor)
 
 
-def _holder(descriptor: int) -> int | None:
+def _holder(path: Path) -> int | None:
     try:
-        text = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip()
+        text = path.read_text(encoding="ascii", errors="replace").strip()
     except OSError:
         return None
     return int(text) if text.isdigit() else None
