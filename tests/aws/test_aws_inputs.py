@@ -23,6 +23,7 @@ BAD = {
 }
 
 
+@pytest.mark.slow
 def test_invalid_inputs_fail_at_plan_naming_the_input(moto, terraform_env, tmp_path):
     write_root(tmp_path, "tabular", moto, **REQUIRED)
     init = terraform(terraform_env, tmp_path, "init", "-input=false")

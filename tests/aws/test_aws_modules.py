@@ -12,8 +12,7 @@ import pytest
 
 from synthdata_infra.deploy.synth_roots import local_main
 from tests.aws.conftest import terraform
-from tests.conftest import REPO
-from tests.conftest import TYPES, load, resources
+from tests.conftest import REPO, TYPES, load, resources
 
 HERE = Path(__file__).parent
 SERVICE = {"tabular": "customer-synth", "image": "product-images"}
@@ -58,6 +57,7 @@ def aws_client(service: str, endpoint: str):
 DELETE_DATA = {"tabular": {}, "image": {"retain_data_on_destroy": "false", "force_destroy": "true", "secret_recovery_window_days": "0"}}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["tabular", "image"])
 def test_apply_replan_destroy_against_moto(kind, moto, terraform_env, tmp_path):
     service = SERVICE[kind]
@@ -177,6 +177,7 @@ def check_destroy_keeps_the_data(terraform_env, root: Path, endpoint: str, outpu
     assert aws_client("ec2", endpoint).describe_launch_templates()["LaunchTemplates"] == []
 
 
+@pytest.mark.slow
 def test_backup_is_planned_when_enabled(moto, terraform_env, tmp_path):
     write_root(tmp_path, "tabular", moto, service_name='"customer-synth"', environment='"test"')
     assert terraform(terraform_env, tmp_path, "init", "-input=false").returncode == 0

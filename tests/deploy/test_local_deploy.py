@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import boto3
+import pytest
 import yaml
 
 from synthdata_infra.deploy import local
@@ -57,6 +58,7 @@ def expected_nodes(project: Path, replicas: int) -> int:
     return math.ceil(replicas / placement.replicas_per_node)
 
 
+@pytest.mark.slow
 def test_deploy_status_scale_destroy_on_the_local_target(deploy_project: Path):
     # Terraform finds the AWS provider through TF_PROVIDER_MIRROR (the Makefile's), as a user's would.
     env = {**os.environ, "SYNTHDATA_INFRA_ROOT": str(deploy_project)}

@@ -38,6 +38,7 @@ def one_line_error(done: subprocess.CompletedProcess[str], code: int) -> str:
     return line
 
 
+@pytest.mark.slow
 def test_a_dead_local_api_is_reported_lost_and_its_services_forgotten(deploy_project: Path):
     env = {"SYNTHDATA_INFRA_ROOT": str(deploy_project)}
     deploy = run_cli("deploy", "--type", "tabular", "--name", SERVICE, "--provider", "aws", "--environment", "dev", "--local", env=env)

@@ -182,6 +182,7 @@ _CRASH = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exchange", [True, False], ids=["rename-exchange", "two-renames"])
 def test_a_kill_at_every_step_of_the_swap_leaves_the_old_or_the_new_tree(exchange, reference, old_tree, tmp_path):
     """Kill the swap before each of its renames (and the exchange) in turn."""
@@ -247,6 +248,7 @@ def _alive(pids: set[int], out: Path) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
 def test_sigkill_at_any_moment_leaves_the_old_or_the_new_tree_and_no_worker(reference, old_tree, tmp_path):
     old = files(old_tree)
