@@ -7,6 +7,7 @@ and (where the profile enables it) CloudFront. Its outputs are the workload modu
 
 from __future__ import annotations
 
+import json
 
 from synthdata_infra.catalog import catalog, storage_class_for
 from synthdata_infra.catalog.ebs import iops_ceiling
@@ -17,7 +18,7 @@ from synthdata_infra.components.aws.bucket_access_policy import BucketAccessPoli
 from synthdata_infra.components.aws.bucket_backup import BucketBackup
 from synthdata_infra.components.aws.bucket_cdn import BucketCdn
 from synthdata_infra.components.aws.data_bucket import DataBucket
-from synthdata_infra.components.aws.eks_node_pool import EksNodePool
+from synthdata_infra.components.aws.eks_node_pool import EksNodePool, default_ami_type
 from synthdata_infra.components.aws.encryption_key import EncryptionKey
 from synthdata_infra.components.aws.service_secrets import ServiceSecrets
 from synthdata_infra.components.aws.workload_identity import WorkloadIdentity
@@ -29,6 +30,14 @@ from synthdata_infra.synth.examples import aws_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.shared_inputs import NODE_DISK_MAX_GIB, NODE_DISK_MIN_GIB, NODE_POOL_MAX, cloud_service_name_input, environment_input, gpu_model_input, node_disk_gib
 
+# x86_64 EKS AMI types a GPU or CPU node of the catalog can run (the EKS API's AMITypes enum).
+X86_AMI_TYPES = (
+    "AL2023_x86_64_STANDARD",
+    "AL2023_x86_64_NVIDIA",
+    "AL2023_x86_64_NEURON",
+    "BOTTLEROCKET_x86_64",
+    "BOTTLEROCKET_x86_64_NVIDIA",
+)
 # CloudWatch Logs accepts only these retention periods (days).
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 # Bucket names are global and at most 63 characters: <service 38>-<environment 10>-<account 12>.
@@ -121,6 +130,36 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         )
         if "iops" in disk
         else "",
+        node_capacity_type=v(
+            "node_capacity_type",
+            type="string",
+            description="ON_DEMAND, or SPOT for cheaper nodes that AWS may reclaim (dev).",
+            default="ON_DEMAND",
+            validation=[
+                {
+                    "condition": '${contains(["ON_DEMAND", "SPOT"], var.node_capacity_type)}',
+                    "error_message": "node_capacity_type must be ON_DEMAND or SPOT.",
+                }
+            ],
+        ),
+        node_ami_type=v(
+            "node_ami_type",
+            type="string",
+            description="EKS AMI type of the nodes (x86_64: the catalog's instance types are x86_64).",
+            default=default_ami_type(config),
+            validation=[
+                {
+                    "condition": f"${{contains({json.dumps(list(X86_AMI_TYPES))}, var.node_ami_type)}}",
+                    "error_message": "node_ami_type must be one of " + ", ".join(X86_AMI_TYPES) + ".",
+                }
+            ],
+        ),
+        permissions_boundary_arn=v(
+            "permissions_boundary_arn",
+            type="string",
+            description="IAM permissions boundary set on every role the module creates (null: none).",
+            default=None,
+        ),
         node_role_arn=v("node_role_arn", type="string", description="Existing IAM role for the nodes; null creates one.", default=None),
         force_destroy=v("force_destroy", type="bool", description="Let `terraform destroy` delete a bucket that still holds objects (with retain_data_on_destroy = false).", default=False),
         enable_backup=v(

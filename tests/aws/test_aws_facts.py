@@ -55,7 +55,10 @@ def test_ami_type_and_instance_types_are_ones_aws_accepts(module):
     main = json.loads((module / "main.tf.json").read_text())["resource"]
     variables = json.loads((module / "variables.tf.json").read_text())["variable"]
     (group,) = main["aws_eks_node_group"].values()
-    assert group["ami_type"] in botocore_enum("eks", "AMITypes")
+    ami = variables["node_ami_type"]["default"] if group["ami_type"] == "${var.node_ami_type}" else group["ami_type"]
+    assert ami in botocore_enum("eks", "AMITypes")
+    allowed = re.search(r"contains\((\[.*?\]), var\.node_ami_type\)", variables["node_ami_type"]["validation"][0]["condition"]).group(1)
+    assert set(json.loads(allowed)) <= botocore_enum("eks", "AMITypes")  # every AMI type the validation lets through
     capacity = variables["node_capacity_type"]["default"] if "node_capacity_type" in variables else group["capacity_type"]
     assert capacity in botocore_enum("eks", "CapacityTypes")
     assert set(variables["node_instance_types"]["default"]) <= botocore_enum("ec2", "InstanceType")

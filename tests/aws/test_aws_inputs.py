@@ -41,6 +41,20 @@ def test_invalid_inputs_fail_at_plan_naming_the_input(moto, terraform_env, tmp_p
             assert "null" in plan.stderr
 
 
+@pytest.mark.slow
+def test_a_permissions_boundary_reaches_every_role(moto, terraform_env, tmp_path):
+    """Bring-your-own permissions boundary: every IAM role the module would create carries it."""
+    boundary = "arn:aws:iam::123456789012:policy/platform-boundary"
+    write_root(tmp_path, "image", moto, **REQUIRED, permissions_boundary_arn=f'"{boundary}"')
+    assert terraform(terraform_env, tmp_path, "init", "-input=false").returncode == 0
+    plan = terraform(terraform_env, tmp_path, "plan", "-input=false", "-out=plan.bin")
+    assert plan.returncode == 0, plan.stderr
+    shown = json.loads(terraform(terraform_env, tmp_path, "show", "-json", "plan.bin").stdout)
+    roles = [c for c in shown["resource_changes"] if c["type"] == "aws_iam_role" and c["address"].startswith("module.cloud.")]
+    assert roles and all(c["change"]["after"]["permissions_boundary"] == boundary for c in roles)
+    assert len(roles) == 2  # nodes and workload (backup is off here)
+
+
 CLOUD_MODULES = sorted(path.parent for provider in ("aws", "gcp", "azure") for path in (REPO / "modules_out" / provider).glob("*/main.tf.json") if path.parent.name != "monitoring")
 
 

@@ -202,7 +202,8 @@ def test_node_group_matches_the_profile(fresh_modules, kind):
     (group,) = resources(module, "aws_eks_node_group").values()
     variables = load(module, "variables.tf.json")["variable"]
     gpu = kind in ("image", "video")
-    assert group["ami_type"] == ("AL2023_x86_64_NVIDIA" if gpu else "AL2023_x86_64_STANDARD")
+    assert group["ami_type"] == "${var.node_ami_type}"
+    assert variables["node_ami_type"]["default"] == ("AL2023_x86_64_NVIDIA" if gpu else "AL2023_x86_64_STANDARD")
     if gpu:
         assert group["taint"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}]
     else:

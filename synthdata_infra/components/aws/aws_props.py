@@ -33,6 +33,9 @@ class AwsInputs(BaseModel):
     node_disk_iops: str  # number or null: null derives it from the disk size
     node_disk_max_iops: str  # number: what the instance type and the volume type allow
     node_role_arn: str  # string or null
+    node_capacity_type: str  # string: ON_DEMAND or SPOT
+    node_ami_type: str  # string: an EKS AMI type
+    permissions_boundary_arn: str  # string or null: set on every IAM role the module creates
     force_destroy: str  # bool
     enable_backup: str  # bool
     backup_retention_days: str  # number

@@ -52,6 +52,7 @@ class BucketBackup(Construct):
                     assume_role_policy=policy_document(
                         {"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}
                     ),
+                    permissions_boundary=props.inputs.permissions_boundary_arn,
                     tags=props.tags,
                 )
             )

@@ -28,6 +28,11 @@ def node_labels(props: AwsProps) -> dict[str, str]:
     return labels
 
 
+def default_ami_type(config) -> str:
+    """EKS's Amazon Linux 2023 image, with the NVIDIA driver for GPU profiles."""
+    return "AL2023_x86_64_NVIDIA" if config.gpu else "AL2023_x86_64_STANDARD"
+
+
 class DiskPerformance:
     """IOPS (and gp3 throughput) of the node root disk: the storage class's figure, as far as the
     disk size allows (IOPS per GiB) and the instance allows (``node_disk_max_iops``), unless
@@ -73,6 +78,7 @@ class EksNodePool(Construct):
                 assume_role_policy=policy_document(
                     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
                 ),
+                permissions_boundary=props.inputs.permissions_boundary_arn,
                 tags=props.tags,
             )
         )
@@ -141,8 +147,8 @@ class EksNodePool(Construct):
                 node_role_arn=node_role_arn,
                 subnet_ids=Token.as_list(inputs.subnet_ids),
                 instance_types=Token.as_list(inputs.node_instance_types),
-                ami_type="AL2023_x86_64_NVIDIA" if config.gpu else "AL2023_x86_64_STANDARD",
-                capacity_type="ON_DEMAND",
+                ami_type=inputs.node_ami_type,
+                capacity_type=inputs.node_capacity_type,
                 scaling_config=ng.EksNodeGroupScalingConfig(
                     desired_size=as_number(inputs.node_desired_size),
                     min_size=as_number(inputs.node_min_size),

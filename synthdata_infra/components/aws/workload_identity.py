@@ -51,6 +51,7 @@ class WorkloadIdentity(Construct):
                 description=f"IRSA role of {props.name()}",
                 assume_role_policy=trust,
                 max_session_duration=3600,
+                permissions_boundary=props.inputs.permissions_boundary_arn,
                 tags=props.tags,
             )
         )
