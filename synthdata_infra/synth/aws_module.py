@@ -154,6 +154,16 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
                 }
             ],
         ),
+        kms_key_arn=v(
+            "kms_key_arn",
+            type="string",
+            description=(
+                "Existing customer-managed KMS key for the bucket, secrets, audit logs and node disks (null creates one). "
+                "Its key policy must let this account's principals use it through EC2, S3, Secrets Manager and "
+                "CloudWatch Logs (and CloudFront where the profile has a CDN), as the created key's policy does."
+            ),
+            default=None,
+        ),
         permissions_boundary_arn=v(
             "permissions_boundary_arn",
             type="string",
@@ -208,28 +218,28 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
 
     encryption = EncryptionKey(stack, "encryption", props, log_group_name=audit_log_group_name(props))
     key = encryption.key
-    bucket = DataBucket(stack, "data", props, kms_key_arn=key.arn)
+    bucket = DataBucket(stack, "data", props, kms_key_arn=encryption.arn)
     data = bucket.bucket
     # The bucket goes before its key on destroy: a bucket that cannot be deleted (objects left)
     # stops the destroy before the key that decrypts those objects is scheduled for deletion.
     data.add_override("depends_on", [f"aws_kms_key.{stable_id(key)}"])
     distribution = BucketCdn(stack, "cdn", props, bucket_regional_domain_name=data.bucket_regional_domain_name).distribution if cdn else None
     BucketAccessPolicy(stack, "access", bucket_id=data.id, bucket_arn=data.arn, distribution_arn=distribution.arn if distribution else None)
-    BucketBackup(stack, "backup", props, bucket_arn=data.arn, kms_key_arn=key.arn)
-    secrets_construct = ServiceSecrets(stack, "secrets", props, kms_key_arn=key.arn)
+    BucketBackup(stack, "backup", props, bucket_arn=data.arn, kms_key_arn=encryption.arn)
+    secrets_construct = ServiceSecrets(stack, "secrets", props, kms_key_arn=encryption.arn)
     secrets = secrets_construct.secrets
-    audit_construct = AuditLogGroup(stack, "audit", props, kms_key_arn=key.arn)
+    audit_construct = AuditLogGroup(stack, "audit", props, kms_key_arn=encryption.arn)
     audit = audit_construct.log_group
     identity = WorkloadIdentity(
         stack,
         "identity",
         props,
         bucket_arn=data.arn,
-        kms_key_arn=key.arn,
+        kms_key_arn=encryption.arn,
         secret_arns=[secret.arn for secret in secrets.values()],
         log_group_arn=audit.arn,
     ).role
-    nodes = EksNodePool(stack, "nodes", props, kms_key_arn=key.arn)
+    nodes = EksNodePool(stack, "nodes", props, kms_key_arn=encryption.arn)
     retention = DataRetentionGuard(
         stack,
         "retention",
@@ -241,7 +251,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     out = stack.output
     out("bucket_name", data.bucket, "Bucket for generated data.")
     out("bucket_arn", data.arn, "ARN of the bucket.")
-    out("kms_key_arn", key.arn, "Customer-managed key of the bucket, secrets, logs and node disks.")
+    out("kms_key_arn", encryption.arn, "Customer-managed key of the bucket, secrets, logs and node disks (given or created).")
     out("service_account_role_arn", identity.arn, "IRSA role of the service account.")
     out(
         "service_account_annotations",

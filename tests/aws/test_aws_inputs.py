@@ -55,6 +55,28 @@ def test_a_permissions_boundary_reaches_every_role(moto, terraform_env, tmp_path
     assert len(roles) == 2  # nodes and workload (backup is off here)
 
 
+@pytest.mark.slow
+def test_a_given_kms_key_replaces_the_created_one(moto, terraform_env, tmp_path):
+    """Bring-your-own key: no key or alias is created, and the bucket, secrets, audit logs and
+    node disks are encrypted with the given one."""
+    key = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+    write_root(tmp_path, "tabular", moto, **REQUIRED, kms_key_arn=f'"{key}"')
+    assert terraform(terraform_env, tmp_path, "init", "-input=false").returncode == 0
+    plan = terraform(terraform_env, tmp_path, "plan", "-input=false", "-out=plan.bin")
+    assert plan.returncode == 0, plan.stderr
+    shown = json.loads(terraform(terraform_env, tmp_path, "show", "-json", "plan.bin").stdout)
+    after = {c["address"]: c["change"]["after"] for c in shown["resource_changes"] if c["address"].startswith("module.cloud.")}
+    assert not [a for a in after if a.startswith(("module.cloud.aws_kms_key.", "module.cloud.aws_kms_alias."))]
+    (encryption,) = [v for a, v in after.items() if "aws_s3_bucket_server_side_encryption_configuration" in a]
+    assert encryption["rule"][0]["apply_server_side_encryption_by_default"][0]["kms_master_key_id"] == key
+    secrets = [v for a, v in after.items() if ".aws_secretsmanager_secret." in a]
+    assert secrets and all(v["kms_key_id"] == key for v in secrets)
+    (log_group,) = [v for a, v in after.items() if ".aws_cloudwatch_log_group." in a]
+    assert log_group["kms_key_id"] == key
+    (template,) = [v for a, v in after.items() if ".aws_launch_template." in a]
+    assert template["block_device_mappings"][0]["ebs"][0]["kms_key_id"] == key
+
+
 CLOUD_MODULES = sorted(path.parent for provider in ("aws", "gcp", "azure") for path in (REPO / "modules_out" / provider).glob("*/main.tf.json") if path.parent.name != "monitoring")
 
 

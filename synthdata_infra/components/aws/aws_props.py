@@ -36,6 +36,7 @@ class AwsInputs(BaseModel):
     node_capacity_type: str  # string: ON_DEMAND or SPOT
     node_ami_type: str  # string: an EKS AMI type
     permissions_boundary_arn: str  # string or null: set on every IAM role the module creates
+    kms_key_arn: str  # string or null: an existing key instead of the one the module creates
     force_destroy: str  # bool
     enable_backup: str  # bool
     backup_retention_days: str  # number

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from synthdata_infra.cdk import Construct, aws
+from synthdata_infra.cdk import Construct, TerraformLocal, aws
 from synthdata_infra.components.aws.aws_props import AwsProps, policy_document
-from synthdata_infra.components.expressions import named
+from synthdata_infra.components.expressions import inner, named, stable_id
 
 KEY_USE = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 
@@ -74,4 +74,10 @@ class EncryptionKey(Construct):
                 tags=props.tags,
             )
         )
-        named(aws.kms_alias.KmsAlias(self, "alias", name=f"alias/synthdata/{props.name()}", target_key_id=self.key.key_id))
+        created = f"aws_kms_key.{stable_id(self.key)}"
+        create = f"${{{inner(props.inputs.kms_key_arn)} == null ? 1 : 0}}"
+        self.key.add_override("count", create)
+        alias = named(aws.kms_alias.KmsAlias(self, "alias", name=f"alias/synthdata/{props.name()}", target_key_id=f"${{{created}[0].key_id}}"))
+        alias.add_override("count", create)
+        # The key everything uses: the caller's (bring your own) or the one created here.
+        self.arn = f"${{local.{stable_id(named(TerraformLocal(self, 'arn', f'${{coalesce({inner(props.inputs.kms_key_arn)}, one({created}[*].arn))}}')))}}}"
