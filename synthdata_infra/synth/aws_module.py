@@ -17,7 +17,7 @@ from synthdata_infra.components.aws.aws_props import AccountContext, AwsInputs, 
 from synthdata_infra.components.aws.bucket_access_policy import BucketAccessPolicy
 from synthdata_infra.components.aws.bucket_backup import BucketBackup
 from synthdata_infra.components.aws.bucket_cdn import BucketCdn
-from synthdata_infra.components.aws.data_bucket import DataBucket
+from synthdata_infra.components.aws.data_bucket import NONCURRENT_EXPIRY_DAYS, TIERING_AFTER_DAYS, DataBucket
 from synthdata_infra.components.aws.eks_node_pool import EksNodePool, default_ami_type
 from synthdata_infra.components.aws.encryption_key import EncryptionKey
 from synthdata_infra.components.aws.service_secrets import ServiceSecrets
@@ -153,6 +153,22 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
                     "error_message": "node_ami_type must be one of " + ", ".join(X86_AMI_TYPES) + ".",
                 }
             ],
+        ),
+        noncurrent_version_days=v(
+            "noncurrent_version_days",
+            type="number",
+            description="Days a replaced or deleted object version is kept before it expires (the bucket is versioned).",
+            default=NONCURRENT_EXPIRY_DAYS,
+            minimum=1,
+            maximum=36500,
+        ),
+        tiering_after_days=v(
+            "tiering_after_days",
+            type="number",
+            description="Days before objects move to S3 Intelligent-Tiering (generated data is read often at first, rarely later).",
+            default=TIERING_AFTER_DAYS,
+            minimum=0,
+            maximum=36500,
         ),
         kms_key_arn=v(
             "kms_key_arn",

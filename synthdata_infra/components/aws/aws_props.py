@@ -37,6 +37,8 @@ class AwsInputs(BaseModel):
     node_ami_type: str  # string: an EKS AMI type
     permissions_boundary_arn: str  # string or null: set on every IAM role the module creates
     kms_key_arn: str  # string or null: an existing key instead of the one the module creates
+    noncurrent_version_days: str  # number: days a replaced or deleted object version is kept
+    tiering_after_days: str  # number: days before objects move to S3 Intelligent-Tiering
     force_destroy: str  # bool
     enable_backup: str  # bool
     backup_retention_days: str  # number

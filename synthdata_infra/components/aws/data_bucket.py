@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, aws
 from synthdata_infra.components.aws.aws_props import AwsProps
-from synthdata_infra.components.expressions import as_any, named
+from synthdata_infra.components.expressions import as_any, as_number, named
 
 ABORT_MULTIPART_DAYS = 7
 NONCURRENT_EXPIRY_DAYS = 90
@@ -91,7 +91,7 @@ class DataBucket(Construct):
                         status="Enabled",
                         filter=[everything],
                         noncurrent_version_expiration=[
-                            lc.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=NONCURRENT_EXPIRY_DAYS)
+                            lc.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=as_number(inputs.noncurrent_version_days))
                         ],
                     ),
                     # Generated data is read often at first, rarely later: let S3 move it.
@@ -101,7 +101,7 @@ class DataBucket(Construct):
                         filter=[everything],
                         transition=[
                             lc.S3BucketLifecycleConfigurationRuleTransition(
-                                days=TIERING_AFTER_DAYS, storage_class="INTELLIGENT_TIERING"
+                                days=as_number(inputs.tiering_after_days), storage_class="INTELLIGENT_TIERING"
                             )
                         ],
                     ),
