@@ -74,7 +74,7 @@ def test_module_files_and_child_module_rules(module):
     assert FILES <= names
     assert {n for n in names if n.startswith("rules/")} == {f"rules/{name}" for name in rules_files()}
     assert {n for n in names if n.startswith("dashboards/")} == {f"dashboards/{t}.json" for t in TYPES} | {"dashboards/unified.json"}
-    assert names == FILES | {n for n in names if n.startswith(("rules/", "dashboards/"))}
+    assert names == FILES | {"examples/minimal/main.tf"} | {n for n in names if n.startswith(("rules/", "dashboards/"))}
     for name, text in rules_files().items():
         assert (module / "rules" / name).read_text() == text
     terraform = load(module, "versions.tf.json")["terraform"]
