@@ -57,6 +57,18 @@ def _expression(text: str) -> str:
     return DATA_REF.sub('"data"', text)
 
 
+def _needed_locals(text: str, locals_: dict) -> set[str]:
+    """The locals ``text`` reads, and the locals those read, transitively."""
+    needed: set[str] = set()
+    pending = set(re.findall(r"\blocal\.([a-z0-9_]+)", text))
+    while pending:
+        name = pending.pop()
+        if name not in needed and name in locals_:
+            needed.add(name)
+            pending |= set(re.findall(r"\blocal\.([a-z0-9_]+)", json.dumps(locals_[name])))
+    return needed
+
+
 def _placeholder(declared: dict):
     kind = str(declared.get("type", "string"))
     return {} if kind.startswith(("map", "object")) else [] if kind.startswith(("list", "set", "tuple")) else 0 if kind == "number" else False if kind == "bool" else "ref"
@@ -104,6 +116,7 @@ def evaluate_names(root: str, folder: Path, call: dict, work: Path) -> set[tuple
         has_ref = isinstance(value, str) and "${" in value or "${" in json.dumps(value)
         inputs[name] = _placeholder(declared[name]) if has_ref else value
     locals_ = {name: _expression(value) if isinstance(value, str) else value for name, value in main.get("locals", {}).items()}
+    locals_ = {name: locals_[name] for name in _needed_locals(json.dumps(outputs), locals_)}  # not those reading resources
     work.mkdir(parents=True)
     (work / "variables.tf.json").write_text(json.dumps({"variable": declared}))
     (work / "main.tf.json").write_text(json.dumps({"locals": locals_, "output": outputs} if locals_ else {"output": outputs}))
