@@ -15,6 +15,8 @@ from tests.aws.conftest import terraform
 from tests.conftest import REPO, TYPES, load, resources
 
 HERE = Path(__file__).parent
+# The service's key: the one given (kms_key_arn) or the one the module creates.
+KEY_ARN = "${local.encryption_arn}"
 SERVICE = {"tabular": "customer-synth", "image": "product-images"}
 
 
@@ -213,7 +215,7 @@ def test_node_group_matches_the_profile(fresh_modules, kind):
     (template,) = resources(module, "aws_launch_template").values()
     assert template["metadata_options"] == {"http_endpoint": "enabled", "http_tokens": "required", "http_put_response_hop_limit": 1}
     ebs = template["block_device_mappings"][0]["ebs"]
-    assert ebs["encrypted"] == "true" and ebs["kms_key_id"].startswith("${aws_kms_key.")
+    assert ebs["encrypted"] == "true" and ebs["kms_key_id"] == KEY_ARN
 
 
 @pytest.mark.parametrize("kind", TYPES)
@@ -232,7 +234,7 @@ def test_no_secret_values_and_cdn_only_where_enabled(fresh_modules, kind):
     assert "aws_secretsmanager_secret_version" not in main
     assert ("aws_cloudfront_distribution" in main) is (kind == "image")
     (log_group,) = main["aws_cloudwatch_log_group"].values()
-    assert log_group["kms_key_id"].startswith("${aws_kms_key.")
+    assert log_group["kms_key_id"] == KEY_ARN
 
 
 @pytest.mark.parametrize("kind", TYPES)
