@@ -41,17 +41,23 @@ def test_invalid_inputs_fail_at_plan_naming_the_input(moto, terraform_env, tmp_p
             assert "null" in plan.stderr
 
 
+def planned_module(root, kind: str, endpoint: str, env: dict, **inputs: str) -> dict[str, dict]:
+    """address -> planned values of what the cloud module would create, from `terraform show -json`."""
+    write_root(root, kind, endpoint, **REQUIRED, **inputs)
+    assert terraform(env, root, "init", "-input=false").returncode == 0
+    plan = terraform(env, root, "plan", "-input=false", "-out=plan.bin")
+    assert plan.returncode == 0, plan.stderr
+    shown = json.loads(terraform(env, root, "show", "-json", "plan.bin").stdout)
+    return {c["address"]: c["change"]["after"] for c in shown["resource_changes"] if c["address"].startswith("module.cloud.")}
+
+
 @pytest.mark.slow
 def test_a_permissions_boundary_reaches_every_role(moto, terraform_env, tmp_path):
     """Bring-your-own permissions boundary: every IAM role the module would create carries it."""
     boundary = "arn:aws:iam::123456789012:policy/platform-boundary"
-    write_root(tmp_path, "image", moto, **REQUIRED, permissions_boundary_arn=f'"{boundary}"')
-    assert terraform(terraform_env, tmp_path, "init", "-input=false").returncode == 0
-    plan = terraform(terraform_env, tmp_path, "plan", "-input=false", "-out=plan.bin")
-    assert plan.returncode == 0, plan.stderr
-    shown = json.loads(terraform(terraform_env, tmp_path, "show", "-json", "plan.bin").stdout)
-    roles = [c for c in shown["resource_changes"] if c["type"] == "aws_iam_role" and c["address"].startswith("module.cloud.")]
-    assert roles and all(c["change"]["after"]["permissions_boundary"] == boundary for c in roles)
+    after = planned_module(tmp_path, "image", moto, terraform_env, permissions_boundary_arn=f'"{boundary}"')
+    roles = [values for address, values in after.items() if ".aws_iam_role." in address]
+    assert roles and all(values["permissions_boundary"] == boundary for values in roles)
     assert len(roles) == 2  # nodes and workload (backup is off here)
 
 
@@ -60,12 +66,7 @@ def test_a_given_kms_key_replaces_the_created_one(moto, terraform_env, tmp_path)
     """Bring-your-own key: no key or alias is created, and the bucket, secrets, audit logs and
     node disks are encrypted with the given one."""
     key = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
-    write_root(tmp_path, "tabular", moto, **REQUIRED, kms_key_arn=f'"{key}"')
-    assert terraform(terraform_env, tmp_path, "init", "-input=false").returncode == 0
-    plan = terraform(terraform_env, tmp_path, "plan", "-input=false", "-out=plan.bin")
-    assert plan.returncode == 0, plan.stderr
-    shown = json.loads(terraform(terraform_env, tmp_path, "show", "-json", "plan.bin").stdout)
-    after = {c["address"]: c["change"]["after"] for c in shown["resource_changes"] if c["address"].startswith("module.cloud.")}
+    after = planned_module(tmp_path, "tabular", moto, terraform_env, kms_key_arn=f'"{key}"')
     assert not [a for a in after if a.startswith(("module.cloud.aws_kms_key.", "module.cloud.aws_kms_alias."))]
     (encryption,) = [v for a, v in after.items() if "aws_s3_bucket_server_side_encryption_configuration" in a]
     assert encryption["rule"][0]["apply_server_side_encryption_by_default"][0]["kms_master_key_id"] == key
