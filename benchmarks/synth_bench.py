@@ -5,7 +5,7 @@ Scenarios, measured in one invocation so their figures compare:
      packages the plain way (benchmarks/naive_synth.py), no cache
   b. cold parallel synth: `synth --no-cache` (one worker per binding, --jobs = CPU count)
   c. warm no-op synth: `synth` when every module is cached and up to date
-  d. one changed profile: a one-line change to profiles/audio.yaml, then `synth`
+  d. one changed profile: a one-line change to profiles/audio/profile.yaml, then `synth`
 
 Run: .venv/bin/python benchmarks/synth_bench.py [--repeat 3]
 Prints medians of the repeats and each scenario's ratio to the baseline.
@@ -104,7 +104,7 @@ def main() -> None:
     measure([cli, "synth", "--out", str(scratch / "warm")], env)  # fill the cache and the output
     run("c. warm no-op", [cli, "synth", "--out", str(scratch / "warm")])
 
-    audio = project / "profiles" / "audio.yaml"
+    audio = project / "profiles" / "audio" / "profile.yaml"
     original = audio.read_text()
 
     def change_profile(index: int) -> None:

@@ -19,16 +19,21 @@ with ``success=False`` and Terraform's message.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, Mapping
 
-from synthdata_infra.config import DataType, ServiceEntry
+from synthdata_infra.config import ServiceEntry, data_types
 from synthdata_infra.config.loader import check_data_type, validate
 from synthdata_infra.deploy.engine import Engine, Outcome
 from synthdata_infra.deploy.terraform import Report, TerraformFailure
 from synthdata_infra.planning import check_provider
 
 __all__ = ["DashboardUrl", "DataType", "DeploymentResult", "ServiceStatus", "SyntheticDataInfrastructure"]
+
+# The seed's enum, made from the project's profiles/ folders when the module is imported
+# (``DataType.TABULAR == "tabular"``); plain strings are accepted everywhere too.
+DataType = Enum("DataType", {kind.upper(): kind for kind in data_types()}, type=str)
 
 
 @dataclass(frozen=True)
@@ -102,12 +107,12 @@ class SyntheticDataInfrastructure:
         plan_only: bool = False,
         local: bool | None = None,
     ) -> DeploymentResult:
-        kind = check_data_type(data_type.value if isinstance(data_type, DataType) else data_type)
+        kind = check_data_type(str(getattr(data_type, "value", data_type)))
         entry = validate(
             ServiceEntry,
             {
                 "name": service_name,
-                "data_type": kind.value,
+                "data_type": kind,
                 "provider": self.provider,
                 "replicas": replicas,
                 "image": image,
@@ -116,7 +121,7 @@ class SyntheticDataInfrastructure:
         )
         local = self.local if local is None else local
         return self._run(
-            lambda: self.engine.deploy(environment, entry, plan_only=plan_only, local=local), entry.name, environment, kind.value
+            lambda: self.engine.deploy(environment, entry, plan_only=plan_only, local=local), entry.name, environment, kind
         )
 
     def scale_service(self, service_name: str, replicas: int, environment: str | None = None) -> DeploymentResult:

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 import yaml
 
-from synthdata_infra.config import deep_merge, parse_overrides, resolve
+from synthdata_infra.config import data_types, deep_merge, parse_overrides, resolve
 from synthdata_infra.errors import ConfigError, OperationalError, SynthdataError, describe_os_error
 from synthdata_infra.planning import check_provider, placement_for
 
@@ -28,7 +28,17 @@ app = typer.Typer(
 config_app = typer.Typer(help="Inspect the layered configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
-TypeOption = Annotated[str, typer.Option("--type", "-t", help="Data type: tabular, time_series, text, image, audio, video.")]
+
+
+def _types_help() -> str:
+    """The --type help: the types the project's profiles/ folder defines right now."""
+    try:
+        return f"Data type: {', '.join(data_types())} (a folder under profiles/)."
+    except SynthdataError:
+        return "Data type: a folder under profiles/."
+
+
+TypeOption = Annotated[str, typer.Option("--type", "-t", help=_types_help())]
 EnvironmentOption = Annotated[str, typer.Option("--environment", "-e", help="Environment file under environments/.")]
 SetOption = Annotated[
     Optional[list[str]],
@@ -138,11 +148,10 @@ def monitor(
     provider: Annotated[str, typer.Option(help="Catalog for the unified view's cost estimate: aws, gcp or azure.")] = "aws",
 ) -> None:
     """Write a Grafana dashboard (JSON, Grafana 11) for import or provisioning."""
-    from synthdata_infra.config import DATA_TYPES
     from synthdata_infra.monitoring.dashboards import to_json, type_dashboard, unified_dashboard
 
-    if dashboard != "unified" and dashboard not in DATA_TYPES:
-        raise ConfigError("--dashboard", dashboard, f"expected unified or one of {', '.join(DATA_TYPES)}")
+    if dashboard != "unified" and dashboard not in data_types():
+        raise ConfigError("--dashboard", dashboard, f"expected unified or one of {', '.join(data_types())}")
     check_provider(provider, cloud_only=True)
     text = to_json(unified_dashboard(provider) if dashboard == "unified" else type_dashboard(dashboard))
     if out is None:
@@ -354,7 +363,7 @@ def status(
         }
         if url:
             row["throughput_per_hour"] = metrics.query(url, metrics.throughput_query(plan.name))
-            promql, resource = metrics.usage_query(plan.name, plan.data_type)
+            promql, resource = metrics.usage_query(plan.name, plan.config.gpu is not None)
             row["usage"], row["usage_resource"] = metrics.query(url, promql), resource
         rows.append(row)
     if output == "json":

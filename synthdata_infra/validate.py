@@ -8,7 +8,8 @@ Checks, each per module:
   machine's provider mirror in TF_PROVIDER_MIRROR, or any provider without a mirror);
 - checkov: the project's .checkov.yaml with its custom checks (Pod Security fields on every
   container, ...);
-- promtool: `promtool check rules` on every rules file.
+- promtool: `promtool check rules` on every rules file, and `promtool test rules` of each data
+  type's cases (profiles/<type>/alerts_test.yml) against the rules the modules ship.
 """
 
 from __future__ import annotations
@@ -190,4 +191,28 @@ def promtool_checks(out: Path) -> list[Finding]:
         done = subprocess.run([binary, "check", "rules", str(path)], capture_output=True, text=True, check=False)
         detail = " ".join((done.stdout + done.stderr).split())[-300:] if done.returncode else ""
         findings.append(Finding(f"{path.parent.parent.relative_to(out)}/rules/{path.name}", "promtool", "fail" if done.returncode else "pass", detail))
+    return findings + type_rule_test_checks(binary, files[0].parent)
+
+
+def type_rule_tests_pass(binary: str, rules: Path, tests: list[dict]) -> subprocess.CompletedProcess[str]:
+    """``promtool test rules`` of ``tests`` against the rule files in the folder ``rules``."""
+    from synthdata_infra.monitoring.rules import promtool_test_file
+
+    with tempfile.TemporaryDirectory(prefix="synthdata-promtool-") as scratch:
+        for path in rules.glob("*.rules.yml"):
+            shutil.copy(path, scratch)
+        (Path(scratch) / "tests.yml").write_text(promtool_test_file(tests), encoding="utf-8")
+        return subprocess.run([binary, "test", "rules", "tests.yml"], cwd=scratch, capture_output=True, text=True, check=False)
+
+
+def type_rule_test_checks(binary: str, rules: Path) -> list[Finding]:
+    """Each data type's promtool cases, run against the rules a monitoring module ships."""
+    from synthdata_infra.config import data_types
+    from synthdata_infra.monitoring.rules import type_rule_tests
+
+    findings = []
+    for kind in data_types():
+        done = type_rule_tests_pass(binary, rules, type_rule_tests(kind))
+        detail = " ".join((done.stdout + done.stderr).split())[-300:] if done.returncode else ""
+        findings.append(Finding(f"profiles/{kind}/alerts_test.yml", "promtool test", "fail" if done.returncode else "pass", detail))
     return findings

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from synthdata_infra.config import data_types, resolve
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -57,7 +59,9 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
     return run
 
 
-TYPES = ("tabular", "time_series", "text", "image", "audio", "video")
+# The data types and which of them run on GPUs, from the project's profiles/ folders.
+TYPES = data_types(REPO)
+GPU_TYPES = tuple(kind for kind in TYPES if resolve(kind, environment=None, root=REPO).gpu)
 # folder under modules_out -> (provider local name, source)
 LAYERS = {
     "kubernetes": ("kubernetes", "hashicorp/kubernetes"),

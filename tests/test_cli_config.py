@@ -11,7 +11,7 @@ import sys
 import pytest
 import yaml
 
-from tests.conftest import REPO, edit_yaml
+from tests.conftest import REPO, TYPES, edit_yaml
 
 
 def test_image_production_with_gpu_override(cli):
@@ -87,7 +87,7 @@ BAD_INPUTS = [
     (["config", "show", "--type", "tabular", "--set", "gpu.cuont=2"], "gpu.cuont", "2", "did you mean gpu.count"),
     (["config", "show", "--type", "image", "--set", "gpu.cuont=2"], "gpu.cuont", "2", "allowed keys here: count, memory, type"),
     (["config", "show", "--type", "tabular", "--set", "resources.memory=lots"], "resources.memory", "'lots'", "16Gi"),
-    (["config", "show", "--type", "pictures"], "type", "'pictures'", "tabular, time_series, text, image, audio, video"),
+    (["config", "show", "--type", "pictures"], "type", "'pictures'", ", ".join(TYPES)),
     (["config", "show", "--type", "image", "--set", "gpu.type=nvidia-gtx-1080"], "gpu.type", "'nvidia-gtx-1080'", "nvidia-tesla-t4"),
     (["config", "show", "--type", "image", "--set", "storage.storage_class=floppy"], "storage.storage_class", "'floppy'", "fast-ssd"),
     (["config", "show", "--type", "image", "--environment", "qa"], "environment", "'qa'", "dev, production, staging"),
@@ -128,7 +128,7 @@ def test_error_in_an_environment_file_names_the_file_and_key(cli, project):
 
 
 def test_unknown_key_in_a_profile_is_an_error(cli, project):
-    edit_yaml(project / "profiles/audio.yaml", lambda d: d["storage"].update(sise="1Ti"))
+    edit_yaml(project / "profiles/audio/profile.yaml", lambda d: d["storage"].update(sise="1Ti"))
     result = cli("config", "show", "--type", "audio")
     assert result.exit_code == 2 and "storage.sise: got '1Ti'; unknown key" in result.stderr
 
@@ -149,18 +149,18 @@ def test_usage_errors_exit_2(cli):
 
 
 def test_broken_yaml_in_a_profile_names_the_file(cli, project):
-    (project / "profiles/text.yaml").write_text("resources: [unclosed\n")
+    (project / "profiles/text/profile.yaml").write_text("resources: [unclosed\n")
     result = cli("config", "show", "--type", "text")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: profiles/text.yaml: got 'invalid YAML'; fix the syntax: line 2, column 1:")
+    assert result.stderr.startswith("error: profiles/text/profile.yaml: got 'invalid YAML'; fix the syntax: line 2, column 1:")
     assert result.stderr.count("\n") == 1
 
 
 def test_profile_that_is_not_a_mapping(cli, project):
-    (project / "profiles/text.yaml").write_text("- just\n- a list\n")
+    (project / "profiles/text/profile.yaml").write_text("- just\n- a list\n")
     result = cli("config", "show", "--type", "text")
     assert result.exit_code == 2
-    assert result.stderr.strip() == "error: profiles/text.yaml: got 'list'; expected a mapping at the top level"
+    assert result.stderr.strip() == "error: profiles/text/profile.yaml: got 'list'; expected a mapping at the top level"
 
 
 def test_environment_file_name_must_match_its_name_key(cli, project):

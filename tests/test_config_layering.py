@@ -10,18 +10,18 @@ from tests.conftest import edit_yaml
 
 def test_type_profile_wins_over_base(project):
     edit_yaml(project / "profiles/base.yaml", lambda d: d["resources"].update(memory="3Gi"))
-    edit_yaml(project / "profiles/text.yaml", lambda d: d["resources"].update(memory="5Gi"))
+    edit_yaml(project / "profiles/text/profile.yaml", lambda d: d["resources"].update(memory="5Gi"))
     assert resolve("text", "dev").resources.memory == "5Gi"
 
 
 def test_base_applies_where_type_is_silent(project):
     edit_yaml(project / "profiles/base.yaml", lambda d: d["networking"].update(port=8181))
-    edit_yaml(project / "profiles/text.yaml", lambda d: d.pop("networking", None))
+    edit_yaml(project / "profiles/text/profile.yaml", lambda d: d.pop("networking", None))
     assert resolve("text", "dev").networking.port == 8181
 
 
 def test_environment_wins_over_type_profile(project):
-    edit_yaml(project / "profiles/tabular.yaml", lambda d: d["storage"].update(size="100Gi"))
+    edit_yaml(project / "profiles/tabular/profile.yaml", lambda d: d["storage"].update(size="100Gi"))
     edit_yaml(project / "environments/staging.yaml", lambda d: d["config"].update(storage={"size": "20Gi"}))
     assert resolve("tabular", "staging").storage.size == "20Gi"
 
@@ -38,7 +38,7 @@ def test_override_wins_over_environment(project):
 
 
 def test_override_wins_over_type_profile(project):
-    edit_yaml(project / "profiles/image.yaml", lambda d: d["gpu"].update(count=1))
+    edit_yaml(project / "profiles/image/profile.yaml", lambda d: d["gpu"].update(count=1))
     assert resolve("image", "production", {"gpu": {"count": 3}}).gpu.count == 3
 
 

@@ -144,12 +144,12 @@ def _refused(project: Path, *args: str) -> str:
 
 
 def test_duplicate_key_in_a_profile(project: Path):
-    path = project / "profiles" / "text.yaml"
+    path = project / "profiles" / "text" / "profile.yaml"
     lines = path.read_text().splitlines(keepends=True)
     path.write_text("".join(lines) + "resources:\n  cpu: '1'\n")
     first = next(i for i, line in enumerate(lines) if line.startswith("resources:")) + 1
     message = _refused(project, "config", "show", "--type", "text")
-    assert message.startswith(f"error: profiles/text.yaml:resources: got a duplicate key at line {len(lines) + 1} (first at line {first})")
+    assert message.startswith(f"error: profiles/text/profile.yaml:resources: got a duplicate key at line {len(lines) + 1} (first at line {first})")
 
 
 def test_duplicate_nested_key_in_an_environment(project: Path):
@@ -172,9 +172,9 @@ def test_duplicate_key_in_a_service_entry_refuses_destroy(project: Path):
 
 @pytest.mark.parametrize("content", ["", "\n\n", "# only a comment\n# and another\n"])
 def test_empty_profile(project: Path, content: str):
-    (project / "profiles" / "image.yaml").write_text(content)
+    (project / "profiles" / "image" / "profile.yaml").write_text(content)
     message = _refused(project, "config", "show", "--type", "image")
-    assert message.startswith("error: profiles/image.yaml: got an empty file")
+    assert message.startswith("error: profiles/image/profile.yaml: got an empty file")
 
 
 @pytest.mark.parametrize("content", ["", "# nothing here yet\n"])

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from synthdata_infra.cli import main
-from synthdata_infra.config import DATA_TYPES, ServiceConfig
+from synthdata_infra.config import ServiceConfig
 from synthdata_infra.validate import validate
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, TYPES, run_cli
 
 Leaf = tuple[str, ...]
 
@@ -63,7 +63,7 @@ def run_main(*args: str) -> tuple[int, str, str]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(kind=st.sampled_from(DATA_TYPES), overrides=st.lists(st.tuples(paths, scalars), min_size=1, max_size=3))
+@given(kind=st.sampled_from(TYPES), overrides=st.lists(st.tuples(paths, scalars), min_size=1, max_size=3))
 def test_random_overrides_never_break_the_cli(kind, overrides):
     args = ["config", "show", "--type", kind, "--provider", "aws", "--format", "json"]
     for path, value in overrides:
@@ -79,7 +79,7 @@ def test_random_overrides_never_break_the_cli(kind, overrides):
 
 
 @settings(max_examples=200, deadline=None)
-@given(kind=st.sampled_from(DATA_TYPES), path=st.sampled_from(PATHS), value=scalars)
+@given(kind=st.sampled_from(TYPES), path=st.sampled_from(PATHS), value=scalars)
 def test_random_override_errors_name_the_key_path(kind, path, value):
     code, _, err = run_main("config", "show", "--type", kind, "--set", f"{'.'.join(path)}={json.dumps(value)}")
     assert code in (0, 2)
@@ -102,13 +102,13 @@ def _mutate(profile: dict, path: tuple[str, ...], value) -> None:
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(kind=st.sampled_from(DATA_TYPES), path=st.sampled_from(PATHS), value=scalars)
+@given(kind=st.sampled_from(TYPES), path=st.sampled_from(PATHS), value=scalars)
 def test_random_profile_mutation_synthesizes_a_valid_module_or_exits_2(kind, path, value):
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         for folder in ("profiles", "environments"):
             shutil.copytree(REPO / folder, root / folder)
-        profile_file = root / "profiles" / f"{kind}.yaml"
+        profile_file = root / "profiles" / kind / "profile.yaml"
         profile = yaml.safe_load(profile_file.read_text())
         _mutate(profile, path, value)
         profile_file.write_text(yaml.safe_dump(profile))

@@ -170,7 +170,7 @@ class GeneratorDeployment(Construct):
         ]
         env = {
             "SYNTHDATA_SERVICE": props.inputs.service_name,
-            "SYNTHDATA_DATA_TYPE": config.data_type.value,
+            "SYNTHDATA_DATA_TYPE": config.data_type,
             "SYNTHDATA_DATA_DIR": config.storage.mount_path,
             "SYNTHDATA_POLICIES": f"{CONFIG_MOUNT}/policies.yaml",
             "SYNTHDATA_METRICS_PORT": str(config.networking.metrics_port),
@@ -296,7 +296,7 @@ def render_policies(props: WorkloadProps) -> str:
     """The ConfigMap document: data policies and the type-specific settings, as YAML."""
     config = props.config
     document = {
-        "data_type": config.data_type.value,
+        "data_type": config.data_type,
         "data_policies": config.data_policies.model_dump(mode="json"),
         "specific": config.specific.model_dump(mode="json", exclude_none=True),
         "storage": {"compression": config.storage.compression, "cdn_enabled": config.storage.cdn_enabled},

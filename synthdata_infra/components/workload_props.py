@@ -50,7 +50,7 @@ class WorkloadProps(BaseModel):
     def selector_labels(self) -> dict[str, str]:
         """Labels that pick the generator's pods; never user-supplied, so selectors stay immutable."""
         return {
-            "app.kubernetes.io/name": f"synthdata-{self.config.data_type.value.replace('_', '-')}",
+            "app.kubernetes.io/name": f"synthdata-{self.config.data_type.replace('_', '-')}",
             "app.kubernetes.io/instance": self.inputs.service_name,
         }
 

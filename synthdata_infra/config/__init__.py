@@ -2,29 +2,32 @@
 
 from synthdata_infra.config.environment import Environment, ServiceEntry
 from synthdata_infra.config.loader import (
-    DATA_TYPES,
     available_environments,
+    check_data_type,
+    data_types,
     deep_merge,
     load_environment,
     parse_override,
     parse_overrides,
     project_root,
     resolve,
+    type_folder,
 )
-from synthdata_infra.config.models import PROVIDERS, DataType, ServiceConfig
+from synthdata_infra.config.models import PROVIDERS, ServiceConfig
 
 __all__ = [
-    "DATA_TYPES",
     "PROVIDERS",
-    "DataType",
     "Environment",
     "ServiceConfig",
     "ServiceEntry",
     "available_environments",
+    "check_data_type",
+    "data_types",
     "deep_merge",
     "load_environment",
     "parse_override",
     "parse_overrides",
     "project_root",
     "resolve",
+    "type_folder",
 ]

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, model_validator
 
-from synthdata_infra.config.models import DataType, Strict
+from synthdata_infra.config.models import DataTypeName, Strict
 from synthdata_infra.errors import ConfigError
 from synthdata_infra.naming import ENVIRONMENT_NAME_ALLOWED, SERVICE_NAME_ALLOWED, valid_environment_name, valid_service_name
 
@@ -74,7 +74,7 @@ class ServiceEntry(Strict):
     """A service deployed in the environment (recorded by ``synthdata-infra deploy``)."""
 
     name: Annotated[str, AfterValidator(_service_name)]
-    data_type: DataType
+    data_type: DataTypeName
     provider: str = Field(pattern=r"^(aws|gcp|azure|onprem)$")
     replicas: int | None = Field(default=None, ge=1, description="replicas that always run (the autoscaler's floor)")
     image: PinnedImage | None = Field(default=None, description="generator image; default from the environment's images")
@@ -166,4 +166,4 @@ class Environment(Strict):
         return next((entry for entry in self.services if entry.name == name), None)
 
     def image_for(self, entry: ServiceEntry) -> str:
-        return entry.image or self.images.for_type(entry.data_type.value)
+        return entry.image or self.images.for_type(entry.data_type)

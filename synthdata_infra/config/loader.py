@@ -19,10 +19,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from synthdata_infra.config.environment import Environment
-from synthdata_infra.config.models import DataType, ServiceConfig
+from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.errors import ConfigError
 
-DATA_TYPES = tuple(t.value for t in DataType)
+PROFILE_FILE = "profile.yaml"
+_DATA_TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 _OVERRIDE_PATH = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 
 
@@ -162,17 +163,41 @@ def load_environment(name: str, root: Path | None = None) -> Environment:
     return environment
 
 
-def check_data_type(data_type: str) -> DataType:
-    if data_type not in DATA_TYPES:
-        raise ConfigError("type", data_type, f"expected one of {', '.join(DATA_TYPES)}")
-    return DataType(data_type)
+def data_types(root: Path | None = None) -> tuple[str, ...]:
+    """The data types, sorted: one per folder under ``profiles/`` that holds a ``profile.yaml``.
+
+    A type's folder holds everything that makes it (see the README, "Adding a data type"); no
+    list of types exists anywhere else.
+    """
+    folder = (root or project_root()) / "profiles"
+    names = sorted(path.parent.name for path in folder.glob(f"*/{PROFILE_FILE}"))
+    for name in names:
+        if not _DATA_TYPE_NAME.match(name):
+            raise ConfigError(
+                f"profiles/{name}",
+                name,
+                "expected a data type name: a lower-case letter, then lower-case letters, digits or '_', at most 24 characters",
+            )
+    return tuple(names)
+
+
+def type_folder(data_type: str, root: Path | None = None) -> Path:
+    """``profiles/<data_type>``: the folder that defines the type."""
+    return (root or project_root()) / "profiles" / data_type
+
+
+def check_data_type(data_type: str, root: Path | None = None) -> str:
+    known = data_types(root)
+    if data_type not in known:
+        raise ConfigError("type", data_type, f"expected one of {', '.join(known)}")
+    return data_type
 
 
 PROFILE_ONLY = "profile"
 
 
 def resolve(
-    data_type: str | DataType,
+    data_type: str,
     environment: str | None = "production",
     overrides: Mapping[str, Any] | None = None,
     root: Path | None = None,
@@ -183,17 +208,17 @@ def resolve(
     is what the reusable modules in modules_out/ take their defaults from.
     """
     root = root or project_root()
-    kind = check_data_type(data_type.value if isinstance(data_type, DataType) else data_type)
+    kind = check_data_type(str(getattr(data_type, "value", data_type)), root)
     layers = (
         load_yaml(root / "profiles" / "base.yaml", "profiles/base.yaml"),
-        load_yaml(root / "profiles" / f"{kind.value}.yaml", f"profiles/{kind.value}.yaml"),
+        load_yaml(type_folder(kind, root) / PROFILE_FILE, f"profiles/{kind}/{PROFILE_FILE}"),
         load_environment(environment, root).config if environment else {},
         dict(overrides or {}),
     )
     merged: dict[str, Any] = {}
     for layer in layers:
         merged = deep_merge(merged, layer)
-    merged["data_type"] = kind.value
+    merged["data_type"] = kind
     merged["environment"] = environment or PROFILE_ONLY
     return validate(ServiceConfig, merged)
 

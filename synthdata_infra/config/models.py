@@ -7,7 +7,6 @@ error, and a resolved configuration cannot be changed behind the caller's back.
 from __future__ import annotations
 
 import re
-from enum import Enum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -20,14 +19,17 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class DataType(str, Enum):
-    TABULAR = "tabular"
-    TIME_SERIES = "time_series"
-    TEXT = "text"
-    IMAGE = "image"
-    AUDIO = "audio"
-    VIDEO = "video"
+def _known_data_type(value: str) -> str:
+    from synthdata_infra.config.loader import data_types
 
+    known = data_types()
+    if value not in known:
+        raise ValueError(f"expected one of {', '.join(known)} (a folder under profiles/ with a profile.yaml)")
+    return value
+
+
+DataTypeName = Annotated[str, AfterValidator(_known_data_type)]
+"""A data type: the name of a folder under ``profiles/`` (see ``config.loader.data_types``)."""
 
 PROVIDERS = ("aws", "gcp", "azure", "onprem")
 
@@ -263,7 +265,7 @@ AllocationStrategy = Literal[
 class ServiceConfig(Strict):
     """The effective configuration of one data type in one environment."""
 
-    data_type: DataType
+    data_type: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="the profiles/ folder this was resolved from")
     environment: DnsLabel
     allocation_strategy: AllocationStrategy
     replicas: int = Field(ge=1, le=1000)

@@ -486,7 +486,7 @@ def with_deployed(services: tuple[ServiceEntry, ...], given: ServiceEntry, envir
         raise ConfigError(
             "--name",
             given.name,
-            f"{given.name} is already deployed in {environment} as {existing.data_type.value} on {existing.provider}; "
+            f"{given.name} is already deployed in {environment} as {existing.data_type} on {existing.provider}; "
             f"destroy it first or choose another name",
         )
     entry = updated_entry(existing, given)

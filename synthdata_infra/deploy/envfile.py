@@ -92,7 +92,7 @@ def write_services(project: Path, environment: Environment, services: tuple[Serv
 
 
 def entry_data(entry: ServiceEntry) -> dict[str, Any]:
-    data: dict[str, Any] = {"name": entry.name, "data_type": entry.data_type.value, "provider": entry.provider}
+    data: dict[str, Any] = {"name": entry.name, "data_type": entry.data_type, "provider": entry.provider}
     if entry.replicas is not None:
         data["replicas"] = entry.replicas
     if entry.image is not None:

@@ -9,17 +9,14 @@ import urllib.request
 
 from synthdata_infra.errors import ConfigError, SynthdataError
 
-GPU_TYPES = ("image", "video")
-
-
 def throughput_query(service: str) -> str:
     """Records per hour over the last five minutes (every type exports the common counter)."""
     return f'sum(rate(synthdata_records_generated_total{{service="{service}"}}[5m])) * 3600'
 
 
-def usage_query(service: str, data_type: str) -> tuple[str, str]:
-    """Mean utilisation (0-1) of what limits the type: GPU for image and video, else CPU."""
-    if data_type in GPU_TYPES:
+def usage_query(service: str, uses_gpu: bool) -> tuple[str, str]:
+    """Mean utilisation (0-1) of what limits the service: GPU when its configuration has GPUs, else CPU."""
+    if uses_gpu:
         return f'avg(synthdata_gpu_usage{{service="{service}"}})', "GPU"
     return f'avg(synthdata_cpu_usage{{service="{service}"}})', "CPU"
 

@@ -86,7 +86,7 @@ class ServicePlan:
 
     @property
     def data_type(self) -> str:
-        return self.entry.data_type.value
+        return self.entry.data_type
 
     @property
     def stack(self) -> str:
@@ -185,8 +185,8 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
         raise ConfigError(
             f"{prefix}overrides.{key}",
             value,
-            f"the {entry.provider} modules of {entry.data_type.value} take no input for it; set it in "
-            f"profiles/{entry.data_type.value}.yaml and run `synthdata-infra synth`. Per service: "
+            f"the {entry.provider} modules of {entry.data_type} take no input for it; set it in "
+            f"profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`. Per service: "
             + ", ".join(k for k in SERVICE_INPUT_KEYS if k != "monitoring"),
         )
     if entry.provider in CLOUD_LAYERS and getattr(environment.clusters, entry.provider) is None:

@@ -14,7 +14,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
 from synthdata_infra.config import resolve
-from synthdata_infra.config.loader import DATA_TYPES
+from synthdata_infra.config.loader import data_types
 from synthdata_infra.monitoring.catalog import metric_catalog
 from synthdata_infra.planning import placement_for
 
@@ -111,7 +111,7 @@ def type_dashboard(kind: str) -> dict:
 def cost_per_hour_expr(provider: str) -> str:
     """Pods of each type x the catalog's on-demand price of one replica on ``provider``."""
     terms = []
-    for kind in DATA_TYPES:
+    for kind in data_types():
         placement = placement_for(resolve(kind, environment=None), provider)
         per_replica = round(placement.usd_per_hour / placement.replicas, 4)
         terms.append(f'(count(count by (pod) (synthdata_cpu_usage{{data_type="{kind}"}})) or vector(0)) * {per_replica}')
@@ -145,7 +145,7 @@ def unified_dashboard(provider: str = "aws") -> dict:
         _stat("Estimated cost per hour", "currencyUSD", cost_per_hour_expr(provider), f"on-demand, {provider} catalog")
         .description(f"Running pods of each type x the on-demand price of one replica in the {provider} catalog.")
     )
-    for kind in DATA_TYPES:
+    for kind in data_types():
         board = board.with_row(dashboard.Row(f"{kind.replace('_', ' ').title()} Services"))
         for panel in type_panels(kind)[:4]:
             board = board.with_panel(panel)
@@ -157,6 +157,6 @@ def to_json(built: object) -> str:
 
 
 def dashboard_files(provider: str = "aws") -> dict[str, str]:
-    files = {f"{kind}.json": to_json(type_dashboard(kind)) for kind in DATA_TYPES}
+    files = {f"{kind}.json": to_json(type_dashboard(kind)) for kind in data_types()}
     files["unified.json"] = to_json(unified_dashboard(provider))
     return files

@@ -8,11 +8,14 @@ Prometheus) loads the same text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
 from synthdata_infra.config import resolve
-from synthdata_infra.config.loader import DATA_TYPES
+from synthdata_infra.config.loader import data_types, load_yaml, type_folder, validate
+from synthdata_infra.errors import ConfigError
 
 @dataclass(frozen=True)
 class Alert:
@@ -84,101 +87,38 @@ GPU_ALERTS = [
     ),
 ]
 
-# Per type: (quality alerts) — thresholds a practitioner would start from; tune per model.
-TYPE_ALERTS: dict[str, list[Alert]] = {
-    "tabular": [
-        Alert(
-            "TabularPrivacyScoreDrop",
-            "min by (service, dataset) (synthdata_tabular_privacy_score) < 0.8",
-            "15m",
-            "critical",
-            "Privacy score of {{ $labels.dataset }} dropped",
-            "Privacy preservation of {{ $labels.dataset }} is {{ printf \"%.2f\" $value }} (below 0.8) for 15 minutes: generated records may disclose source rows.",
-        ),
-        Alert(
-            "TabularSchemaValidationErrors",
-            "sum by (service, dataset) (rate(synthdata_tabular_schema_validation_errors_total[10m])) > 0",
-            "15m",
-            "warning",
-            "Schema validation errors for {{ $labels.dataset }}",
-            "Generated records of {{ $labels.dataset }} fail schema validation ({{ printf \"%.2f\" $value }} per second).",
-        ),
-    ],
-    "time_series": [
-        Alert(
-            "TimeSeriesPrivacyScoreDrop",
-            "min by (service, dataset) (synthdata_time_series_privacy_score) < 0.8",
-            "15m",
-            "critical",
-            "Privacy score of {{ $labels.dataset }} dropped",
-            "Privacy preservation of {{ $labels.dataset }} is {{ printf \"%.2f\" $value }} (below 0.8) for 15 minutes.",
-        ),
-        Alert(
-            "TimeSeriesLowAutocorrelationSimilarity",
-            "avg by (service, dataset) (synthdata_time_series_autocorrelation_similarity_score) < 0.7",
-            "30m",
-            "warning",
-            "Synthetic series of {{ $labels.dataset }} lost their temporal structure",
-            "Autocorrelation similarity is {{ printf \"%.2f\" $value }} (below 0.7) for 30 minutes.",
-        ),
-    ],
-    "text": [
-        Alert(
-            "TextPIILeak",
-            "sum by (service, model) (increase(synthdata_text_pii_leaks_total[15m])) > 0",
-            "0m",
-            "critical",
-            "Generated text contained personal data ({{ $labels.model }})",
-            "PII detection flagged {{ printf \"%.0f\" $value }} generated documents of {{ $labels.model }} in 15 minutes.",
-        ),
-        Alert(
-            "TextHighPerplexity",
-            "avg by (service, model) (synthdata_text_perplexity_score) > 100",
-            "30m",
-            "warning",
-            "Generated text of {{ $labels.model }} degraded",
-            "Perplexity is {{ printf \"%.2f\" $value }} (above 100) for 30 minutes.",
-        ),
-    ],
-    "image": [
-        Alert(
-            "LowImageQuality",
-            "avg by (service, model) (synthdata_image_fid_score) > 50",
-            "30m",
-            "warning",
-            "Low image quality from {{ $labels.model }}",
-            "FID of {{ $labels.model }} is {{ printf \"%.2f\" $value }} (above 50) for 30 minutes.",
-        ),
-    ],
-    "audio": [
-        Alert(
-            "LowAudioQuality",
-            "avg by (service, model) (synthdata_audio_mos_score) < 3.5",
-            "30m",
-            "warning",
-            "Low audio quality from {{ $labels.model }}",
-            "Predicted MOS of {{ $labels.model }} is {{ printf \"%.2f\" $value }} (below 3.5) for 30 minutes.",
-        ),
-    ],
-    "video": [
-        Alert(
-            "VideoLowTemporalConsistency",
-            "avg by (service, model) (synthdata_video_temporal_consistency_score) < 0.7",
-            "30m",
-            "warning",
-            "Flickering video from {{ $labels.model }}",
-            "Temporal consistency of {{ $labels.model }} is {{ printf \"%.2f\" $value }} (below 0.7) for 30 minutes.",
-        ),
-        Alert(
-            "VideoEncodingBacklog",
-            "max by (service) (synthdata_video_encoding_queue_depth) > 100",
-            "15m",
-            "warning",
-            "Encoding backlog in {{ $labels.service }}",
-            "{{ printf \"%.0f\" $value }} clips wait for encoding for 15 minutes.",
-        ),
-    ],
-}
+ALERTS_FILE = "alerts.yaml"
+
+
+class TypeAlert(BaseModel):
+    """One entry of ``profiles/<type>/alerts.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    alert: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$")
+    expr: str = Field(min_length=1)
+    for_: str = Field(alias="for", pattern=r"^\d+[smh]$")
+    severity: Literal["warning", "critical"]
+    summary: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+
+
+class TypeAlerts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alerts: tuple[TypeAlert, ...] = ()
+
+
+def type_alerts(kind: str) -> list[Alert]:
+    """The quality alerts of ``kind``, from its folder: thresholds a practitioner would start
+    from; tune them per model there."""
+    label = f"profiles/{kind}/{ALERTS_FILE}"
+    path = type_folder(kind) / ALERTS_FILE
+    if not path.is_file():
+        return []
+    entries = validate(TypeAlerts, load_yaml(path, label), prefix=f"{label}:").alerts
+    return [Alert(a.alert, a.expr, a.for_, a.severity, a.summary, a.description) for a in entries]
+
 
 BACKLOG_FACTOR = 2  # alert when the queue stays above twice the autoscaling trigger
 
@@ -216,12 +156,14 @@ def _backlog_and_absence(kind: str) -> list[Alert]:
     return alerts
 
 
-def all_alert_names(types: tuple[str, ...] = DATA_TYPES) -> list[str]:
+def all_alert_names(types: tuple[str, ...] | None = None) -> list[str]:
     return [rule["alert"] for group in rule_groups(types) for rule in group["rules"] if "alert" in rule]
 
 
-def rule_groups(types: tuple[str, ...] = DATA_TYPES) -> list[dict]:
-    """Rule groups for the deployed ``types``: common, GPU (if any GPU type), then per type."""
+def rule_groups(types: tuple[str, ...] | None = None) -> list[dict]:
+    """Rule groups for the deployed ``types`` (default: every type): common, GPU (if any GPU
+    type), then per type."""
+    types = types or data_types()
     runbooks = resolve(types[0], environment=None).monitoring.alerts.runbook_base_url
     groups = [
         {"name": "synthdata_recording", "interval": "1m", "rules": RECORDING},
@@ -229,13 +171,40 @@ def rule_groups(types: tuple[str, ...] = DATA_TYPES) -> list[dict]:
     ]
     if any(resolve(kind, environment=None).gpu for kind in types):
         groups.append({"name": "synthdata_gpu", "rules": [*GPU_RECORDING, *(a.rule(runbooks) for a in GPU_ALERTS)]})
+    owner: dict[str, str] = {alert.name: "the common rules" for alert in (*COMMON_ALERTS, *GPU_ALERTS)}
     for kind in types:
-        alerts = [*TYPE_ALERTS[kind], *_backlog_and_absence(kind)]
+        alerts = [*type_alerts(kind), *_backlog_and_absence(kind)]
+        for alert in alerts:
+            if alert.name in owner:
+                raise ConfigError(f"profiles/{kind}/{ALERTS_FILE}", alert.name, f"an alert name of its own ({owner[alert.name]} use it too)")
+            owner[alert.name] = f"profiles/{kind}"
         groups.append({"name": f"synthdata_{kind}", "rules": [alert.rule(runbooks) for alert in alerts]})
     return groups
 
 
-def rules_files(types: tuple[str, ...] = DATA_TYPES) -> dict[str, str]:
+TESTS_FILE = "alerts_test.yml"
+
+
+def type_rule_tests(kind: str) -> list[dict]:
+    """The promtool test cases of ``kind`` (``profiles/<type>/alerts_test.yml``, ``tests:``)."""
+    label = f"profiles/{kind}/{TESTS_FILE}"
+    path = type_folder(kind) / TESTS_FILE
+    if not path.is_file():
+        raise ConfigError(label, "a missing file", "every data type tests its alerts with promtool cases there (tests: [...])")
+    tests = load_yaml(path, label).get("tests")
+    if not isinstance(tests, list) or not tests:
+        raise ConfigError(f"{label}:tests", tests, "expected a list of promtool test groups (interval, input_series, alert_rule_test)")
+    return tests
+
+
+def promtool_test_file(tests: list[dict], types: tuple[str, ...] | None = None) -> str:
+    """A ``promtool test rules`` file running ``tests`` against the rule files of ``types``,
+    which it expects beside it (the names ``rules_files`` gives)."""
+    document = {"rule_files": list(rules_files(types)), "evaluation_interval": "1m", "tests": tests}
+    return yaml.safe_dump(document, sort_keys=False, width=1000)
+
+
+def rules_files(types: tuple[str, ...] | None = None) -> dict[str, str]:
     """File name -> Prometheus rules YAML, one file per group."""
     return {
         f"{group['name'].removeprefix('synthdata_')}.rules.yml": yaml.safe_dump({"groups": [group]}, sort_keys=False, width=1000)

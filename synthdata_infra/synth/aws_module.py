@@ -44,7 +44,7 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 
 
 def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack:
-    kind = config.data_type.value
+    kind = config.data_type
     placement = placement_for(config, "aws")
     cdn = config.storage.cdn_enabled
     stack = ModuleStack(

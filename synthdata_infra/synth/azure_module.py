@@ -48,7 +48,7 @@ AZURE_DATA_TYPES = (
 
 
 def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack:
-    kind = config.data_type.value
+    kind = config.data_type
     placement = placement_for(config, "azure")
     cdn = config.storage.cdn_enabled
     volumes = storage_class_for("azure", config.storage.storage_class)

@@ -34,7 +34,7 @@ from importlib import metadata
 from pathlib import Path
 
 import synthdata_infra
-from synthdata_infra.config import DATA_TYPES, project_root, resolve
+from synthdata_infra.config import data_types, project_root, resolve, type_folder
 from synthdata_infra.synth.registry import ModuleSpec
 
 CACHE_ENV = "SYNTHDATA_INFRA_CACHE"
@@ -77,9 +77,14 @@ def generator_digest() -> str:
 def module_key(spec: ModuleSpec) -> str:
     digest = hashlib.sha256(generator_digest().encode())
     digest.update(f"{spec.layer}/{spec.name}:{spec.binding}:{spec.builder}".encode())
-    kinds = (spec.name,) if spec.name in DATA_TYPES else DATA_TYPES
+    kinds = (spec.name,) if spec.name in data_types() else data_types()
     for kind in kinds:
         digest.update(resolve(kind, environment=None).model_dump_json().encode())
+        # The type's metrics, alerts and their tests feed the monitoring modules.
+        folder = type_folder(kind)
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from synthdata_infra.config import DATA_TYPES, project_root, resolve
+from synthdata_infra.config import data_types, project_root, resolve
 from synthdata_infra.errors import SynthdataError
 from synthdata_infra.synth.cache import CacheEntry, SynthCache, cache_root, module_key
 from synthdata_infra.synth.output import build_and_swap, check_out, output_lock, owned_files, recover
@@ -67,7 +67,7 @@ def synth(
     reported through ``warn`` (one line naming the module), discarded and synthesized again.
     """
     specs = modules_for(provider, data_type)
-    for kind in DATA_TYPES:  # bad input fails here, before any process starts or file is written
+    for kind in data_types():  # bad input fails here, before any process starts or file is written
         resolve(kind, environment=None)
     shown = str(out)
     out = check_out(Path(out))

@@ -277,7 +277,7 @@ output "endpoint" {
 
 def _render(template: str, config: ServiceConfig, cloud: str, extra_variables: str = "", **fields: str) -> str:
     """Fill a cloud's template with the parts every example shares."""
-    kind = config.data_type.value
+    kind = config.data_type
     filtering = config.security.content_filtering.enabled
     common = {"kind": kind, "service": f"{kind.replace('_', '-')}-synth", "namespace": config.deployment.namespace}
     return template.format(

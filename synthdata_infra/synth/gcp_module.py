@@ -55,7 +55,7 @@ GCP_DATA_TYPES = (
 
 
 def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack:
-    kind = config.data_type.value
+    kind = config.data_type
     placement = placement_for(config, "gcp")
     cdn = config.storage.cdn_enabled
     gpu = placement.gpu

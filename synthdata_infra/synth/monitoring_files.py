@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from synthdata_infra.config import DATA_TYPES, resolve
+from synthdata_infra.config import data_types, resolve
 from synthdata_infra.monitoring.dashboards import dashboard_files
 from synthdata_infra.monitoring.rules import rules_files
 from synthdata_infra.synth.module_stack import ModuleStack
@@ -36,11 +36,11 @@ def data_types_variable(stack: ModuleStack) -> str:
         "data_types",
         type="list(string)",
         description="Data types deployed where this monitoring runs; their rule groups are created.",
-        default=list(DATA_TYPES),
+        default=list(data_types()),
         validation=[
             {
-                "condition": "${alltrue([for t in var.data_types : contains(" + _hcl_list(DATA_TYPES) + ", t)])}",
-                "error_message": f"data_types may only hold {', '.join(DATA_TYPES)}.",
+                "condition": "${alltrue([for t in var.data_types : contains(" + _hcl_list(data_types()) + ", t)])}",
+                "error_message": f"data_types may only hold {', '.join(data_types())}.",
             }
         ],
     )
@@ -52,12 +52,12 @@ def add_monitoring_files(stack: ModuleStack, provider: str) -> list[RulesFile]:
         stack.doc.extra_files[f"{RULES_DIR}/{name}"] = text
     for name, text in dashboard_files(provider if provider != "onprem" else "aws").items():
         stack.doc.extra_files[f"{DASHBOARDS_DIR}/{name}"] = text
-    gpu_types = [kind for kind in DATA_TYPES if resolve(kind, environment=None).gpu]
+    gpu_types = [kind for kind in data_types() if resolve(kind, environment=None).gpu]
     conditions = {
         "recording": "true",
         "common": "true",
         "gpu": f"length(setintersection(var.data_types, {_hcl_list(gpu_types)})) > 0",
-        **{kind: f'contains(var.data_types, "{kind}")' for kind in DATA_TYPES},
+        **{kind: f'contains(var.data_types, "{kind}")' for kind in data_types()},
     }
     return [
         RulesFile(name=name, group=f"synthdata_{name.removesuffix('.rules.yml')}", condition=conditions[name.removesuffix(".rules.yml")])

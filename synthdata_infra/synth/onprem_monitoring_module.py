@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, kubernetes as k8s
 from synthdata_infra.components.expressions import as_map, inner, named, stable_id
-from synthdata_infra.config import DATA_TYPES
+from synthdata_infra.config import data_types
 from synthdata_infra.monitoring.dashboards import dashboard_files
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.monitoring_files import DASHBOARDS_DIR, add_monitoring_files, data_types_variable
@@ -109,7 +109,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
                 data={file_name: f'${{file("${{path.module}}/{DASHBOARDS_DIR}/{file_name}")}}'},
             )
         )
-        if board in DATA_TYPES:
+        if board in data_types():
             config_map.add_override("count", f'${{contains(var.data_types, "{board}") ? 1 : 0}}')
             config_maps.append(f"kubernetes_config_map_v1.{stable_id(config_map)}[*].metadata[0].name")
         else:

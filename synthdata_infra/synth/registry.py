@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from synthdata_infra.config.loader import DATA_TYPES
+from synthdata_infra.config.loader import data_types
 from synthdata_infra.errors import ConfigError
 
 
@@ -62,9 +62,9 @@ def modules_for(provider: str, data_type: str) -> list[ModuleSpec]:
     for name in providers:
         if name not in PROVIDER_MODULES:
             raise ConfigError("--provider", provider, f"expected one of {', '.join((*SYNTH_PROVIDERS, 'all'))}")
-    if data_type != "all" and data_type not in DATA_TYPES:
-        raise ConfigError("--type", data_type, f"expected one of {', '.join((*DATA_TYPES, 'all'))}")
-    types = DATA_TYPES if data_type == "all" else (data_type,)
+    if data_type != "all" and data_type not in data_types():
+        raise ConfigError("--type", data_type, f"expected one of {', '.join((*data_types(), 'all'))}")
+    types = data_types() if data_type == "all" else (data_type,)
     specs = [
         ModuleSpec(layer=layer, name=kind, binding=binding, builder=builder)
         for name in providers

@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 def build_stacks(app, specs: list[ModuleSpec]) -> list:
     """Add one module stack per spec to ``app``; a data type's module takes its defaults from
     the bare profile, a monitoring module covers every type."""
-    from synthdata_infra.config import DATA_TYPES, resolve
+    from synthdata_infra.config import data_types, resolve
 
-    return [spec.build(app, resolve(spec.name, environment=None) if spec.name in DATA_TYPES else None) for spec in specs]
+    return [spec.build(app, resolve(spec.name, environment=None) if spec.name in data_types() else None) for spec in specs]
 
 
 def synthesize(specs: list[ModuleSpec], staging: Path) -> None:

@@ -20,7 +20,7 @@ IMAGE_RULE = "^[^\\\\s]+(@sha256:[a-f0-9]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
 
 
 def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack:
-    kind = config.data_type.value
+    kind = config.data_type
     filtering = config.security.content_filtering.enabled
     stack = ModuleStack(
         scope,

@@ -12,7 +12,7 @@ import pytest
 
 from synthdata_infra.deploy.synth_roots import local_main
 from tests.aws.conftest import terraform
-from tests.conftest import REPO, TYPES, load, resources
+from tests.conftest import GPU_TYPES, REPO, TYPES, load, resources
 
 HERE = Path(__file__).parent
 # The service's key: the one given (kms_key_arn) or the one the module creates.
@@ -203,7 +203,7 @@ def test_node_group_matches_the_profile(fresh_modules, kind):
     module = fresh_modules / "aws" / kind
     (group,) = resources(module, "aws_eks_node_group").values()
     variables = load(module, "variables.tf.json")["variable"]
-    gpu = kind in ("image", "video")
+    gpu = kind in GPU_TYPES
     assert group["ami_type"] == "${var.node_ami_type}"
     assert variables["node_ami_type"]["default"] == ("AL2023_x86_64_NVIDIA" if gpu else "AL2023_x86_64_STANDARD")
     if gpu:

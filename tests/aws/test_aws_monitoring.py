@@ -9,7 +9,7 @@ import boto3
 
 from tests.aws.conftest import terraform
 from tests.aws.test_aws_modules import write_provider
-from tests.conftest import REPO
+from tests.conftest import REPO, TYPES
 
 MODULE = REPO / "modules_out" / "aws" / "monitoring"
 
@@ -43,7 +43,7 @@ def test_monitoring_applies_replans_clean_and_destroys(moto, terraform_env, tmp_
     amp = boto3.client("amp", endpoint_url=moto, region_name="us-east-1", aws_access_key_id="moto", aws_secret_access_key="moto")
     namespaces = amp.list_rule_groups_namespaces(workspaceId=outputs["workspace_id"])["ruleGroupsNamespaces"]
     expected = {"synthdata_recording", "synthdata_common", "synthdata_gpu"} | {
-        f"synthdata_{kind}" for kind in ("tabular", "time_series", "text", "image", "audio", "video")
+        f"synthdata_{kind}" for kind in TYPES
     }
     assert {n["name"] for n in namespaces} == expected == set(outputs["rule_group_namespaces"])
     stored = amp.describe_rule_groups_namespace(workspaceId=outputs["workspace_id"], name="synthdata_common")

@@ -16,9 +16,8 @@ from synthdata_infra.catalog import catalog, storage_class_for
 from synthdata_infra.config import resolve
 from synthdata_infra.planning import placement_for
 from synthdata_infra.synth.module_stack import PROVIDER_REQUIREMENTS
-from tests.conftest import TYPES, load, resources, run_cli
+from tests.conftest import GPU_TYPES, TYPES, load, resources, run_cli
 
-GPU_TYPES = ("image", "video")
 IDENTITY_ROLES = {"Storage Blob Data Contributor", "Key Vault Secrets User"}
 TAGGED = (
     "azurerm_storage_account",

@@ -22,7 +22,7 @@ import pytest
 from synthdata_infra.monitoring.rules import all_alert_names, rule_groups, rules_files
 from synthdata_infra.synth.azure_monitoring_module import iso_duration, terraform_literal
 from synthdata_infra.synth.module_stack import PROVIDER_REQUIREMENTS
-from tests.conftest import REPO, TYPES, load, resources, run_cli, strings, unescape
+from tests.conftest import GPU_TYPES, REPO, TYPES, load, resources, run_cli, strings, unescape
 
 RULE_GROUP = "azurerm_monitor_alert_prometheus_rule_group"
 WORKSPACE = "azurerm_monitor_workspace"
@@ -234,7 +234,7 @@ def test_severity_mapping(groups):
 def test_rule_group_counts_follow_the_rules_files(groups):
     conditions = {group: body["count"] for group, body in groups.items()}
     assert conditions["synthdata_recording"] == conditions["synthdata_common"] == "${true ? 1 : 0}"
-    assert conditions["synthdata_gpu"] == '${length(setintersection(var.data_types, ["image", "video"])) > 0 ? 1 : 0}'
+    assert conditions["synthdata_gpu"] == f'${{length(setintersection(var.data_types, {json.dumps(list(GPU_TYPES))})) > 0 ? 1 : 0}}'
     for kind in TYPES:
         assert conditions[f"synthdata_{kind}"] == f'${{contains(var.data_types, "{kind}") ? 1 : 0}}'
 
@@ -386,7 +386,7 @@ def test_rule_groups_follow_data_types(terraform_root, data_types):
     assert created == {f"{group['name']}-test" for group in rule_groups(tuple(data_types or TYPES))}
     alerts = {rule["alert"] for name, rules in values["rules"].items() if values["rule_group_counts"][name] for rule in rules if "alert" in rule}
     assert alerts == set(all_alert_names(tuple(data_types or TYPES)))
-    assert ("synthdata_gpu-test" in created) == bool({"image", "video"} & set(data_types or TYPES))
+    assert ("synthdata_gpu-test" in created) == bool(set(GPU_TYPES) & set(data_types or TYPES))
 
 
 def test_rule_strings_survive_terraform_as_prometheus_text(terraform_root):

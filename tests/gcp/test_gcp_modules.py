@@ -19,9 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, TYPES, load, resources, run_cli
+from tests.conftest import GPU_TYPES, REPO, TYPES, load, resources, run_cli
 
-GPU_TYPES = ("image", "video")
 CDN_RESOURCES = (
     "google_compute_backend_bucket",
     "google_compute_global_address",

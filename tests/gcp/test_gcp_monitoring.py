@@ -20,7 +20,7 @@ import promql_parser
 import pytest
 
 from synthdata_infra.monitoring.rules import all_alert_names, rule_groups, rules_files
-from tests.conftest import REPO, TYPES, load, resources, run_cli, strings, unescape
+from tests.conftest import GPU_TYPES, REPO, TYPES, load, resources, run_cli, strings, unescape
 
 POLICY = "google_monitoring_alert_policy"
 CHANNEL = "google_monitoring_notification_channel"
@@ -279,7 +279,7 @@ def test_counts_follow_data_types(terraform_root, data_types):
     created = {values["alerts"][name] for name, count in values["counts"].items() if count == 1}
     assert set(values["counts"].values()) <= {0, 1}
     assert created == set(all_alert_names(tuple(data_types or TYPES)))
-    assert ("GPUMemoryPressure" in created) == bool({"image", "video"} & set(data_types or TYPES))
+    assert ("GPUMemoryPressure" in created) == bool(set(GPU_TYPES) & set(data_types or TYPES))
 
 
 def test_documentation_renders_cloud_monitoring_variables(terraform_root):

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from synthdata_infra.config import DATA_TYPES
+
 from synthdata_infra.monitoring.dashboards import dashboard_files
-from tests.conftest import REPO
+from tests.conftest import GPU_TYPES, REPO, TYPES
 from tests.monitoring.promql import metric_names
 
 # What Grafana substitutes before a query reaches Prometheus.
@@ -25,7 +25,7 @@ def panels(board: dict) -> list[dict]:
     return [p for p in board["panels"] if p["type"] != "row"]
 
 
-@pytest.mark.parametrize("name", [*DATA_TYPES, "unified"])
+@pytest.mark.parametrize("name", [*TYPES, "unified"])
 def test_dashboard_is_grafana_11_with_a_datasource_variable(name):
     board = json.loads(dashboard_files()[f"{name}.json"])
     assert board["schemaVersion"] >= 39  # Grafana 11
@@ -38,7 +38,7 @@ def test_dashboard_is_grafana_11_with_a_datasource_variable(name):
         assert len({t["refId"] for t in panel["targets"]}) == len(panel["targets"]) and all(t["refId"] for t in panel["targets"])
 
 
-@pytest.mark.parametrize("name", [*DATA_TYPES, "unified"])
+@pytest.mark.parametrize("name", [*TYPES, "unified"])
 def test_every_query_parses_as_promql(name):
     board = json.loads(dashboard_files()[f"{name}.json"])
     for panel in panels(board):
@@ -46,23 +46,23 @@ def test_every_query_parses_as_promql(name):
             assert metric_names(substituted(target["expr"])), f"{panel['title']}: {target['expr']}"
 
 
-@pytest.mark.parametrize("kind", DATA_TYPES)
+@pytest.mark.parametrize("kind", TYPES)
 def test_gpu_panels_only_for_gpu_types(kind):
     titles = {p["title"] for p in panels(json.loads(dashboard_files()[f"{kind}.json"]))}
-    assert ("GPU utilisation" in titles) is (kind in ("image", "video"))
+    assert ("GPU utilisation" in titles) is (kind in GPU_TYPES)
     assert {"Throughput", "Generation latency", "Quality", "Errors", "Replicas"} <= titles
 
 
 def test_unified_has_an_overview_and_a_row_per_data_type():
     board = json.loads(dashboard_files()["unified.json"])
     rows = [p["title"] for p in board["panels"] if p["type"] == "row"]
-    assert rows == ["Platform Overview", *(f"{k.replace('_', ' ').title()} Services" for k in DATA_TYPES)]
+    assert rows == ["Platform Overview", *(f"{k.replace('_', ' ').title()} Services" for k in TYPES)]
     overview = {p["title"]: p for p in board["panels"][1:5]}
     assert set(overview) == {"Services reporting", "Total Synthetic Data Generated", "Resource utilisation", "Estimated cost per hour"}
     throughput = overview["Total Synthetic Data Generated"]["targets"][0]["expr"]
     assert throughput == "sum(rate(synthdata_records_generated_total[5m])) by (data_type)"  # the seed's query
     cost = overview["Estimated cost per hour"]["targets"][0]["expr"]
-    assert all(f'data_type="{k}"' in cost for k in DATA_TYPES)
+    assert all(f'data_type="{k}"' in cost for k in TYPES)
 
 
 def test_cost_estimate_uses_each_clouds_catalog():
@@ -91,7 +91,7 @@ def test_monitor_command_writes_a_dashboard(cli, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--dashboard", "pictures"], "error: --dashboard: got 'pictures'; expected unified or one of tabular, time_series, text, image, audio, video"),
+        (["--dashboard", "pictures"], f"error: --dashboard: got 'pictures'; expected unified or one of {', '.join(TYPES)}"),
         (["--provider", "onprem"], "error: provider: got 'onprem'; expected one of aws, gcp, azure (a cloud catalog is needed)"),
     ],
 )

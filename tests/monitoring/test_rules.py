@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from synthdata_infra.config import DATA_TYPES
+from synthdata_infra.config import data_types
 from synthdata_infra.monitoring.catalog import metric_catalog
-from synthdata_infra.monitoring.rules import all_alert_names, rule_groups, rules_files
+from synthdata_infra.monitoring.rules import all_alert_names, promtool_test_file, rule_groups, rules_files, type_rule_tests
 from synthdata_infra.monitoring.scaling_signals import SIGNALS
 from tests.conftest import REPO
 from tests.monitoring.promql import metric_names
@@ -27,11 +27,17 @@ def promtool() -> str:
     return binary
 
 
+def all_rule_tests() -> list[dict]:
+    """The common cases (rules_test.yml here) and every data type's (profiles/<type>/alerts_test.yml)."""
+    common = yaml.safe_load((HERE / "rules_test.yml").read_text())["tests"]
+    return [*common, *(test for kind in data_types() for test in type_rule_tests(kind))]
+
+
 @pytest.fixture
 def rules_dir(tmp_path: Path) -> Path:
     for name, text in rules_files().items():
         (tmp_path / name).write_text(text)
-    shutil.copy(HERE / "rules_test.yml", tmp_path)
+    (tmp_path / "rules_test.yml").write_text(promtool_test_file(all_rule_tests()))
     return tmp_path
 
 
@@ -67,7 +73,7 @@ def test_promtool_unit_tests_catch_a_changed_threshold(rules_dir):
 
 
 def test_every_alert_has_a_firing_and_a_quiet_case():
-    cases = [case for test in yaml.safe_load((HERE / "rules_test.yml").read_text())["tests"] for case in test["alert_rule_test"]]
+    cases = [case for test in all_rule_tests() for case in test["alert_rule_test"]]
     firing = {c["alertname"] for c in cases if c["exp_alerts"]}
     quiet = {c["alertname"] for c in cases if not c["exp_alerts"]}
     assert firing == set(all_alert_names()), set(all_alert_names()) ^ firing
@@ -109,4 +115,4 @@ def test_rule_groups_follow_data_types():
     names = [g["name"] for g in rule_groups(("tabular",))]
     assert names == ["synthdata_recording", "synthdata_common", "synthdata_tabular"]
     assert "synthdata_gpu" in [g["name"] for g in rule_groups(("image",))]
-    assert [g["name"] for g in rule_groups()][-len(DATA_TYPES):] == [f"synthdata_{k}" for k in DATA_TYPES]
+    assert [g["name"] for g in rule_groups()][-len(data_types()):] == [f"synthdata_{k}" for k in data_types()]

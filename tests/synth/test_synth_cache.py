@@ -53,7 +53,7 @@ def test_cached_output_is_byte_identical(project, cache_dir, broken_bindings, tm
 def test_a_changed_profile_resynthesizes_exactly_its_modules(project, cache_dir, tmp_path):
     out = tmp_path / "out"
     synth("onprem", "all", out)
-    edit_yaml(project / "profiles/audio.yaml", lambda d: d["storage"].update(size="2Ti"))
+    edit_yaml(project / "profiles/audio/profile.yaml", lambda d: d["storage"].update(size="2Ti"))
     report = synth("onprem", "all", out)
     # monitoring depends on every profile (alert thresholds, cost per replica)
     assert sorted(report.synthesized) == ["kubernetes/audio", "onprem/monitoring"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from synthdata_infra.synth.driver import SynthFailure, replace_atomically
-from tests.conftest import REPO, edit_yaml
+from tests.conftest import REPO, TYPES, edit_yaml
 from tests.conftest import LAYERS, MODULES, load, run_cli
 
 MODULE_FILES = {"main.tf.json", "variables.tf.json", "outputs.tf.json", "versions.tf.json", "README.md"}
@@ -148,7 +148,7 @@ def test_crashing_worker_leaves_output_untouched(fresh_modules, tmp_path):
 
 def test_bad_profile_exits_2_and_writes_nothing(project, tmp_path):
     out = tmp_path / "modules_out"
-    edit_yaml(project / "profiles/video.yaml", lambda d: d["resources"].update(memory="lots"))
+    edit_yaml(project / "profiles/video/profile.yaml", lambda d: d["resources"].update(memory="lots"))
     done = run_cli("synth", "--provider", "onprem", "--out", str(out), env={"SYNTHDATA_INFRA_ROOT": str(project)})
     assert done.returncode == 2
     assert done.stderr.strip() == "error: resources.memory: got 'lots'; expected a Kubernetes memory quantity such as 512Mi, 16Gi or 1Ti"
@@ -159,7 +159,7 @@ def test_bad_profile_exits_2_and_writes_nothing(project, tmp_path):
     ("args", "message"),
     [
         (["--provider", "openstack"], "error: --provider: got 'openstack'; expected one of aws, gcp, azure, onprem, all"),
-        (["--type", "pictures"], "error: --type: got 'pictures'; expected one of tabular, time_series, text, image, audio, video, all"),
+        (["--type", "pictures"], f"error: --type: got 'pictures'; expected one of {', '.join(TYPES)}, all"),
     ],
 )
 def test_synth_bad_options_exit_2(args, message, tmp_path):

@@ -9,9 +9,8 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.conftest import TYPES, load, resources
+from tests.conftest import GPU_TYPES, TYPES, load, resources
 
-GPU_TYPES = ("image", "video")
 
 
 def profile(kind: str) -> dict:

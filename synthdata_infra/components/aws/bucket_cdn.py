@@ -35,7 +35,7 @@ class BucketCdn(Construct):
                 "distribution",
                 enabled=True,
                 is_ipv6_enabled=True,
-                comment=f"synthdata {props.config.data_type.value}: {props.name()}",
+                comment=f"synthdata {props.config.data_type}: {props.name()}",
                 price_class=inputs.cdn_price_class,
                 aliases=Token.as_list(inputs.cdn_aliases),
                 web_acl_id=inputs.cdn_web_acl_id,

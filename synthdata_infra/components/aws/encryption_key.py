@@ -67,7 +67,7 @@ class EncryptionKey(Construct):
             k.KmsKey(
                 self,
                 "key",
-                description=f"synthdata {props.config.data_type.value}: {props.name()}",
+                description=f"synthdata {props.config.data_type}: {props.name()}",
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
                 policy=policy_document(*statements),

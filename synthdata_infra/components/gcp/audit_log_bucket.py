@@ -65,7 +65,7 @@ class AuditLogBucket(Construct):
                 project=inputs.project_id,
                 location=props.project.region,
                 bucket_id=props.name("audit"),
-                description=f"Audit trail of {props.name()} ({props.config.data_type.value})",
+                description=f"Audit trail of {props.name()} ({props.config.data_type})",
                 retention_days=as_number(inputs.log_retention_days),
                 cmek_settings=lb.LoggingProjectBucketConfigCmekSettings(kms_key_name=kms_key_id),
                 depends_on=[key_grant],

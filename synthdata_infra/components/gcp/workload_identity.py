@@ -36,7 +36,7 @@ class WorkloadIdentity(Construct):
                 "service_account",
                 account_id=f"{props.project.short_name}-workload",
                 display_name=f"synthdata {props.name()} workload",
-                description=f"Workload Identity of the {props.config.data_type.value} generator {props.name()}",
+                description=f"Workload Identity of the {props.config.data_type} generator {props.name()}",
                 project=inputs.project_id,
             )
         )
