@@ -54,7 +54,7 @@ NODE_SIZES_CHECK = {
 def profile(kind: str) -> dict:
     """base.yaml merged with the type's profile, one level deep (all the keys used here need)."""
     base = yaml.safe_load((REPO / "profiles" / "base.yaml").read_text())
-    own = yaml.safe_load((REPO / "profiles" / f"{kind}.yaml").read_text())
+    own = yaml.safe_load((REPO / "profiles" / kind / "profile.yaml").read_text())
     return {
         key: {**base[key], **own[key]} if isinstance(own.get(key), dict) and isinstance(base.get(key), dict) else own.get(key, base.get(key))
         for key in {*base, *own}

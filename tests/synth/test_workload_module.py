@@ -15,7 +15,7 @@ from tests.conftest import GPU_TYPES, TYPES, load, resources
 
 def profile(kind: str) -> dict:
     base = yaml.safe_load((REPO / "profiles" / "base.yaml").read_text())
-    own = yaml.safe_load((REPO / "profiles" / f"{kind}.yaml").read_text())
+    own = yaml.safe_load((REPO / "profiles" / kind / "profile.yaml").read_text())
     merged = {**base}
     for key, value in own.items():
         merged[key] = {**base[key], **value} if isinstance(value, dict) and isinstance(base.get(key), dict) else value
