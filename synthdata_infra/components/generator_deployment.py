@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from synthdata_infra.cdk import Construct, kubernetes as k8s
-from synthdata_infra.components.expressions import as_map, merged_map, named
+from synthdata_infra.components.expressions import as_map, inner, merged_map, named
 from synthdata_infra.components.workload_props import WorkloadProps
 
 RUN_AS_ID = 10001
@@ -14,7 +14,8 @@ CONFIG_MOUNT = "/etc/synthdata"
 SECRETS_MOUNT = "/var/run/secrets/synthdata"
 MODEL_CACHE_MOUNT = "/var/cache/models"
 FILTER_PORT = 8081
-# Sidecar sizing: the filter classifies finished media, a fraction of the generator's work.
+# Default sidecar sizing (the module's content_filter_resources input): the filter classifies
+# finished media, a fraction of the generator's work.
 FILTER_RESOURCES = {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
 
 
@@ -220,7 +221,7 @@ class GeneratorDeployment(Construct):
                 d.DeploymentV1SpecTemplateSpecContainerEnv(name="FILTER_PORT", value=str(FILTER_PORT)),
             ],
             resources=d.DeploymentV1SpecTemplateSpecContainerResources(
-                requests=FILTER_RESOURCES["requests"], limits=FILTER_RESOURCES["limits"]
+                requests=_filter_resources(props, "requests"), limits=_filter_resources(props, "limits")
             ),
             security_context=self._security_context(),
             liveness_probe=d.DeploymentV1SpecTemplateSpecContainerLivenessProbe(
@@ -272,7 +273,8 @@ class GeneratorDeployment(Construct):
         if cache and cache.enabled:
             volumes.append(
                 d.DeploymentV1SpecTemplateSpecVolume(
-                    name="model-cache", empty_dir=d.DeploymentV1SpecTemplateSpecVolumeEmptyDir(size_limit=cache.size)
+                    name="model-cache",
+                    empty_dir=d.DeploymentV1SpecTemplateSpecVolumeEmptyDir(size_limit=props.inputs.model_cache_size),
                 )
             )
         if config.security.content_filtering.enabled:
@@ -290,6 +292,13 @@ class GeneratorDeployment(Construct):
             for secret, name in zip(config.security.secrets, props.secret_names)
         ]
         return volumes
+
+
+def _filter_resources(props: WorkloadProps, side: str) -> dict[str, str]:
+    """``{"cpu": "${<input>.<side>.cpu}", ...}``: one reference per key, so the manifest (and
+    checkov) sees which resources are set."""
+    resources = inner(props.inputs.content_filter_resources)
+    return {name: f"${{{resources}.{side}.{name}}}" for name in FILTER_RESOURCES[side]}
 
 
 def render_policies(props: WorkloadProps) -> str:

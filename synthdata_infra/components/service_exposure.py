@@ -7,6 +7,8 @@ from synthdata_infra.components.expressions import inner, merged_map, named
 from synthdata_infra.components.workload_props import WorkloadProps
 
 SERVICE_PORT = 80
+# cert-manager's ingress-shim issues the TLS certificate from the ClusterIssuer named here.
+CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 
 
 class ServiceExposure(Construct):
@@ -41,11 +43,14 @@ class ServiceExposure(Construct):
         i = k8s.ingress_v1
         host = inputs.ingress_host
         tls = [i.IngressV1SpecTls(hosts=[host], secret_name=props.name("tls"))] if ingress.tls else None
+        annotations = dict(ingress.annotations)
+        if ingress.tls:
+            annotations[CLUSTER_ISSUER_ANNOTATION] = inputs.cluster_issuer
         created = named(i.IngressV1(
             self,
             "ingress",
             metadata=i.IngressV1Metadata(
-                name=props.name(), namespace=inputs.namespace, labels=labels, annotations=dict(ingress.annotations)
+                name=props.name(), namespace=inputs.namespace, labels=labels, annotations=annotations
             ),
             spec=i.IngressV1Spec(
                 ingress_class_name=inputs.ingress_class_name,

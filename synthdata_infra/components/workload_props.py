@@ -21,11 +21,13 @@ class WorkloadInputs(BaseModel):
     create_namespace: str  # bool
     image: str  # string
     content_filter_image: str  # string (used only when the profile enables content filtering)
+    content_filter_resources: str  # object({requests, limits}) of {cpu, memory} strings (content filtering only)
     replicas: str  # number
     cpu: str  # string: CPU request and limit of the generator container
     memory: str  # string: memory request and limit
     gpu_count: str  # number: GPUs per replica (used only when the profile has a GPU)
     storage_size: str  # string: size of the per-pod data volume
+    model_cache_size: str  # string: size limit of the model cache (used only when the profile keeps one)
     min_replicas: str  # number
     max_replicas: str  # number
     storage_class_name: str  # string
@@ -33,6 +35,7 @@ class WorkloadInputs(BaseModel):
     node_selector: str  # map(string)
     labels: str  # map(string): every object's labels
     ingress_host: str  # string or null
+    cluster_issuer: str  # string: cert-manager ClusterIssuer of the Ingress (used only with TLS)
     ingress_class_name: str  # string
     ingress_controller_namespace: str  # string
     monitoring_namespace: str  # string

@@ -5,18 +5,25 @@ from __future__ import annotations
 from synthdata_infra.catalog import storage_class_for
 from synthdata_infra.cdk import Construct
 from synthdata_infra.components.autoscaling import Autoscaling
-from synthdata_infra.components.generator_deployment import GeneratorDeployment
+from synthdata_infra.components.generator_deployment import FILTER_RESOURCES, MODEL_CACHE_MOUNT, GeneratorDeployment
 from synthdata_infra.components.network_policies import NetworkPolicies
-from synthdata_infra.components.service_exposure import ServiceExposure
+from synthdata_infra.components.service_exposure import CLUSTER_ISSUER_ANNOTATION, ServiceExposure
 from synthdata_infra.components.workload_namespace import WorkloadNamespace
 from synthdata_infra.components.workload_props import WorkloadInputs, WorkloadProps
 from synthdata_infra.components.workload_rbac import WorkloadRbac
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.naming import SERVICE_NAME_MAX
+from synthdata_infra.synth.examples import workload_source
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.shared_inputs import service_name_input
 
 IMAGE_RULE = "^[^\\\\s]+(@sha256:[a-f0-9]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$"
+# The grammar of synthdata_infra.quantities, written with character classes: a backslash would
+# need escaping once for JSON and again for HCL.
+CPU_RULE = "^[0-9]+([.][0-9]+)?m?$"
+MEMORY_RULE = "^[0-9]+([.][0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$"
+# A Kubernetes object name (DNS subdomain), as a ClusterIssuer's name must be.
+OBJECT_NAME_RULE = "^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
 
 
 def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack:
@@ -34,7 +41,8 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
                 "deployment profile: Pod Security `restricted`, default-deny network policies, "
                 "least-privilege RBAC and autoscaling from the profile's scaling triggers. The cloud "
                 "modules (`aws`, `gcp`, `azure`) produce the storage class, node selector and "
-                "service-account annotations this module takes."
+                "service-account annotations this module takes; their `examples/complete/` read this "
+                f"module from a private registry as `{workload_source(kind)}` (publish this folder there)."
             ),
             source=f"../../modules_out/kubernetes/{kind}",
         ),
@@ -61,6 +69,57 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         if filtering
         else None
     )
+    content_filter_resources = (
+        v(
+            "content_filter_resources",
+            type=_filter_resources_type(),
+            description=(
+                "CPU and memory requests and limits of the content-filtering sidecar; give only what changes, "
+                'e.g. `{ limits = { memory = "2Gi" } }`.'
+            ),
+            default=FILTER_RESOURCES,
+            validation=_filter_resources_validation(),
+        )
+        if filtering
+        else None
+    )
+    cache = config.specific.model_cache
+    model_cache_size = (
+        v(
+            "model_cache_size",
+            type="string",
+            description=(
+                f"Size limit of the model cache (an emptyDir at `{MODEL_CACHE_MOUNT}` on the node's disk). The cloud "
+                "modules size node disks for the default: raise their node_disk_size_gib with it."
+            ),
+            default=cache.size,
+            validation=[
+                {
+                    "condition": f"${{{_positive_quantity('var.model_cache_size', MEMORY_RULE)}}}",
+                    "error_message": "model_cache_size must be a positive Kubernetes memory quantity such as 50Gi.",
+                }
+            ],
+        )
+        if cache and cache.enabled
+        else None
+    )
+    ingress = config.networking.ingress
+    cluster_issuer = (
+        v(
+            "cluster_issuer",
+            type="string",
+            description=f"cert-manager ClusterIssuer that signs the Ingress certificate (the `{CLUSTER_ISSUER_ANNOTATION}` annotation).",
+            default=ingress.annotations.get(CLUSTER_ISSUER_ANNOTATION, ...),
+            validation=[
+                {
+                    "condition": f'${{can(regex("{OBJECT_NAME_RULE}", var.cluster_issuer))}}',
+                    "error_message": "cluster_issuer must be the name of a ClusterIssuer: lower-case letters, digits, '-' and '.', at most 253 characters.",
+                }
+            ],
+        )
+        if ingress.enabled and ingress.tls
+        else None
+    )
     gpu_selector = {"synthdata.io/accelerator": config.gpu.type} if config.gpu else {}
     inputs = WorkloadInputs(
         service_name=service_name,
@@ -73,6 +132,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         ),
         image=image,
         content_filter_image=content_filter_image or "",
+        content_filter_resources=content_filter_resources or "",
         replicas=v("replicas", type="number", description="Initial replica count; the autoscaler owns it afterwards.", default=config.replicas),
         cpu=v("cpu", type="string", description="CPU request and limit of the generator container.", default=config.resources.cpu),
         memory=v("memory", type="string", description="Memory request and limit of the generator container.", default=config.resources.memory),
@@ -82,6 +142,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             else "0"
         ),
         storage_size=v("storage_size", type="string", description="Size of each pod's data volume.", default=config.storage.size),
+        model_cache_size=model_cache_size or "",
         min_replicas=v("min_replicas", type="number", description="Autoscaler lower bound.", default=config.scaling.min_replicas),
         max_replicas=v("max_replicas", type="number", description="Autoscaler upper bound.", default=config.scaling.max_replicas),
         storage_class_name=v(
@@ -117,6 +178,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             description="Public host name; null creates no Ingress." + (" TLS via cert-manager." if config.networking.ingress.tls else ""),
             default=None,
         ),
+        cluster_issuer=cluster_issuer or "",
         ingress_class_name=v("ingress_class_name", type="string", description="IngressClass of the ingress controller.", default="nginx"),
         ingress_controller_namespace=v(
             "ingress_controller_namespace", type="string", description="Namespace allowed to reach the service port.", default="ingress-nginx"
@@ -167,3 +229,33 @@ def _image_validation(name: str) -> dict[str, str]:
         "error_message": f"{name} needs an explicit tag or @sha256 digest, and the tag must not be latest.",
     }
 
+
+
+def _positive_quantity(expression: str, rule: str) -> str:
+    """A quantity of ``rule``'s grammar with a non-zero digit (``0Gi`` and ``0`` are refused)."""
+    return f'can(regex("{rule}", {expression})) && can(regex("[1-9]", {expression}))'
+
+
+def _filter_resources_type() -> str:
+    """``object({ requests = optional(object({ cpu = optional(string, "250m"), ... }), {}), ... })``:
+    every field falls back to today's sizing, so a caller gives only what changes."""
+    sides = ", ".join(
+        f"{side} = optional(object({{ "
+        + ", ".join(f'{name} = optional(string, "{value}")' for name, value in values.items())
+        + " }), {})"
+        for side, values in FILTER_RESOURCES.items()
+    )
+    return f"object({{ {sides} }})"
+
+
+def _filter_resources_validation() -> list[dict[str, str]]:
+    checks = []
+    for name, rule, example in (("cpu", CPU_RULE, "250m or 1"), ("memory", MEMORY_RULE, "512Mi or 1Gi")):
+        each = " && ".join(_positive_quantity(f"var.content_filter_resources.{side}.{name}", rule) for side in FILTER_RESOURCES)
+        checks.append(
+            {
+                "condition": f"${{{each}}}",
+                "error_message": f"content_filter_resources: requests.{name} and limits.{name} must be positive Kubernetes {name} quantities such as {example}.",
+            }
+        )
+    return checks

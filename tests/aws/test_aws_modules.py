@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from string import Template
@@ -242,9 +243,9 @@ def test_example_calls_both_modules_with_their_required_inputs(fresh_modules, ki
     example = fresh_modules / "aws" / kind / "examples" / "complete"
     text = (example / "main.tf").read_text()
     assert terraform(terraform_env, example, "fmt", "-check").returncode == 0
-    for source, module in (('"../.."', fresh_modules / "aws" / kind), (f'"../../../../kubernetes/{kind}"', fresh_modules / "kubernetes" / kind)):
-        block = text.split(f"source = {source}", 1)[1].split("\n}", 1)[0]
-        assert (example / source.strip('"')).resolve() == module.resolve()
+    workload = f'"app.terraform.io/<ORG>/synthdata-{kind.replace("_", "-")}/kubernetes"'
+    for source, module in (('"../.."', fresh_modules / "aws" / kind), (workload, fresh_modules / "kubernetes" / kind)):
+        block = re.split(rf"source +=\s*{re.escape(source)}", text, maxsplit=1)[1].split("\n}", 1)[0]
         for name, variable in load(module, "variables.tf.json")["variable"].items():
             if "default" not in variable:
                 assert f"\n  {name} " in block, f"{source} lacks required input {name}"

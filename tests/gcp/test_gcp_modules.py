@@ -545,8 +545,9 @@ def test_example_calls_both_modules_with_their_required_inputs(gcp, synthesized,
     fmt = subprocess.run(["terraform", "fmt", "-check", "-diff", str(example)], capture_output=True, text=True, check=False)
     assert fmt.returncode == 0, fmt.stdout
     workload = synthesized("onprem") / "kubernetes" / kind
-    for source, folder in (('"../.."', module(gcp, kind)), (f'"../../../../kubernetes/{kind}"', workload)):
-        block = text.split(f"source = {source}", 1)[1].split("\n}", 1)[0]
+    registry = f'"app.terraform.io/<ORG>/synthdata-{kind.replace("_", "-")}/kubernetes"'
+    for source, folder in (('"../.."', module(gcp, kind)), (registry, workload)):
+        block = re.split(rf"source +=\s*{re.escape(source)}", text, maxsplit=1)[1].split("\n}", 1)[0]
         for name, variable in load(folder, "variables.tf.json")["variable"].items():
             if "default" not in variable:
                 assert f"\n  {name} " in block, f"{source} lacks required input {name}"

@@ -4,10 +4,12 @@ profiles (read here independently with PyYAML, not through the code under test).
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import yaml
 
+from tests.aws.conftest import terraform
 from tests.conftest import REPO
 from tests.conftest import GPU_TYPES, TYPES, load, resources
 
@@ -208,10 +210,109 @@ def test_config_map_carries_the_data_policies(fresh_modules, kind):
 def test_ingress_is_tls_with_cert_manager_and_optional(fresh_modules):
     (ingress,) = resources(fresh_modules / "kubernetes" / "tabular", "kubernetes_ingress_v1").values()
     assert ingress["count"] == "${var.ingress_host == null ? 0 : 1}"
-    assert ingress["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt"}
+    assert ingress["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "${var.cluster_issuer}"}
     assert ingress["spec"]["tls"][0]["hosts"] == ["${var.ingress_host}"]
     variables = load(fresh_modules / "kubernetes" / "tabular", "variables.tf.json")["variable"]
     assert variables["ingress_host"]["default"] is None
+
+
+# --- values that were hard-coded and are inputs now, with the old values as defaults ---------
+
+# The content-filter sidecar's sizing before it became an input, written out independently.
+FILTER_SIZING = {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_cluster_issuer_is_an_input_defaulting_to_the_profile(fresh_modules, kind):
+    ingress = profile(kind)["networking"]["ingress"]
+    variables = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
+    assert ingress["enabled"] and ingress["tls"], "every profile has a TLS ingress today; test the other path when one does not"
+    (created,) = resources(fresh_modules / "kubernetes" / kind, "kubernetes_ingress_v1").values()
+    assert created["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "${var.cluster_issuer}"
+    issuer = variables["cluster_issuer"]
+    assert issuer["default"] == ingress["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt"
+    assert issuer["type"] == "string" and issuer["nullable"] is False and issuer["validation"]
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_model_cache_size_is_an_input_defaulting_to_the_profile(fresh_modules, kind):
+    cache = profile(kind)["specific"].get("model_cache")
+    variables = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
+    volumes = {volume["name"]: volume for volume in pod(fresh_modules, kind)["volume"]}
+    if not (cache and cache["enabled"]):
+        assert "model_cache_size" not in variables and "model-cache" not in volumes
+        return
+    assert volumes["model-cache"]["empty_dir"]["size_limit"] == "${var.model_cache_size}"
+    size = variables["model_cache_size"]
+    assert size["default"] == cache["size"]
+    assert size["type"] == "string" and size["nullable"] is False and size["validation"]
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_content_filter_resources_are_an_input_with_the_former_sizing(fresh_modules, kind):
+    variables = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
+    containers = {container["name"]: container for container in pod(fresh_modules, kind)["container"]}
+    if not profile(kind)["security"]["content_filtering"]["enabled"]:
+        assert "content_filter_resources" not in variables and "content-filter" not in containers
+        return
+    variable = variables["content_filter_resources"]
+    assert variable["default"] == FILTER_SIZING and variable["nullable"] is False
+    assert len(variable["validation"]) == 2  # cpu, memory
+    resources_ = containers["content-filter"]["resources"]
+    for side, sizes in FILTER_SIZING.items():
+        for name, value in sizes.items():
+            assert resources_[side][name] == f"${{var.content_filter_resources.{side}.{name}}}"
+            # Each field falls back on its own, so a caller overrides one limit alone.
+            assert f'{name} = optional(string, "{value}")' in variable["type"]
+
+
+# Values each new input must refuse at plan time, and the variable the error must name.
+REFUSED = [
+    ("model_cache_size", "0Gi"),
+    ("model_cache_size", "10GB"),
+    ("cluster_issuer", "Lets_Encrypt"),
+    ("content_filter_resources", {"limits": {"cpu": "0"}}),
+    ("content_filter_resources", {"requests": {"memory": "lots"}}),
+]
+REQUIRED = {"service_name": "video-synth", "image": "registry.example.com/video:1.0.0", "content_filter_image": "registry.example.com/filter:1.0.0"}
+
+
+@pytest.fixture(scope="module")
+def video_inputs(tmp_path_factory):
+    """The video workload module's variables alone, with outputs echoing the new inputs:
+    real Terraform evaluates their types, defaults and validations without a cluster."""
+    folder = tmp_path_factory.mktemp("video-inputs")
+    (folder / "variables.tf.json").write_text((REPO / "modules_out" / "kubernetes" / "video" / "variables.tf.json").read_text())
+    names = ("model_cache_size", "cluster_issuer", "content_filter_resources")
+    (folder / "echo.tf.json").write_text(json.dumps({"output": {name: {"value": f"${{var.{name}}}"} for name in names}}))
+    # No provider to install: an empty CLI configuration.
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": os.devnull}
+    init = terraform(env, folder, "init", "-input=false", "-backend=false")
+    assert init.returncode == 0, init.stderr
+
+    def plan(**values):
+        # A variables file: a -var value of a string input is taken literally ("null" included).
+        (folder / "given.tfvars.json").write_text(json.dumps({**REQUIRED, **values}))
+        return terraform(env, folder, "plan", "-input=false", "-refresh=false", "-var-file=given.tfvars.json")
+
+    return plan
+
+
+@pytest.mark.parametrize(("name", "value"), REFUSED, ids=lambda value: json.dumps(value))
+def test_the_new_inputs_refuse_bad_values_at_plan(video_inputs, name, value):
+    done = video_inputs(**{name: value})
+    assert done.returncode != 0
+    assert "Invalid value for variable" in done.stderr, done.stderr
+    assert f"\n{name}" in done.stderr, "the error message must start with the input's name"
+
+
+def test_the_new_inputs_take_partial_overrides_and_fall_back_on_null(video_inputs):
+    done = video_inputs(content_filter_resources={"limits": {"memory": "2Gi"}}, model_cache_size=None, cluster_issuer=None)
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert 'memory = "2Gi"' in text and 'cpu = "250m"' in text and 'memory = "512Mi"' in text and 'cpu = "1"' in text
+    cache = profile("video")["specific"]["model_cache"]["size"]
+    assert f'model_cache_size = "{cache}"' in text and 'cluster_issuer = "letsencrypt"' in text
 
 
 @pytest.mark.parametrize("kind", TYPES)
