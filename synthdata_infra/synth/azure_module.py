@@ -36,6 +36,13 @@ TESTING_NOTE = (
 )
 
 
+# Resource Manager IDs of what a caller may bring (segments are case-insensitive in Azure).
+KEY_RESOURCE_ID_RULE = "(?i)^/subscriptions/[-0-9a-f]{36}/resourceGroups/[^/]+/providers/Microsoft[.]KeyVault/vaults/[-a-z0-9]{3,24}/keys/[-a-z0-9]{1,127}$"
+STORAGE_ACCOUNT_ID_RULE = "(?i)^/subscriptions/[-0-9a-f]{36}/resourceGroups/[^/]+/providers/Microsoft[.]Storage/storageAccounts/[a-z0-9]{3,24}$"
+BLOB_ENDPOINT_RULE = "^https://[a-z0-9]{3,24}[.][^/]+/?$"
+CONTAINER_NAME_RULE = "^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
 # What holds or protects the service's data: kept on destroy while retain_data_on_destroy is true.
 AZURE_DATA_TYPES = (
     "azurerm_storage_account",
@@ -89,8 +96,10 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
                 "reach both through `private_endpoints` (then "
                 "`public_network_access_enabled = false` closes the public endpoints) or through a subnet in "
                 "`allowed_subnet_ids` that has the Microsoft.Storage and Microsoft.KeyVault service endpoints. Configure the provider with `storage_use_azuread = true` "
-                "(shared keys are disabled). The module assigns `Key Vault Crypto Officer` on the vault to the "
-                "principal running Terraform; new role assignments can take minutes to apply."
+                "(shared keys are disabled). When it creates the key, the module assigns `Key Vault Crypto Officer` on "
+                "the vault to the principal running Terraform; new role assignments can take minutes to apply.\n\n"
+                "Bring your own: `storage_account` (an existing account and container) and `key_vault_key_resource_id` "
+                "(an existing key for the created account) replace what the module would create; see the inputs."
                 + (
                     "\n\nFront Door reaches the blobs over Private Link: approve the private endpoint connection on the "
                     "storage account once after the first apply. The container is private, so clients read through "
@@ -213,7 +222,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         storage_replication_type=v(
             "storage_replication_type",
             type="string",
-            description="Replication of the storage account (LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS).",
+            description="Replication of the created storage account (LRS, ZRS, GRS, RAGRS, GZRS, RAGZRS).",
             default="ZRS",
             validation=[
                 {
@@ -225,7 +234,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         soft_delete_retention_days=v(
             "soft_delete_retention_days",
             type="number",
-            description="Days deleted blobs and containers can be restored"
+            description="Days deleted blobs and containers of the created storage account can be restored"
             + ("; point-in-time restore reaches one day less." if config.storage.backup_enabled else "."),
             default=30,
             validation=[
@@ -268,6 +277,72 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             description="Existing Log Analytics workspace for the audit logs; null creates one.",
             default=None,
         ),
+        key_vault_key_resource_id=v(
+            "key_vault_key_resource_id",
+            type="string",
+            description=(
+                "Existing Key Vault key for the created storage account's customer-managed encryption: its Resource Manager "
+                "ID without a version (`/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>/keys/<key>`, "
+                "an `azurerm_key_vault_key`'s `resource_versionless_id`); null creates one in the module's Key Vault. The module "
+                "assigns the storage account's identity `Key Vault Crypto Service Encryption User` on it, so whoever runs "
+                "Terraform must be able to assign roles on the key; its vault must use Azure RBAC and purge protection and "
+                "let trusted Azure services through its firewall. The account follows the key's newest version; rotation "
+                "and expiry stay with its owner. Not with storage_account (that account's encryption is its owner's)."
+            ),
+            default=None,
+            nullable=True,
+            validation=[
+                {
+                    "condition": (
+                        f'${{var.key_vault_key_resource_id == null ? true : can(regex("{KEY_RESOURCE_ID_RULE}", var.key_vault_key_resource_id))}}'
+                    ),
+                    "error_message": (
+                        "key_vault_key_resource_id must be the Resource Manager ID of a Key Vault key without a version: "
+                        "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>/keys/<key>."
+                    ),
+                }
+            ],
+        ),
+        storage_account=v(
+            "storage_account",
+            type="object({ id = string, blob_endpoint = string, container_name = string })",
+            description=(
+                "Existing storage account and container for generated data: the account's Resource Manager `id`, its "
+                "`blob_endpoint` (`primary_blob_endpoint`) and the `container_name` of a container in it; null creates an "
+                "account and container. Given, the module creates no account or container, nor their identity, key, "
+                "lifecycle policy and blob audit logs (those stay with the account's owner), and destroying the module "
+                "leaves them alone; the workload identity gets `Storage Blob Data Contributor` on the container, and the "
+                "blob private endpoint"
+                + (" and Front Door's origin" if cdn else "")
+                + " target the account, so whoever runs Terraform must be able to assign roles on it and connect private "
+                "endpoints to it. storage_replication_type and soft_delete_retention_days apply to a created account only."
+            ),
+            default=None,
+            nullable=True,
+            validation=[
+                {
+                    "condition": f'${{var.storage_account == null ? true : can(regex("{STORAGE_ACCOUNT_ID_RULE}", var.storage_account.id))}}',
+                    "error_message": (
+                        "storage_account.id must be the Resource Manager ID of a storage account: "
+                        "/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Storage/storageAccounts/<name>."
+                    ),
+                },
+                {
+                    "condition": f'${{var.storage_account == null ? true : can(regex("{BLOB_ENDPOINT_RULE}", var.storage_account.blob_endpoint))}}',
+                    "error_message": "storage_account.blob_endpoint must be the account's blob endpoint, e.g. https://<account>.blob.core.windows.net/.",
+                },
+                {
+                    "condition": (
+                        "${var.storage_account == null ? true : length(var.storage_account.container_name) >= 3 && "
+                        f'length(var.storage_account.container_name) <= 63 && can(regex("{CONTAINER_NAME_RULE}", var.storage_account.container_name))}}'
+                    ),
+                    "error_message": (
+                        "storage_account.container_name must be a blob container name: 3-63 lower-case letters, digits and "
+                        "single '-' between them."
+                    ),
+                },
+            ],
+        ),
     )
     client = named(azurerm.data_azurerm_client_config.DataAzurermClientConfig(stack, "client"))
     client_ref = f"data.azurerm_client_config.{stable_id(client)}"
@@ -293,18 +368,18 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     props = AzureProps(config=config, placement=placement, inputs=inputs, context=context)
 
     vault = ServiceKeyVault(stack, "vault", props)
-    storage = DataStorage(stack, "data", props, key_vault_id=vault.vault.id, key_name=vault.key.name, key_id=vault.key.resource_versionless_id)
+    storage = DataStorage(stack, "data", props, key_vault_id=vault.key_vault_id, key_name=vault.key_name, key_id=vault.key_resource_id)
     identity = WorkloadIdentity(stack, "workload", props, container_scope=storage.container_scope, key_vault_id=vault.vault.id).identity
-    PrivateEndpoints(stack, "private_endpoint", props, targets={"blob": storage.account.id, "vault": vault.vault.id})
-    audit = AuditLogs(stack, "audit", props, storage_account_id=storage.account.id, key_vault_id=vault.vault.id)
+    PrivateEndpoints(stack, "private_endpoint", props, targets={"blob": storage.account_id_direct, "vault": vault.vault.id})
+    audit = AuditLogs(stack, "audit", props, created_storage_account_id=storage.created_account_id, key_vault_id=vault.vault.id)
     front_door = (
         BlobFrontDoor(
             stack,
             "cdn",
             props,
-            storage_account_id=storage.account.id,
-            blob_host=storage.account.primary_blob_host,
-            container_name=storage.container.name,
+            storage_account_id=storage.account_id,
+            blob_host=storage.blob_host,
+            container_name=storage.container_name,
         )
         if cdn
         else None
@@ -315,18 +390,22 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         "retention",
         retain=retain,
         protected=resources_of(stack, types=AZURE_DATA_TYPES),
-        what="the storage account and its container, the Key Vault and its key, and the audit workspace",
+        what="the storage account and its container, the Key Vault and its key, and the audit workspace (those the module created)",
     )
 
     out = stack.output
-    out("storage_account_name", storage.account.name, "Storage account for generated data.")
-    out("storage_account_id", storage.account.id, "Resource ID of the storage account.")
-    out("container_name", storage.container.name, "Blob container for generated data.")
-    out("blob_endpoint", storage.account.primary_blob_endpoint, "Blob endpoint of the storage account.")
+    out("storage_account_name", storage.account_name, "Storage account for generated data (given or created).")
+    out("storage_account_id", storage.account_id, "Resource ID of the storage account.")
+    out("container_name", storage.container_name, "Blob container for generated data.")
+    out("blob_endpoint", storage.blob_endpoint, "Blob endpoint of the storage account.")
     out("key_vault_name", vault.vault.name, "Key Vault of the service's key and secrets.")
     out("key_vault_id", vault.vault.id, "Resource ID of the Key Vault.")
     out("key_vault_uri", vault.vault.vault_uri, "URI of the Key Vault; the service reads its secrets there.")
-    out("encryption_key_id", vault.key.versionless_id, "Customer-managed key of the storage account (versionless).")
+    out(
+        "encryption_key_id",
+        vault.key_versionless_id,
+        "Customer-managed key of the created storage account (versionless; given or created); null with a given storage_account.",
+    )
     out(
         "secret_names",
         list(config.security.secrets),

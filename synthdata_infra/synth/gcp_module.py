@@ -31,6 +31,10 @@ from synthdata_infra.synth.shared_inputs import NODE_DISK_MAX_GIB, NODE_DISK_MIN
 PROJECT_ID_RULE = "^[a-z][-a-z0-9]{4,28}[a-z0-9]$"
 # A Compute Engine region at the start of a location: "us-central1" of "us-central1-a".
 REGION_OF_LOCATION = "^[a-z]+-[a-z]+[0-9]+"
+# A Cloud KMS key (not a key version); key ring and key names are 1-63 letters, digits, '-' and '_'.
+KMS_KEY_ID_RULE = "^projects/[^/]+/locations/[^/]+/keyRings/[-_a-zA-Z0-9]{1,63}/cryptoKeys/[-_a-zA-Z0-9]{1,63}$"
+# Cloud Storage bucket names (dotted names may be longer than 63 characters).
+BUCKET_NAME_RULE = "^[a-z0-9][-_.a-z0-9]{1,220}[a-z0-9]$"
 GPU_DRIVER_VERSIONS = ("DEFAULT", "LATEST", "INSTALLATION_DISABLED")
 LOG_RETENTION_RANGE = (1, 3650)  # what a Cloud Logging bucket accepts
 # Boot disk types GKE node pools take (Hyperdisk Balanced on machine series that support it).
@@ -202,7 +206,10 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             ],
         ),
         force_destroy=v(
-            "force_destroy", type="bool", description="Let `terraform destroy` delete a bucket that still holds objects.", default=False
+            "force_destroy",
+            type="bool",
+            description="Let `terraform destroy` delete the created bucket while it still holds objects (a given bucket_name is never deleted).",
+            default=False,
         ),
         log_retention_days=v(
             "log_retention_days",
@@ -242,10 +249,56 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             if cdn
             else ""
         ),
+        kms_key_id=v(
+            "kms_key_id",
+            type="string",
+            description=(
+                "Existing Cloud KMS key (`projects/<project>/locations/<region>/keyRings/<ring>/cryptoKeys/<key>`) for the "
+                "bucket, secrets, audit log bucket and node disks; null creates a key ring and key. It must be in the "
+                "module's region. The module adds encrypt/decrypt grants on it for the Cloud Storage, Secret Manager, "
+                "Cloud Logging and Compute Engine service agents and the workload, so whoever runs Terraform needs to "
+                "set IAM on the key (e.g. `roles/cloudkms.admin` on it); its rotation and destruction stay with its owner."
+            ),
+            default=None,
+            nullable=True,
+            validation=[
+                {
+                    "condition": f'${{var.kms_key_id == null ? true : can(regex("{KMS_KEY_ID_RULE}", var.kms_key_id))}}',
+                    "error_message": (
+                        "kms_key_id must be a Cloud KMS key id: projects/<project>/locations/<region>/keyRings/<ring>/cryptoKeys/<key> "
+                        "(no /cryptoKeyVersions/ suffix)."
+                    ),
+                }
+            ],
+        ),
+        bucket_name=v(
+            "bucket_name",
+            type="string",
+            description=(
+                "Existing GCS bucket for generated data (its name, not a gs:// URL); null creates one. The module then "
+                "creates no bucket: the workload"
+                + (", the CDN backend" if cdn else "")
+                + " and the audit log filter use the given one, its settings (encryption, versioning, lifecycle, public "
+                "access prevention) stay with its owner, and destroying the module leaves it alone. Whoever runs "
+                "Terraform needs to set IAM on it (e.g. `roles/storage.admin` on the bucket)."
+            ),
+            default=None,
+            nullable=True,
+            validation=[
+                {
+                    "condition": f'${{var.bucket_name == null ? true : can(regex("{BUCKET_NAME_RULE}", var.bucket_name))}}',
+                    "error_message": (
+                        "bucket_name must be a Cloud Storage bucket name (3-222 lower-case letters, digits, '-', '_' and '.', "
+                        "starting and ending with a letter or digit), not a gs:// URL."
+                    ),
+                }
+            ],
+        ),
     )
     project_data = named(google.data_google_project.DataGoogleProject(stack, "project", project_id=inputs.project_id))
     project = ProjectContext(
-        project_number=project_data.number,
+        # A plain interpolation rather than the binding's token: bucket names and filters use it inside expressions.
+        project_number=f"${{data.google_project.{stable_id(project_data)}.number}}",
         region=_local(stack, "region", f'${{coalesce({inner(inputs.region)}, regex("{REGION_OF_LOCATION}", {inner(inputs.cluster_location)}))}}'),
         labels=_local(
             stack,
@@ -284,39 +337,39 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             "compute_agent": props.service_agent("compute-system.iam.gserviceaccount.com"),
         },
     )
-    key, grants = encryption.key, encryption.grants
-    data = DataBucket(stack, "data", props, kms_key_id=key.id, key_grant=grants["storage_agent"]).bucket
-    secrets = ServiceSecrets(stack, "secrets", props, kms_key_id=key.id, key_grant=grants["secret_manager_agent"]).secrets
+    key_id, grants = encryption.id, encryption.grants
+    bucket = DataBucket(stack, "data", props, kms_key_id=key_id, key_grant=grants["storage_agent"])
+    secrets = ServiceSecrets(stack, "secrets", props, kms_key_id=key_id, key_grant=grants["secret_manager_agent"]).secrets
     identity = WorkloadIdentity(
         stack,
         "identity",
         props,
-        bucket_name=data.name,
-        kms_key_id=key.id,
+        bucket_name=bucket.name,
+        kms_key_id=key_id,
         secret_ids={name: secret.secret_id for name, secret in secrets.items()},
     ).service_account
     audit = AuditLogBucket(
         stack,
         "audit",
         props,
-        kms_key_id=key.id,
+        kms_key_id=key_id,
         key_grant=grants["logging_agent"],
         workload_email=identity.email,
     ).log_bucket
-    nodes = GkeNodePool(stack, "nodes", props, kms_key_id=key.id, key_grant=grants["compute_agent"])
-    cdn_ip_address = BucketCdn(stack, "cdn", props, bucket_name=data.name).ip_address if cdn else "${null}"
+    nodes = GkeNodePool(stack, "nodes", props, kms_key_id=key_id, key_grant=grants["compute_agent"])
+    cdn_ip_address = BucketCdn(stack, "cdn", props, bucket_name=bucket.name).ip_address if cdn else "${null}"
     retention = DataRetentionGuard(
         stack,
         "retention",
         retain=retain,
         protected=resources_of(stack, types=GCP_DATA_TYPES),
-        what="the data bucket, its key ring and key, the audit log bucket and the secrets",
+        what="the data bucket, its key ring and key (those the module created), the audit log bucket and the secrets",
     )
 
     out = stack.output
-    out("bucket_name", data.name, "Bucket for generated data.")
-    out("bucket_url", data.url, "gs:// URL of the bucket.")
-    out("kms_key_id", key.id, "Cloud KMS key of the bucket, secrets, audit logs and node disks.")
+    out("bucket_name", bucket.name, "Bucket for generated data (given or created).")
+    out("bucket_url", f"gs://{bucket.name}", "gs:// URL of the bucket.")
+    out("kms_key_id", key_id, "Cloud KMS key of the bucket, secrets, audit logs and node disks (given or created).")
     out("service_account_email", identity.email, "Google service account of the workload (Workload Identity).")
     out(
         "service_account_annotations",
@@ -354,7 +407,7 @@ def _summary(kind: str, placement: Placement, cdn: bool) -> str:
         f"a node pool sized by the catalog (default {placement.nodes} x `{placement.instance_type}`"
         + (f" with {gpu.count} x `{gpu.model}`" if gpu else "")
         + f" for {placement.replicas} replicas) running as a dedicated least-privilege service account",
-        "a GCS bucket for generated data encrypted with a Cloud KMS key",
+        "a GCS bucket for generated data encrypted with a Cloud KMS key (or your own: `bucket_name`, `kms_key_id`)",
         "a Secret Manager secret per secret the profile names (values are never in Terraform)",
         "a Google service account bound to the Kubernetes service account through Workload Identity",
         "a Cloud Logging bucket keeping the audit trail",

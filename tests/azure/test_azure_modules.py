@@ -31,6 +31,12 @@ TAGGED = (
     "azurerm_cdn_frontdoor_endpoint",
 )
 
+# The storage account, container and key in use: the ones given (storage_account,
+# key_vault_key_resource_id) or the ones the module creates (tests/azure/test_azure_bring_your_own.py
+# checks both paths). The module's own resources are under count and read each other at [0].
+ACCOUNT_ID = "${local.data_storage_account_id}"
+CONTAINER_SCOPE = "${local.data_storage_account_id}/blobServices/default/containers/${local.data_container_name}"
+
 NODE_SIZES_CHECK = {
     "condition": "${var.node_min_size <= var.node_desired_size && var.node_desired_size <= var.node_max_size}",
     "error_message": "node_min_size <= node_desired_size <= node_max_size must hold.",
@@ -232,7 +238,7 @@ def test_storage_account_controls(azure, kind):
     assert account["name"] == "st${local.compact_service}${local.name_hash}"
     _, container = only(module, "azurerm_storage_container")
     assert container["container_access_type"] == "private"
-    assert container["storage_account_id"] == f"${{azurerm_storage_account.{account_id}.id}}"
+    assert container["storage_account_id"] == f"${{azurerm_storage_account.{account_id}[0].id}}"
 
 
 @pytest.mark.parametrize("kind", TYPES)
@@ -258,9 +264,13 @@ def test_customer_managed_key_from_a_purge_protected_vault(azure, kind):
     assert key["rotation_policy"]["automatic"]["time_before_expiry"]
     account_id, account = only(module, "azurerm_storage_account")
     _, cmk = only(module, "azurerm_storage_account_customer_managed_key")
-    assert cmk["storage_account_id"] == f"${{azurerm_storage_account.{account_id}.id}}"
-    assert cmk["key_vault_id"] == f"${{azurerm_key_vault.{vault_id}.id}}"
-    assert cmk["key_name"] == f"${{azurerm_key_vault_key.{key_id}.name}}"
+    assert cmk["storage_account_id"] == f"${{azurerm_storage_account.{account_id}[0].id}}"
+    # The key's vault and name, and the key the account's identity may use: the created one by default.
+    locals_ = load(module, "main.tf.json")["locals"]
+    assert cmk["key_vault_id"] == "${local.vault_key_vault_id}"
+    assert f"== null ? azurerm_key_vault.{vault_id}.id :" in locals_["vault_key_vault_id"]
+    assert cmk["key_name"] == "${local.vault_key_name}"
+    assert f"== null ? one(azurerm_key_vault_key.{key_id}[*].name) :" in locals_["vault_key_name"]
     assert "key_version" not in cmk  # follows the key's rotation
     assert cmk["user_assigned_identity_id"] == account["identity"]["identity_ids"][0]
     # The account's identity may use the key, and the key is granted before it is configured.
@@ -269,7 +279,8 @@ def test_customer_managed_key_from_a_purge_protected_vault(azure, kind):
         if a["role_definition_name"] == "Key Vault Crypto Service Encryption User"
     ]
     ((grant_id, grant),) = grants
-    assert grant["scope"] == f"${{azurerm_key_vault_key.{key_id}.resource_versionless_id}}"
+    assert grant["scope"] == "${local.vault_key_resource_id}"
+    assert f"== null ? one(azurerm_key_vault_key.{key_id}[*].resource_versionless_id) :" in locals_["vault_key_resource_id"]
     identity_ref = account["identity"]["identity_ids"][0].removesuffix(".id}")
     assert grant["principal_id"] == f"{identity_ref}.principal_id}}"
     assert f"azurerm_role_assignment.{grant_id}" in cmk["depends_on"]
@@ -320,22 +331,17 @@ def test_federated_credential_binds_only_the_service_account(azure, kind):
 @pytest.mark.parametrize("kind", TYPES)
 def test_workload_roles_are_scoped_to_its_container_and_vault(azure, kind):
     module = azure / kind
-    account_id, _ = only(module, "azurerm_storage_account")
-    container_id, _ = only(module, "azurerm_storage_container")
     vault_id, _ = only(module, "azurerm_key_vault")
     _, credential = only(module, "azurerm_federated_identity_credential")
     principal = credential["parent_id"].removesuffix(".id}") + ".principal_id}"
     workload = {a["role_definition_name"]: a for a in resources(module, "azurerm_role_assignment").values() if a["principal_id"] == principal}
     assert set(workload) == IDENTITY_ROLES
-    container_scope = (
-        f"${{azurerm_storage_account.{account_id}.id}}/blobServices/default/containers/"
-        f"${{azurerm_storage_container.{container_id}.name}}"
-    )
-    assert workload["Storage Blob Data Contributor"]["scope"] == container_scope
+    assert workload["Storage Blob Data Contributor"]["scope"] == CONTAINER_SCOPE
     assert workload["Key Vault Secrets User"]["scope"] == f"${{azurerm_key_vault.{vault_id}.id}}"
-    # Nothing in the module is granted at subscription or resource-group scope.
+    # Nothing in the module is granted at subscription or resource-group scope: every scope is one
+    # of its resources, or the given or created container or key.
     for assignment in resources(module, "azurerm_role_assignment").values():
-        assert assignment["scope"].startswith("${azurerm_"), assignment["scope"]
+        assert assignment["scope"].startswith(("${azurerm_", CONTAINER_SCOPE, "${local.vault_key_resource_id}")), assignment["scope"]
 
 
 # --- logs, CDN, tags --------------------------------------------------------------------------
@@ -354,7 +360,8 @@ def test_audit_logs_keep_the_profile_retention(azure, kind):
         for s in resources(module, "azurerm_monitor_diagnostic_setting").values()
     }
     assert targets == {
-        f"${{azurerm_storage_account.{account_id}.id}}/blobServices/default": {"StorageRead", "StorageWrite", "StorageDelete"},
+        # Only a created account's blob logs (a given account keeps its own diagnostic settings).
+        f"${{azurerm_storage_account.{account_id}[0].id}}/blobServices/default": {"StorageRead", "StorageWrite", "StorageDelete"},
         f"${{azurerm_key_vault.{vault_id}.id}}": {"AuditEvent"},
     }
 
@@ -371,10 +378,9 @@ def test_front_door_only_where_the_profile_enables_the_cdn(azure, kind):
         assert front_door == set() and output == "${null}"
         return
     assert front_door == {f"azurerm_cdn_frontdoor_{t}" for t in ("profile", "endpoint", "origin_group", "origin", "route")}
-    account_id, _ = only(module, "azurerm_storage_account")
     _, origin = only(module, "azurerm_cdn_frontdoor_origin")
-    assert origin["host_name"] == f"${{azurerm_storage_account.{account_id}.primary_blob_host}}"
-    assert origin["private_link"]["private_link_target_id"] == f"${{azurerm_storage_account.{account_id}.id}}"
+    assert origin["host_name"] == "${local.data_blob_host}"
+    assert origin["private_link"]["private_link_target_id"] == ACCOUNT_ID
     assert origin["private_link"]["target_type"] == "blob"
     _, route = only(module, "azurerm_cdn_frontdoor_route")
     assert route["supported_protocols"] == ["Https"] and route["forwarding_protocol"] == "HttpsOnly"
@@ -431,7 +437,7 @@ def test_nested_blocks_survive_the_bindings(azure, kind):
     module = azure / kind
     account_id, _ = only(module, "azurerm_storage_account")
     _, policy = only(module, "azurerm_storage_management_policy")
-    assert policy["storage_account_id"] == f"${{azurerm_storage_account.{account_id}.id}}"
+    assert policy["storage_account_id"] == f"${{azurerm_storage_account.{account_id}[0].id}}"
     (rule,) = policy["rule"]
     assert rule["enabled"] is True and rule["filters"] == {"blob_types": ["blockBlob"]}
     assert rule["actions"]["base_blob"] == {

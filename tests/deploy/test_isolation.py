@@ -69,12 +69,18 @@ def _needed_locals(text: str, locals_: dict) -> set[str]:
     return needed
 
 
+def _reads_resource(text: str, locals_: dict) -> bool:
+    """Whether ``text`` reads a resource of the module, directly or through locals (a bucket given
+    or created, picked by a local)."""
+    return any(RESOURCE_REF.search(part) for part in [text, *(json.dumps(locals_[n]) for n in _needed_locals(text, locals_))])
+
+
 def _placeholder(declared: dict):
     kind = str(declared.get("type", "string"))
     return {} if kind.startswith(("map", "object")) else [] if kind.startswith(("list", "set", "tuple")) else 0 if kind == "number" else False if kind == "bool" else "ref"
 
 
-def _created(resource_type: str, body: dict) -> dict[str, str]:
+def _created(resource_type: str, body: dict, locals_: dict) -> dict[str, str]:
     """name expressions of what one resource block creates: key -> Terraform template."""
     found: dict[str, str] = {}
     if resource_type.startswith("kubernetes_"):
@@ -86,13 +92,13 @@ def _created(resource_type: str, body: dict) -> dict[str, str]:
         return found
     for key in NAME_KEYS:
         value = body.get(key)
-        if isinstance(value, str) and not RESOURCE_REF.search(value):
+        if isinstance(value, str) and not _reads_resource(value, locals_):
             found[key] = value
     return found
 
 
-def _scoped(body: dict) -> bool:
-    return any(isinstance(body.get(key), str) and RESOURCE_REF.search(body[key]) for key in PARENT_KEYS)
+def _scoped(body: dict, locals_: dict) -> bool:
+    return any(isinstance(body.get(key), str) and _reads_resource(body[key], locals_) for key in PARENT_KEYS)
 
 
 def evaluate_names(root: str, folder: Path, call: dict, work: Path) -> set[tuple]:
@@ -103,11 +109,11 @@ def evaluate_names(root: str, folder: Path, call: dict, work: Path) -> set[tuple
     outputs, meta = {}, {}
     for resource_type, blocks in main.get("resource", {}).items():
         for label, body in blocks.items():
-            names = _created(resource_type, body)
+            names = _created(resource_type, body, main.get("locals", {}))
             if not names:
                 continue
             key = f"{resource_type}__{label}"
-            meta[key] = (resource_type, root if _scoped(body) else "", sorted(names))
+            meta[key] = (resource_type, root if _scoped(body, main.get("locals", {})) else "", sorted(names))
             outputs[key] = {"value": {"count": _expression(str(body.get("count", 1))), **{n: _expression(v) for n, v in names.items()}}}
     inputs = {}
     for name, value in call.items():

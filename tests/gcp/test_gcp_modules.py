@@ -49,6 +49,10 @@ NODE_SIZES_CHECK = {
     "condition": "${var.node_min_size <= var.node_desired_size && var.node_desired_size <= var.node_max_size}",
     "error_message": "node_min_size <= node_desired_size <= node_max_size must hold.",
 }
+# The service's key and bucket: the ones given (kms_key_id, bucket_name) or the ones the module
+# creates (tests/gcp/test_gcp_bring_your_own.py checks both paths).
+KEY_ID = "${local.encryption_key_id}"
+BUCKET_NAME = "${local.data_bucket_name}"
 
 
 def profile(kind: str) -> dict:
@@ -250,12 +254,13 @@ def test_node_pool_is_hardened_and_autoscaled(gcp, kind):
     assert node["oauth_scopes"] == ["https://www.googleapis.com/auth/cloud-platform"]
     assert node["image_type"] == "COS_CONTAINERD"
     assert node["metadata"] == {"disable-legacy-endpoints": "true"}
-    assert node["boot_disk_kms_key"] == "${google_kms_crypto_key.encryption_key.id}"
+    assert node["boot_disk_kms_key"] == KEY_ID
     assert pool["cluster"] == "${var.cluster_name}" and pool["location"] == "${var.cluster_location}"
     assert pool["autoscaling"]["total_min_node_count"] == "${var.node_min_size}"
     assert pool["autoscaling"]["total_max_node_count"] == "${var.node_max_size}"
     assert pool["initial_node_count"] == "${var.node_desired_size}"
-    assert pool["lifecycle"] == {"precondition": [NODE_SIZES_CHECK], "ignore_changes": ["initial_node_count"]}
+    assert pool["lifecycle"]["ignore_changes"] == ["initial_node_count"]
+    assert pool["lifecycle"]["precondition"][0] == NODE_SIZES_CHECK
 
     inputs = variables(gcp, kind)
     scaling = profile(kind)["scaling"]
@@ -336,7 +341,7 @@ def test_bucket_is_private_versioned_and_encrypted_with_the_modules_key(gcp, kin
     assert bucket["uniform_bucket_level_access"] is True
     assert bucket["public_access_prevention"] == "enforced"
     assert bucket["versioning"] == {"enabled": True}
-    assert bucket["encryption"] == {"default_kms_key_name": "${google_kms_crypto_key.encryption_key.id}"}
+    assert bucket["encryption"] == {"default_kms_key_name": KEY_ID}
     assert bucket["force_destroy"] == "${var.force_destroy}"
     assert variables(gcp, kind)["force_destroy"]["default"] is False
     assert bucket["location"] == "${local.region}"
@@ -385,7 +390,7 @@ def test_one_secret_per_profile_secret_and_no_values(gcp, kind):
         (replica,) = secret["replication"]["user_managed"]["replicas"]
         assert replica == {
             "location": "${local.region}",
-            "customer_managed_encryption": {"kms_key_name": "${google_kms_crypto_key.encryption_key.id}"},
+            "customer_managed_encryption": {"kms_key_name": KEY_ID},
         }
     assert sorted(outputs(gcp, kind)["secret_ids"]["value"]) == sorted(wanted)
 
@@ -407,7 +412,7 @@ def test_workload_identity_binding_and_least_privilege_grants(gcp, kind):
 
     bucket_grants = [g for g in resources(folder, "google_storage_bucket_iam_member").values() if g["member"] == member]
     assert bucket_grants == [
-        {"bucket": "${google_storage_bucket.data_bucket.name}", "role": "roles/storage.objectAdmin", "member": member}
+        {"bucket": BUCKET_NAME, "role": "roles/storage.objectAdmin", "member": member}
     ]
     secrets = resources(folder, "google_secret_manager_secret")
     accessors = resources(folder, "google_secret_manager_secret_iam_member").values()
@@ -465,8 +470,8 @@ def test_outputs_feed_the_workload_module(gcp, kind):
         "cdn_domain_name",
     } <= set(out)
     assert out["storage_class_name"]["value"] == gcp_storage(profile(kind)["storage"]["storage_class"])["storage_class_name"]
-    assert out["bucket_url"]["value"] == "${google_storage_bucket.data_bucket.url}"
-    assert out["kms_key_id"]["value"] == "${google_kms_crypto_key.encryption_key.id}"
+    assert out["bucket_url"]["value"] == f"gs://{BUCKET_NAME}"
+    assert out["kms_key_id"]["value"] == KEY_ID
     assert out["node_pool_name"]["value"] == "${google_container_node_pool.nodes_node_pool.name}"
 
 
@@ -476,7 +481,7 @@ def test_audit_logs_are_kept_for_the_profiles_retention(gcp, kind):
     retention = profile(kind)["data_policies"]["audit_logging"]["retention_days"]
     assert log_bucket["retention_days"] == "${var.log_retention_days}"
     assert variables(gcp, kind)["log_retention_days"]["default"] == retention
-    assert log_bucket["cmek_settings"] == {"kms_key_name": "${google_kms_crypto_key.encryption_key.id}"}
+    assert log_bucket["cmek_settings"] == {"kms_key_name": KEY_ID}
     sink = one(gcp, kind, "google_logging_project_sink")
     assert sink["destination"] == "logging.googleapis.com/${google_logging_project_bucket_config.audit_log_bucket.id}"
     for part in (
@@ -503,7 +508,7 @@ def test_cdn_only_where_the_profile_enables_it(gcp, kind):
             assert body["count"] == "${var.cdn_domain_name == null ? 0 : 1}", resource_type
         backend = one(gcp, kind, "google_compute_backend_bucket")
         assert backend["enable_cdn"] is True
-        assert backend["bucket_name"] == "${google_storage_bucket.data_bucket.name}"
+        assert backend["bucket_name"] == BUCKET_NAME
         certificate = one(gcp, kind, "google_compute_managed_ssl_certificate")
         assert certificate["managed"] == {"domains": ["${var.cdn_domain_name}"]}
         rule = one(gcp, kind, "google_compute_global_forwarding_rule")

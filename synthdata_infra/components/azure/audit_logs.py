@@ -1,5 +1,9 @@
 """AuditLogs: the Log Analytics workspace keeping the audit trail (or the caller's workspace),
-and diagnostic settings sending the blob service's and the Key Vault's audit logs to it."""
+and diagnostic settings sending the blob service's and the Key Vault's audit logs to it.
+
+Only the blob service of a created storage account gets one: a given account (``storage_account``)
+keeps its own diagnostic settings (its logs may be other services' too, and a target takes only a
+few settings)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,9 @@ KEY_VAULT_LOG_CATEGORIES = ("AuditEvent",)
 
 
 class AuditLogs(Construct):
-    def __init__(self, scope: Construct, construct_id: str, props: AzureProps, *, storage_account_id: str, key_vault_id: str) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, props: AzureProps, *, created_storage_account_id: str, key_vault_id: str
+    ) -> None:
         super().__init__(scope, construct_id)
         inputs = props.inputs
         workspace = named(
@@ -34,11 +40,11 @@ class AuditLogs(Construct):
         self.workspace_id = f"${{coalesce({inner(inputs.log_analytics_workspace_id)}, one({workspace_ref}[*].id))}}"
         ds = azurerm.monitor_diagnostic_setting
         targets = {
-            "blob_diagnostics": (f"{storage_account_id}/blobServices/default", BLOB_LOG_CATEGORIES),
+            "blob_diagnostics": (f"{created_storage_account_id}/blobServices/default", BLOB_LOG_CATEGORIES),
             "key_vault_diagnostics": (key_vault_id, KEY_VAULT_LOG_CATEGORIES),
         }
-        for setting_id, (target, categories) in targets.items():
-            named(
+        settings = {
+            setting_id: named(
                 ds.MonitorDiagnosticSetting(
                     self,
                     setting_id,
@@ -48,3 +54,6 @@ class AuditLogs(Construct):
                     enabled_log=[ds.MonitorDiagnosticSettingEnabledLog(category=category) for category in categories],
                 )
             )
+            for setting_id, (target, categories) in targets.items()
+        }
+        settings["blob_diagnostics"].add_override("count", f"${{{inner(inputs.storage_account)} == null ? 1 : 0}}")

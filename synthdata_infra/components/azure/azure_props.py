@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from synthdata_infra.catalog import Placement
-from synthdata_infra.components.expressions import as_map
+from synthdata_infra.components.expressions import as_map, stable_id
 from synthdata_infra.config.models import ServiceConfig
 
 # Built-in Azure RBAC roles the module assigns (by name, the same in every tenant).
@@ -50,6 +50,8 @@ class AzureInputs(BaseModel):
     key_vault_soft_delete_retention_days: str  # number
     log_retention_days: str  # number
     log_analytics_workspace_id: str  # string or null
+    key_vault_key_resource_id: str  # string or null (null: the module creates the storage key)
+    storage_account: str  # object({id, blob_endpoint, container_name}) or null (null: the module creates them)
 
 
 class AzureContext(BaseModel):
@@ -63,6 +65,12 @@ class AzureContext(BaseModel):
     tags: str
     name_hash: str  # 12 hex characters, unique per subscription, resource group, service and environment
     compact_service: str  # the service name without '-', at most 10 characters
+
+
+def first_instance(element: Any, attribute: str) -> str:
+    """``${<type>.<name>[0].<attribute>}``: how a resource under ``count`` is read by the resources
+    created under the same condition."""
+    return f"${{{element.terraform_resource_type}.{stable_id(element)}[0].{attribute}}}"
 
 
 class AzureProps(BaseModel):

@@ -1,17 +1,20 @@
-"""DataStorage: the storage account and container for generated data.
+"""DataStorage: the storage account and container for generated data: the caller's
+(``storage_account``), or ones created here. A given account's settings (network, encryption,
+versioning, lifecycle, audit logs) stay with its owner; the module only assigns a role on its
+container, and never destroys either.
 
-Private and Entra ID only: HTTPS with TLS 1.2, no anonymous blob access, no shared keys, a
-default-deny firewall, versioning, soft delete of blobs and containers, and encryption twice at
-rest (infrastructure encryption, and the service's customer-managed key, read by a user-assigned
-identity of the account so the grant exists before the account does). Where the profile asks for
-backups, point-in-time restore of the blobs too.
+A created account is private and Entra ID only: HTTPS with TLS 1.2, no anonymous blob access, no
+shared keys, a default-deny firewall, versioning, soft delete of blobs and containers, and
+encryption twice at rest (infrastructure encryption, and the service's customer-managed key, read
+by a user-assigned identity of the account so the grant exists before the account does). Where
+the profile asks for backups, point-in-time restore of the blobs too.
 """
 
 from __future__ import annotations
 
-from synthdata_infra.cdk import Construct, Token, azurerm
-from synthdata_infra.components.azure.azure_props import CRYPTO_SERVICE_ENCRYPTION_USER, AzureProps
-from synthdata_infra.components.expressions import as_any, as_number, inner, named
+from synthdata_infra.cdk import Construct, TerraformLocal, Token, azurerm
+from synthdata_infra.components.azure.azure_props import CRYPTO_SERVICE_ENCRYPTION_USER, AzureProps, first_instance
+from synthdata_infra.components.expressions import as_any, as_number, inner, named, stable_id
 
 CONTAINER_NAME = "generated-data"
 COOL_AFTER_DAYS_WITHOUT_ACCESS = 30  # and back to hot on the next read
@@ -40,7 +43,7 @@ class DataStorage(Construct):
                 "key_access",
                 scope=key_id,
                 role_definition_name=CRYPTO_SERVICE_ENCRYPTION_USER,
-                principal_id=identity.principal_id,
+                principal_id=first_instance(identity, "principal_id"),
                 principal_type="ServicePrincipal",
                 description=f"The storage account of {props.name()} wraps its data keys with this key",
             )
@@ -73,7 +76,7 @@ class DataStorage(Construct):
                     ip_rules=Token.as_list(inputs.allowed_ip_ranges),
                     virtual_network_subnet_ids=Token.as_list(inputs.allowed_subnet_ids),
                 ),
-                identity=sa.StorageAccountIdentity(type="UserAssigned", identity_ids=[identity.id]),
+                identity=sa.StorageAccountIdentity(type="UserAssigned", identity_ids=[first_instance(identity, "id")]),
                 blob_properties=sa.StorageAccountBlobProperties(
                     versioning_enabled=True,
                     last_access_time_enabled=True,
@@ -95,23 +98,25 @@ class DataStorage(Construct):
         )
         # The key is set by the customer-managed-key resource below; both would fight over it.
         self.account.add_override("lifecycle", {"ignore_changes": ["customer_managed_key"]})
-        named(
+        # Read by what exists only with the created account.
+        self.created_account_id = first_instance(self.account, "id")
+        customer_managed_key = named(
             azurerm.storage_account_customer_managed_key.StorageAccountCustomerManagedKeyA(
                 self,
                 "customer_managed_key",
-                storage_account_id=self.account.id,
+                storage_account_id=self.created_account_id,
                 key_vault_id=key_vault_id,
                 key_name=key_name,  # no version: the account follows the key's rotation
-                user_assigned_identity_id=identity.id,
+                user_assigned_identity_id=first_instance(identity, "id"),
                 depends_on=[key_access],
             )
         )
         mp = azurerm.storage_management_policy
-        named(
+        lifecycle = named(
             mp.StorageManagementPolicy(
                 self,
                 "lifecycle",
-                storage_account_id=self.account.id,
+                storage_account_id=self.created_account_id,
                 rule=[
                     mp.StorageManagementPolicyRule(
                         name="tiering-and-old-versions",
@@ -135,9 +140,29 @@ class DataStorage(Construct):
                 self,
                 "container",
                 name=CONTAINER_NAME,
-                storage_account_id=self.account.id,  # managed through Resource Manager, not the data plane
+                storage_account_id=self.created_account_id,  # managed through Resource Manager, not the data plane
                 container_access_type="private",
             )
         )
+        given = inner(inputs.storage_account)
+        for created in (identity, key_access, self.account, customer_managed_key, lifecycle, self.container):
+            created.add_override("count", f"${{{given} == null ? 1 : 0}}")
+
+        # The account and container everything uses: the caller's (bring your own) or the ones created here.
+        def local(name: str, if_created: str, if_given: str) -> str:
+            expression = f"${{{given} == null ? {if_created} : {if_given}}}"
+            return f"${{local.{stable_id(named(TerraformLocal(self, name, expression)))}}}"
+
+        account = f"azurerm_storage_account.{stable_id(self.account)}"
+        self.account_id = local("storage_account_id", f"one({account}[*].id)", f"{given}.id")
+        # The same choice without the local, for the private endpoint: checkov (CKV2_AZURE_33) links a
+        # storage account to its private endpoint only through a direct reference.
+        self.account_id_direct = f"${{{given} == null ? {account}[0].id : {given}.id}}"
+        self.account_name = local("storage_account_name", f"one({account}[*].name)", f'regex("[^/]+$", {given}.id)')
+        self.blob_endpoint = local("blob_endpoint", f"one({account}[*].primary_blob_endpoint)", f"{given}.blob_endpoint")
+        self.blob_host = local("blob_host", f"one({account}[*].primary_blob_host)", f'regex("^https://([^/]+)", {given}.blob_endpoint)[0]')
+        self.container_name = local(
+            "container_name", f"one(azurerm_storage_container.{stable_id(self.container)}[*].name)", f"{given}.container_name"
+        )
         # The Resource Manager id of the container, the scope of its role assignments.
-        self.container_scope = f"{self.account.id}/blobServices/default/containers/{self.container.name}"
+        self.container_scope = f"{self.account_id}/blobServices/default/containers/{self.container_name}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, TerraformResource, google
 from synthdata_infra.components.expressions import as_number, named
-from synthdata_infra.components.gcp.data_bucket import data_bucket_name
+from synthdata_infra.components.gcp.data_bucket import bucket_in_use_name
 from synthdata_infra.components.gcp.gcp_props import GcpProps
 
 # GKE writes pod labels into log entries as "k8s-pod/<key>" with "." and "/" replaced by "_".
@@ -21,9 +21,9 @@ INSTANCE_POD_LABEL = 'labels."k8s-pod/app_kubernetes_io/instance"'
 def audit_filter(props: GcpProps, *, workload_email: str) -> str:
     """The generator's container logs, and audit entries of its identity, bucket and secrets.
 
-    The bucket is named by its name expression rather than a reference: the filter only names
-    it, and a reference makes scanners (checkov CKV2_GCP_4) take the bucket for the sink's
-    destination."""
+    The bucket (given or created) is named by its name expression rather than a reference: the
+    filter only names it, and a reference makes scanners (checkov CKV2_GCP_4) take the bucket for
+    the sink's destination."""
     inputs = props.inputs
     containers = " AND ".join(
         (
@@ -37,7 +37,7 @@ def audit_filter(props: GcpProps, *, workload_email: str) -> str:
     audited = " OR ".join(
         (
             f'protoPayload.authenticationInfo.principalEmail="{workload_email}"',
-            f'(resource.type="gcs_bucket" AND resource.labels.bucket_name="{data_bucket_name(props)}")',
+            f'(resource.type="gcs_bucket" AND resource.labels.bucket_name="{bucket_in_use_name(props)}")',
             f'protoPayload.resourceName:"/secrets/{props.name()}-"',
         )
     )

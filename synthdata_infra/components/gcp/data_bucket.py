@@ -1,9 +1,14 @@
-"""DataBucket: the GCS bucket for generated data, private, versioned and encrypted with the module's key."""
+"""DataBucket: the GCS bucket for generated data: the caller's (``bucket_name``), or one created
+here, private, versioned and encrypted with the module's key.
+
+A given bucket's settings (encryption, versioning, lifecycle, public access prevention) stay
+with its owner; the module only grants on it, and never destroys it.
+"""
 
 from __future__ import annotations
 
-from synthdata_infra.cdk import Construct, TerraformResource, google
-from synthdata_infra.components.expressions import as_any, named
+from synthdata_infra.cdk import Construct, TerraformLocal, TerraformResource, google
+from synthdata_infra.components.expressions import as_any, inner, named, stable_id
 from synthdata_infra.components.gcp.gcp_props import GcpProps
 
 ABORT_MULTIPART_DAYS = 7
@@ -14,8 +19,14 @@ STORAGE_CLASS_TRANSITIONS = {"NEARLINE": 30, "COLDLINE": 90}
 
 
 def data_bucket_name(props: GcpProps) -> str:
-    """Bucket names are global: the project number keeps them apart across projects."""
+    """The created bucket's name. Bucket names are global: the project number keeps them apart across projects."""
     return f"{props.name()}-{props.project.project_number}"
+
+
+def bucket_in_use_name(props: GcpProps) -> str:
+    """The name of the bucket in use (given or created), by its name alone: for log filters,
+    which name the bucket without depending on it."""
+    return f'${{coalesce({inner(props.inputs.bucket_name)}, "{data_bucket_name(props)}")}}'
 
 
 class DataBucket(Construct):
@@ -68,3 +79,8 @@ class DataBucket(Construct):
                 depends_on=[key_grant],
             )
         )
+        self.bucket.add_override("count", f"${{{inner(inputs.bucket_name)} == null ? 1 : 0}}")
+        # The bucket everything uses: the caller's (bring your own) or the one created here.
+        created = f"one(google_storage_bucket.{stable_id(self.bucket)}[*].name)"
+        in_use = named(TerraformLocal(self, "bucket_name", f"${{coalesce({inner(inputs.bucket_name)}, {created})}}"))
+        self.name = f"${{local.{stable_id(in_use)}}}"

@@ -44,6 +44,8 @@ class GcpInputs(BaseModel):
     log_retention_days: str  # number
     cdn_domain_name: str  # string or null
     cdn_grant_fill_service_account: str  # bool
+    kms_key_id: str  # string or null (null: the module creates a key ring and key)
+    bucket_name: str  # string or null (null: the module creates the bucket)
 
 
 class ProjectContext(BaseModel):
@@ -51,7 +53,7 @@ class ProjectContext(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    project_number: str  # data source
+    project_number: str  # data source attribute, as a plain interpolation (usable inside expressions)
     region: str  # local: the region input, or the cluster's region
     labels: str  # local: map(string)
     short_name: str  # local: <= 21 characters, unique per service and environment

@@ -14,6 +14,7 @@ from synthdata_infra.catalog import gpu_models, storage_class_for
 from synthdata_infra.cdk import Construct, TerraformResource, Token, google
 from synthdata_infra.components.expressions import as_number, inner, named
 from synthdata_infra.components.node_sizes import node_size_precondition
+from synthdata_infra.components.gcp.encryption_key import key_location_precondition
 from synthdata_infra.components.gcp.gcp_props import GcpProps
 
 GPU_TAINT_KEY = "nvidia.com/gpu"
@@ -155,4 +156,8 @@ class GkeNodePool(Construct):
             )
         )
         # The cluster autoscaler owns the node count; a changed initial count would replace the pool.
-        self.node_pool.add_override("lifecycle", {"precondition": [node_size_precondition()], "ignore_changes": ["initial_node_count"]})
+        # The pool is always created, so it checks the key's region for every user of the key.
+        self.node_pool.add_override(
+            "lifecycle",
+            {"precondition": [node_size_precondition(), key_location_precondition(props)], "ignore_changes": ["initial_node_count"]},
+        )
