@@ -312,8 +312,16 @@ BRING_YOUR_OWN = {
             "permissions_boundary_arn": '"arn:aws:iam::111122223333:policy/platform-boundary"',
         },
     ),
+    "google": (
+        "use an existing Cloud KMS key (in the module's region) and an existing bucket instead of new ones",
+        {
+            "kms_key_id": '"projects/platform-prod/locations/us-central1/keyRings/synthdata/cryptoKeys/data"',
+            "bucket_name": '"platform-synthetic-data"',
+        },
+    ),
     "azurerm": (
-        "use an existing Log Analytics workspace for the audit logs, and place the nodes in an existing subnet",
+        "use an existing Log Analytics workspace for the audit logs, place the nodes in an existing subnet, and use an existing "
+        "Key Vault key or an existing storage account (one of the two) instead of new ones",
         {
             "log_analytics_workspace_id": (
                 '"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform'
@@ -322,6 +330,15 @@ BRING_YOUR_OWN = {
             "vnet_subnet_id": (
                 '"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform'
                 '/providers/Microsoft.Network/virtualNetworks/platform/subnets/nodes"'
+            ),
+            "key_vault_key_resource_id": (
+                '"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform'
+                '/providers/Microsoft.KeyVault/vaults/platform-keys/keys/synthdata"'
+            ),
+            "storage_account": (
+                '{ id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform'
+                '/providers/Microsoft.Storage/storageAccounts/platformdata", '
+                'blob_endpoint = "https://platformdata.blob.core.windows.net/", container_name = "synthdata" }'
             ),
         },
     ),

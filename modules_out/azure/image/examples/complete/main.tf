@@ -78,10 +78,13 @@ module "cloud" {
   allowed_ip_ranges     = var.allowed_ip_ranges
   tags                  = { team = "data-platform" }
 
-  # Bring your own (optional): use an existing Log Analytics workspace for the audit logs, and place
-  # the nodes in an existing subnet.
+  # Bring your own (optional): use an existing Log Analytics workspace for the audit logs, place the
+  # nodes in an existing subnet, and use an existing Key Vault key or an existing storage account
+  # (one of the two) instead of new ones.
   # log_analytics_workspace_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform/providers/Microsoft.OperationalInsights/workspaces/audit"
   # vnet_subnet_id             = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform/providers/Microsoft.Network/virtualNetworks/platform/subnets/nodes"
+  # key_vault_key_resource_id  = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform/providers/Microsoft.KeyVault/vaults/platform-keys/keys/synthdata"
+  # storage_account            = { id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/platform/providers/Microsoft.Storage/storageAccounts/platformdata", blob_endpoint = "https://platformdata.blob.core.windows.net/", container_name = "synthdata" }
 }
 
 module "workload" {

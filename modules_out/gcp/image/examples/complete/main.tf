@@ -81,6 +81,11 @@ module "cloud" {
   cluster_location = var.cluster_location
   labels           = { team = "data-platform" }
   cdn_domain_name  = var.cdn_domain_name
+
+  # Bring your own (optional): use an existing Cloud KMS key (in the module's region) and an
+  # existing bucket instead of new ones.
+  # kms_key_id  = "projects/platform-prod/locations/us-central1/keyRings/synthdata/cryptoKeys/data"
+  # bucket_name = "platform-synthetic-data"
 }
 
 module "workload" {

@@ -70,6 +70,11 @@ module "cloud" {
   cluster_name     = var.cluster_name
   cluster_location = var.cluster_location
   labels           = { team = "data-platform" }
+
+  # Bring your own (optional): use an existing Cloud KMS key (in the module's region) and an
+  # existing bucket instead of new ones.
+  # kms_key_id  = "projects/platform-prod/locations/us-central1/keyRings/synthdata/cryptoKeys/data"
+  # bucket_name = "platform-synthetic-data"
 }
 
 module "workload" {
