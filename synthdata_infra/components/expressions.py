@@ -10,6 +10,8 @@ import re
 from synthdata_infra.cdk import TerraformOutput, TerraformVariable, Token
 
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_]")
+# How a cdktf token (a reference to a resource attribute) appears inside a Python string.
+_TOKEN = re.compile(r"\$\{TfToken\[[^\]]+\]\}")
 T = TypeVar("T")
 
 
@@ -86,3 +88,29 @@ def hcl_string(value: str) -> str:
         return inner(value)
     except ValueError:
         return json.dumps(value)
+
+
+def hcl_value(value: Any) -> str:
+    """``value`` (mappings, lists, strings, numbers) as an HCL expression, for use inside a larger
+    interpolation such as ``${jsonencode(...)}``.
+
+    A string that is one Terraform interpolation becomes that expression; any other string becomes
+    a quoted template. A cdktf token always goes into a template, in its own ``${}``
+    (``"${aws_s3_bucket.data_bucket.arn}/*"``): cdktf renders a token bare only right after a
+    ``${`` and with braces after any ``}``, such as one closing an object. Interpolations inside a
+    longer string must not contain quotes: name such an expression with a local.
+    """
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_template(key)} = {hcl_value(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(hcl_value(item) for item in value) + "]"
+    if isinstance(value, str):
+        try:
+            return inner(value)
+        except ValueError:
+            return _template(value)
+    return json.dumps(value)
+
+
+def _template(text: str) -> str:
+    return _TOKEN.sub(lambda token: "${" + token.group(0) + "}", json.dumps(text))

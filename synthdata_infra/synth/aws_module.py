@@ -170,6 +170,25 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             minimum=0,
             maximum=36500,
         ),
+        bucket_name=v(
+            "bucket_name",
+            type="string",
+            description=(
+                "Existing S3 bucket for generated data (null creates one). The module then creates none of the bucket's "
+                "settings, and never deletes it: its owner keeps default encryption (give that key as kms_key_arn, the "
+                "only key the workload role may use), versioning, public access block, lifecycle and a bucket policy "
+                "that denies requests without TLS"
+                + (" and lets the CloudFront distribution read objects" if cdn else "")
+                + "."
+            ),
+            default=None,
+            validation=[
+                {
+                    "condition": '${var.bucket_name == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))}',
+                    "error_message": "bucket_name must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens.",
+                }
+            ],
+        ),
         kms_key_arn=v(
             "kms_key_arn",
             type="string",
@@ -235,13 +254,19 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     encryption = EncryptionKey(stack, "encryption", props, log_group_name=audit_log_group_name(props))
     key = encryption.key
     bucket = DataBucket(stack, "data", props, kms_key_arn=encryption.arn)
-    data = bucket.bucket
     # The bucket goes before its key on destroy: a bucket that cannot be deleted (objects left)
     # stops the destroy before the key that decrypts those objects is scheduled for deletion.
-    data.add_override("depends_on", [f"aws_kms_key.{stable_id(key)}"])
-    distribution = BucketCdn(stack, "cdn", props, bucket_regional_domain_name=data.bucket_regional_domain_name).distribution if cdn else None
-    BucketAccessPolicy(stack, "access", bucket_id=data.id, bucket_arn=data.arn, distribution_arn=distribution.arn if distribution else None)
-    BucketBackup(stack, "backup", props, bucket_arn=data.arn, kms_key_arn=encryption.arn)
+    bucket.bucket.add_override("depends_on", [f"aws_kms_key.{stable_id(key)}"])
+    distribution = BucketCdn(stack, "cdn", props, bucket_regional_domain_name=bucket.regional_domain_name).distribution if cdn else None
+    access = BucketAccessPolicy(
+        stack,
+        "access",
+        bucket_id=bucket.created_id,
+        bucket_arn=bucket.arn,
+        distribution_arn=distribution.arn if distribution else None,
+        create=bucket.create,
+    )
+    BucketBackup(stack, "backup", props, bucket_arn=bucket.arn, kms_key_arn=encryption.arn)
     secrets_construct = ServiceSecrets(stack, "secrets", props, kms_key_arn=encryption.arn)
     secrets = secrets_construct.secrets
     audit_construct = AuditLogGroup(stack, "audit", props, kms_key_arn=encryption.arn)
@@ -250,7 +275,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         stack,
         "identity",
         props,
-        bucket_arn=data.arn,
+        bucket_arn=bucket.arn,
         kms_key_arn=encryption.arn,
         secret_arns=[secret.arn for secret in secrets.values()],
         log_group_arn=audit.arn,
@@ -260,13 +285,14 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         stack,
         "retention",
         retain=retain,
-        protected=resources_of(encryption, bucket, secrets_construct, audit_construct),
-        what="the data bucket, its KMS key, the audit log group and the secrets",
+        # The bucket policy too: a kept bucket still refuses requests without TLS.
+        protected=resources_of(encryption, bucket, access, secrets_construct, audit_construct),
+        what="the data bucket (with its TLS-only policy), its KMS key, the audit log group and the secrets",
     )
 
     out = stack.output
-    out("bucket_name", data.bucket, "Bucket for generated data.")
-    out("bucket_arn", data.arn, "ARN of the bucket.")
+    out("bucket_name", bucket.name, "Bucket for generated data (given or created).")
+    out("bucket_arn", bucket.arn, "ARN of the bucket.")
     out("kms_key_arn", encryption.arn, "Customer-managed key of the bucket, secrets, logs and node disks (given or created).")
     out("service_account_role_arn", identity.arn, "IRSA role of the service account.")
     out(

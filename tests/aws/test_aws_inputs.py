@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.aws.conftest import terraform
-from tests.aws.test_aws_modules import write_root
+from tests.aws.test_aws_modules import aws_client, write_root
 from tests.conftest import REPO
 
 REQUIRED = {"service_name": '"customer-synth"', "environment": '"test"', "enable_backup": "false"}
@@ -19,6 +19,7 @@ BAD = {
     "no backup retention": ({"backup_retention_days": "0"}, "backup_retention_days must be a whole number from 1 to 36500"),
     "fractional node count": ({"node_max_size": "2.5"}, "node_max_size must be a whole number from 1 to 1000"),
     "recovery window AWS refuses": ({"secret_recovery_window_days": "3"}, "secret_recovery_window_days must be 0 or from 7 to 30"),
+    "bucket name S3 refuses": ({"bucket_name": '"Team_Data"'}, "bucket_name must be an S3 bucket name"),
     "null required input": ({"service_name": "null"}, "service_name"),
 }
 
@@ -43,7 +44,7 @@ def test_invalid_inputs_fail_at_plan_naming_the_input(moto, terraform_env, tmp_p
 
 def planned_module(root, kind: str, endpoint: str, env: dict, **inputs: str) -> dict[str, dict]:
     """address -> planned values of what the cloud module would create, from `terraform show -json`."""
-    write_root(root, kind, endpoint, **REQUIRED, **inputs)
+    write_root(root, kind, endpoint, **{**REQUIRED, **inputs})
     assert terraform(env, root, "init", "-input=false").returncode == 0
     plan = terraform(env, root, "plan", "-input=false", "-out=plan.bin")
     assert plan.returncode == 0, plan.stderr
@@ -76,6 +77,28 @@ def test_a_given_kms_key_replaces_the_created_one(moto, terraform_env, tmp_path)
     assert log_group["kms_key_id"] == key
     (template,) = [v for a, v in after.items() if ".aws_launch_template." in a]
     assert template["block_device_mappings"][0]["ebs"][0]["kms_key_id"] == key
+
+
+@pytest.mark.slow
+def test_a_given_bucket_replaces_the_created_one(moto, terraform_env, tmp_path):
+    """Bring-your-own bucket: neither a bucket nor any of its settings (encryption, versioning,
+    public access block, lifecycle, policy) is created, so no destroy can delete it; the outputs,
+    the backup and the policies use the given bucket."""
+    aws_client("s3", moto).create_bucket(Bucket="team-data-lake")
+    after = planned_module(tmp_path, "tabular", moto, terraform_env, bucket_name='"team-data-lake"', enable_backup="true")
+    assert not [a for a in after if a.startswith("module.cloud.aws_s3_bucket")]
+    (selection,) = [v for a, v in after.items() if ".aws_backup_selection." in a]
+    assert selection["resources"] == ["arn:aws:s3:::team-data-lake"]
+    assert "module.cloud.terraform_data.retention_guard" in after  # still keeps the key, logs and secrets
+    shown = json.loads(terraform(terraform_env, tmp_path, "show", "-json", "plan.bin").stdout)
+    outputs = shown["output_changes"]["module"]["after"]
+    assert (outputs["bucket_name"], outputs["bucket_arn"]) == ("team-data-lake", "arn:aws:s3:::team-data-lake")
+    # The workload role's policy is unknown at plan (it names the secrets and the log group): it
+    # reads the same expression as the bucket_arn output.
+    module = tmp_path / "module"
+    arn = json.loads((module / "outputs.tf.json").read_text())["output"]["bucket_arn"]["value"]
+    (access,) = json.loads((module / "main.tf.json").read_text())["resource"]["aws_iam_role_policy"].values()
+    assert f'"Resource" = {arn[2:-1]}' in access["policy"] and f'"Resource" = "{arn}/*"' in access["policy"]
 
 
 CLOUD_MODULES = sorted(path.parent for provider in ("aws", "gcp", "azure") for path in (REPO / "modules_out" / provider).glob("*/main.tf.json") if path.parent.name != "monitoring")

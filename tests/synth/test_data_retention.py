@@ -13,7 +13,7 @@ from tests.conftest import REPO
 
 # Per provider: resource types that hold or protect data, read from the modules' own resources.
 DATA_TYPES = {
-    "aws": {"aws_s3_bucket", "aws_kms_key", "aws_cloudwatch_log_group", "aws_secretsmanager_secret", "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_versioning", "aws_s3_bucket_public_access_block"},
+    "aws": {"aws_s3_bucket", "aws_kms_key", "aws_cloudwatch_log_group", "aws_secretsmanager_secret", "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_versioning", "aws_s3_bucket_public_access_block", "aws_s3_bucket_policy"},
     "gcp": {"google_storage_bucket", "google_kms_crypto_key", "google_kms_key_ring", "google_secret_manager_secret", "google_logging_project_bucket_config"},
     "azure": {"azurerm_storage_account", "azurerm_key_vault", "azurerm_key_vault_key", "azurerm_log_analytics_workspace"},
 }

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from synthdata_infra.catalog import Placement
-from synthdata_infra.components.expressions import as_map
+from synthdata_infra.components.expressions import as_map, hcl_value
 from synthdata_infra.config.models import ServiceConfig
 
 
@@ -36,6 +35,7 @@ class AwsInputs(BaseModel):
     node_capacity_type: str  # string: ON_DEMAND or SPOT
     node_ami_type: str  # string: an EKS AMI type
     permissions_boundary_arn: str  # string or null: set on every IAM role the module creates
+    bucket_name: str  # string or null: an existing bucket instead of the one the module creates
     kms_key_arn: str  # string or null: an existing key instead of the one the module creates
     noncurrent_version_days: str  # number: days a replaced or deleted object version is kept
     tiering_after_days: str  # number: days before objects move to S3 Intelligent-Tiering
@@ -85,5 +85,6 @@ class AwsProps(BaseModel):
 
 
 def policy_document(*statements: dict[str, Any]) -> str:
-    """An IAM policy as JSON text; Terraform interpolations inside values resolve at plan time."""
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, indent=None, sort_keys=False)
+    """An IAM policy as a ``jsonencode({...})`` expression: the module and its plans show the policy
+    as Terraform, and the references inside it resolve at plan time."""
+    return "${jsonencode(" + hcl_value({"Version": "2012-10-17", "Statement": list(statements)}) + ")}"

@@ -1,4 +1,5 @@
-"""BucketAccessPolicy: TLS only, and CloudFront (through its origin access control) may read."""
+"""BucketAccessPolicy: TLS only, and CloudFront (through its origin access control) may read.
+Only on the bucket the module creates: a bucket the caller gives keeps its owner's policy."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from synthdata_infra.components.expressions import named
 
 class BucketAccessPolicy(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, bucket_id: str, bucket_arn: str, distribution_arn: str | None
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket_id: str,
+        bucket_arn: str,
+        distribution_arn: str | None,
+        create: str,
     ) -> None:
         super().__init__(scope, construct_id)
         statements = [
@@ -33,4 +41,5 @@ class BucketAccessPolicy(Construct):
                     "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
                 }
             )
-        named(aws.s3_bucket_policy.S3BucketPolicy(self, "policy", bucket=bucket_id, policy=policy_document(*statements)))
+        policy = named(aws.s3_bucket_policy.S3BucketPolicy(self, "policy", bucket=bucket_id, policy=policy_document(*statements)))
+        policy.add_override("count", create)

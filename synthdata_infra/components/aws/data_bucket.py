@@ -1,10 +1,11 @@
-"""DataBucket: the S3 bucket for generated data, private, versioned and KMS-encrypted."""
+"""DataBucket: the S3 bucket for generated data, private, versioned and KMS-encrypted; or, with
+``bucket_name``, an existing bucket whose settings stay with its owner (nothing is created)."""
 
 from __future__ import annotations
 
-from synthdata_infra.cdk import Construct, aws
+from synthdata_infra.cdk import Construct, TerraformLocal, TerraformResource, aws
 from synthdata_infra.components.aws.aws_props import AwsProps
-from synthdata_infra.components.expressions import as_any, as_number, named
+from synthdata_infra.components.expressions import as_any, as_number, inner, named, stable_id
 
 ABORT_MULTIPART_DAYS = 7
 NONCURRENT_EXPIRY_DAYS = 90
@@ -24,7 +25,9 @@ class DataBucket(Construct):
                 tags=props.tags,
             )
         )
-        bucket_id = self.bucket.id
+        created = f"aws_s3_bucket.{stable_id(self.bucket)}"
+        # The created bucket's id, for its settings (and its policy): they exist only with it.
+        self.created_id = bucket_id = f"${{{created}[0].id}}"
         named(
             aws.s3_bucket_ownership_controls.S3BucketOwnershipControls(
                 self,
@@ -108,3 +111,20 @@ class DataBucket(Construct):
                 ],
             )
         )
+        # One instance of the bucket and of each of its settings, unless the caller gives a bucket.
+        given_name = inner(inputs.bucket_name)
+        self.create = f"${{{given_name} == null ? 1 : 0}}"
+        for node in self.node.find_all():
+            if isinstance(node, TerraformResource):
+                node.add_override("count", self.create)
+        given = named(aws.data_aws_s3_bucket.DataAwsS3Bucket(self, "given", bucket=inputs.bucket_name))
+        given.add_override("count", f"${{{given_name} == null ? 0 : 1}}")
+        given_ref = f"data.aws_s3_bucket.{stable_id(given)}"
+
+        def either(attribute: str) -> str:
+            return f"${{one(concat({created}[*].{attribute}, {given_ref}[*].{attribute}))}}"
+
+        # What everything else uses: the bucket given (read, so a wrong name fails at plan) or created.
+        self.name = f"${{local.{stable_id(named(TerraformLocal(self, 'name', either('bucket'))))}}}"
+        self.arn = f"${{local.{stable_id(named(TerraformLocal(self, 'arn', either('arn'))))}}}"
+        self.regional_domain_name = either("bucket_regional_domain_name")

@@ -22,8 +22,8 @@ class WorkloadIdentity(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         inputs = props.inputs
-        # The OIDC issuer host and path: the provider ARN after "oidc-provider/". A local, because
-        # the policy is JSON text and quotes inside an interpolation there would be escaped.
+        # The OIDC issuer host and path: the provider ARN after "oidc-provider/". A local: both
+        # condition keys read it, and an interpolation inside a longer policy string holds no quotes.
         issuer_local = named(
             TerraformLocal(
                 self, "oidc_issuer", f'${{element(split("oidc-provider/", {inner(inputs.oidc_provider_arn)}), 1)}}'
