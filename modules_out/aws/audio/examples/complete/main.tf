@@ -76,9 +76,10 @@ module "cloud" {
   oidc_provider_arn = data.aws_iam_openid_connect_provider.this.arn
   tags              = { team = "data-platform" }
 
-  # Bring your own (optional): use an existing KMS key and node role instead of new ones; set a
-  # permissions boundary on every IAM role the module creates.
+  # Bring your own (optional): use an existing KMS key, bucket and node role instead of new ones;
+  # set a permissions boundary on every IAM role the module creates.
   # kms_key_arn              = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  # bucket_name              = "platform-synthetic-data"
   # node_role_arn            = "arn:aws:iam::111122223333:role/eks-nodes"
   # permissions_boundary_arn = "arn:aws:iam::111122223333:policy/platform-boundary"
 }
