@@ -342,19 +342,6 @@ def test_example_calls_both_modules_with_their_required_inputs(fresh_modules, ki
     assert "module.cloud.service_account_annotations" in text
 
 
-def test_a_module_folder_copied_alone_validates_its_minimal_example(terraform_env, tmp_path):
-    """What a team does with one module: copy the folder, run the example beside it."""
-    module = tmp_path / "synthdata-tabular-aws"
-    shutil.copytree(REPO / "modules_out" / "aws" / "tabular", module)
-    example = module / "examples" / "minimal"
-    for step in (("init", "-backend=false", "-input=false"), ("validate",)):
-        done = terraform(terraform_env, example, *step)
-        assert done.returncode == 0, done.stdout + done.stderr
-    text = (example / "main.tf").read_text()
-    required = [name for name, body in load(module, "variables.tf.json")["variable"].items() if "default" not in body]
-    assert all(f"\n  {name} " in text for name in required)
-
-
 def test_every_minimal_example_is_formatted(terraform_env):
     examples = sorted((REPO / "modules_out").glob("*/*/examples/minimal"))
     assert len(examples) == len(list((REPO / "modules_out").glob("*/*/main.tf.json")))

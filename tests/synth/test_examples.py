@@ -118,6 +118,8 @@ def test_a_module_folder_copied_alone_keeps_working_examples(terraform_env, tmp_
     for step in (("init", "-backend=false", "-input=false"), ("validate",)):
         done = terraform(terraform_env, minimal, *step)
         assert done.returncode == 0, done.stdout + done.stderr
+    required = [name for name, body in load(module, "variables.tf.json")["variable"].items() if "default" not in body]
+    assert all(f"\n  {name} " in (minimal / "main.tf").read_text() for name in required)
     # The complete example needs the kubernetes provider and a registry: check what resolves offline.
     complete = module / "examples" / "complete"
     assert terraform(terraform_env, complete, "fmt", "-check").returncode == 0
