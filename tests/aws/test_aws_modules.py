@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from synthdata_infra.deploy.synth_roots import local_main
 from tests.aws.conftest import terraform
 from tests.conftest import GPU_TYPES, REPO, TYPES, load, resources
+from tests.test_checkov import run_checkov_on_plan
 
 HERE = Path(__file__).parent
 # The service's key: the one given (kms_key_arn) or the one the module creates.
@@ -83,6 +84,32 @@ MOTO_BACKUP_REPLAN = {
 }
 
 
+# checkov on the re-plan. In the module the policies are jsonencode() expressions, which checkov's
+# .tf.json parser reads as plain text: its policy checks there pass without reading a statement.
+# In the plan they are documents, and these checks must pass on them; each one is absent from a
+# scan of modules_out/, so its pass here proves checkov read the policy:
+#   CKV_AWS_70   the bucket policy allows no action to any principal
+#   CKV2_AWS_40  no full IAM privileges
+#   CKV_AWS_286  no privilege escalation
+#   CKV_AWS_287  no credentials exposure
+#   CKV_AWS_288  no data exfiltration
+#   CKV_AWS_289  no permissions management or resource exposure without constraints
+#   CKV_AWS_290  no write access without constraints
+#   CKV_AWS_355  no "*" resource for actions that take a resource
+# The key policy (CKV_AWS_33), the trust policies (CKV_AWS_60, CKV_AWS_61) and CKV_AWS_62/63 are
+# read in the plan too, but they also pass on text they cannot read, so their pass proves nothing:
+# they count through the "no failed check" assertion. image is not scanned: its CloudFront
+# distribution has no web ACL unless cdn_web_acl_id is given, which CKV_AWS_68 fails.
+POLICY_CHECKS = {
+    "tabular": {
+        "aws_s3_bucket_policy.access_policy[0]": {"CKV_AWS_70"},
+        "aws_iam_role_policy.identity_access": {
+            "CKV2_AWS_40", "CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355",
+        },
+    },
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["tabular", "image"])
 def test_apply_replan_destroy_against_moto(kind, moto, terraform_env, tmp_path):
@@ -135,7 +162,10 @@ def test_apply_replan_destroy_against_moto(kind, moto, terraform_env, tmp_path):
     if backup:
         check_backup_as_far_as_moto_goes(moto, service, outputs)
 
-    assert replanned(terraform_env, tmp_path) == (MOTO_BACKUP_REPLAN if backup else {})
+    plan = replan(terraform_env, tmp_path)
+    assert planned_changes(plan) == (MOTO_BACKUP_REPLAN if backup else {})
+    if kind in POLICY_CHECKS:
+        check_policies_as_rendered(plan, POLICY_CHECKS[kind])
 
     with past_the_tls_policy(s3, bucket):
         s3.put_object(Bucket=bucket, Key="runs/1/records.parquet", Body=b"generated")
@@ -167,17 +197,38 @@ def targets_moto_can_apply(env: dict, root: Path) -> list[str]:
     return [f"-target={address}" for address in dict.fromkeys(c["address"].split("[")[0] for c in managed if c["type"] not in MOTO_LACKS)]
 
 
-def replanned(env: dict, root: Path) -> dict[str, list[str]]:
-    """What a fresh plan would do: address -> the attributes it changes (["create"] for a new resource)."""
+def replan(env: dict, root: Path) -> Path:
+    """A fresh plan after the apply, as `terraform show -json` writes it: every ARN is known by
+    now, so its policies are rendered documents."""
     plan = terraform(env, root, "plan", "-input=false", "-out=replan.bin")
     assert plan.returncode == 0, plan.stderr
+    shown = terraform(env, root, "show", "-json", "replan.bin")
+    assert shown.returncode == 0, shown.stderr
+    (root / "replan.json").write_text(shown.stdout)
+    return root / "replan.json"
+
+
+def planned_changes(plan: Path) -> dict[str, list[str]]:
+    """What the plan would do: address -> the attributes it changes (["create"] for a new resource)."""
     changes = {}
-    for c in json.loads(terraform(env, root, "show", "-json", "replan.bin").stdout).get("resource_changes", []):
+    for c in json.loads(plan.read_text()).get("resource_changes", []):
         actions, before, after = c["change"]["actions"], c["change"]["before"] or {}, c["change"]["after"] or {}
         if actions in (["no-op"], ["read"]):
             continue
         changes[c["address"]] = ["create"] if actions == ["create"] else sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     return changes
+
+
+def check_policies_as_rendered(plan: Path, required: dict[str, set[str]]) -> None:
+    """checkov (with the project's .checkov.yaml) fails nothing in the module and read its policies.
+    What it finds in the root's own VPC and cluster, stand-ins for a team's, is not the module's."""
+    result = run_checkov_on_plan(plan)
+    assert result["parsing_errors"] == []
+    failed = [(c["check_id"], c["resource"]) for c in result["failed"] if c["resource"].startswith("module.cloud.")]
+    assert failed == [], failed
+    passed = {(c["resource"].removeprefix("module.cloud."), c["check_id"]) for c in result["passed"]}
+    missing = {(resource, check) for resource, checks in required.items() for check in checks} - passed
+    assert not missing, f"checkov no longer read these policies: {sorted(missing)}"
 
 
 def check_backup_as_far_as_moto_goes(endpoint: str, service: str, outputs: dict) -> None:
