@@ -141,3 +141,10 @@ def strings(value):
 def unescape(text: str) -> str:
     """A Terraform template's literal text: $${ and %%{ are escaped ${ and %{."""
     return text.replace("$${", "${").replace("%%{", "%{")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow tests first (a stable sort: the order within each part is kept). With two xdist
+    workers the long applies start at once and the quick tests fill in around them, instead of
+    one long test running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
