@@ -189,14 +189,20 @@ def promtool_checks(out: Path) -> list[Finding]:
     findings = []
     for path in files:
         done = subprocess.run([binary, "check", "rules", str(path)], capture_output=True, text=True, check=False)
-        detail = " ".join((done.stdout + done.stderr).split())[-300:] if done.returncode else ""
-        findings.append(Finding(f"{path.parent.parent.relative_to(out)}/rules/{path.name}", "promtool", "fail" if done.returncode else "pass", detail))
+        findings.append(_promtool_finding(f"{path.parent.parent.relative_to(out)}/rules/{path.name}", "promtool", done))
     if any(f.result == "fail" for f in findings):
         return findings + [Finding("profiles/*/alerts_test.yml", "promtool test", "skipped", "a rules file above does not load")]
     return findings + type_rule_test_checks(binary, files[0].parent)
 
 
-def type_rule_tests_pass(binary: str, rules: Path, tests: list[dict]) -> subprocess.CompletedProcess[str]:
+def _promtool_finding(module: str, check: str, done: subprocess.CompletedProcess[str]) -> Finding:
+    """pass, or fail with the end of promtool's output on one line."""
+    if done.returncode == 0:
+        return Finding(module, check, "pass")
+    return Finding(module, check, "fail", " ".join((done.stdout + done.stderr).split())[-300:])
+
+
+def run_type_rule_tests(binary: str, rules: Path, tests: list[dict]) -> subprocess.CompletedProcess[str]:
     """``promtool test rules`` of ``tests`` against the rule files in the folder ``rules``."""
     from synthdata_infra.monitoring.rules import promtool_test_file
 
@@ -214,7 +220,6 @@ def type_rule_test_checks(binary: str, rules: Path) -> list[Finding]:
 
     findings = []
     for kind in data_types():
-        done = type_rule_tests_pass(binary, rules, type_rule_tests(kind))
-        detail = " ".join((done.stdout + done.stderr).split())[-300:] if done.returncode else ""
-        findings.append(Finding(f"profiles/{kind}/alerts_test.yml", "promtool test", "fail" if done.returncode else "pass", detail))
+        done = run_type_rule_tests(binary, rules, type_rule_tests(kind))
+        findings.append(_promtool_finding(f"profiles/{kind}/alerts_test.yml", "promtool test", done))
     return findings

@@ -20,12 +20,12 @@ class Strict(BaseModel):
 
 
 def _known_data_type(value: str) -> str:
-    from synthdata_infra.config.loader import data_types
+    from synthdata_infra.config.loader import check_data_type
 
-    known = data_types()
-    if value not in known:
-        raise ValueError(f"expected one of {', '.join(known)} (a folder under profiles/ with a profile.yaml)")
-    return value
+    try:
+        return check_data_type(value)
+    except ConfigError as exc:
+        raise ValueError(f"{exc.allowed} (a folder under profiles/ with a profile.yaml)") from None
 
 
 DataTypeName = Annotated[str, AfterValidator(_known_data_type)]
