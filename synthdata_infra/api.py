@@ -23,6 +23,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Mapping
 
+from synthdata_infra import providers
 from synthdata_infra.config import ServiceEntry, data_types
 from synthdata_infra.config.loader import check_data_type, validate
 from synthdata_infra.deploy.engine import Engine, Outcome
@@ -155,7 +156,7 @@ class SyntheticDataInfrastructure:
 
         from synthdata_infra.monitoring.dashboards import to_json, unified_dashboard
 
-        text = to_json(unified_dashboard(self.provider if self.provider != "onprem" else "aws"))
+        text = to_json(unified_dashboard(providers.get(self.provider).cost_catalog))
         path = self.engine.state / "dashboards" / f"unified-{self.provider}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 import yaml
 
+from synthdata_infra import providers
 from synthdata_infra.config import data_types, deep_merge, parse_overrides, resolve
 from synthdata_infra.errors import ConfigError, OperationalError, SynthdataError, describe_os_error
 from synthdata_infra.planning import check_provider, placement_for
@@ -69,8 +70,9 @@ def config_show(
     if provider is not None:
         check_provider(provider)
         document["provider"] = provider
-        if provider != "onprem":
-            document["placement"] = placement_for(config, provider).to_dict()
+        placement = providers.get(provider).placement(config)
+        if placement is not None:
+            document["placement"] = placement.to_dict()
     if output_format == "json":
         typer.echo(json.dumps(document, indent=2))
     else:

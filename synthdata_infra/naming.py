@@ -40,3 +40,37 @@ def service_namespace(prefix: str, service: str, environment: str) -> str:
     One namespace per service and environment, so two services (or two environments) on one
     cluster never create the same object, and destroying one never deletes another's."""
     return f"{prefix}-{service}-{environment}"
+
+
+# Stack names: one root per service and environment, plus each environment's own roots. A
+# service may not take a name that starts like the environment's own ones.
+MONITORING_PREFIX = "monitoring-"
+WORKSPACES_PREFIX = "workspaces-"
+LOCAL_CLUSTER_PREFIX = "local-cluster-"
+RESERVED_PREFIXES = (MONITORING_PREFIX, WORKSPACES_PREFIX, LOCAL_CLUSTER_PREFIX)
+
+
+def service_stack(service: str, environment: str) -> str:
+    return f"{service}-{environment}"
+
+
+def monitoring_service(provider: str) -> str:
+    """What the monitoring root of ``provider`` is called where a service name goes (workspaces, tags)."""
+    return f"{MONITORING_PREFIX}{provider}"
+
+
+def monitoring_stack(provider: str, environment: str) -> str:
+    return service_stack(monitoring_service(provider), environment)
+
+
+def workspaces_stack(environment: str) -> str:
+    return f"{WORKSPACES_PREFIX}{environment}"
+
+
+def local_cluster_stack(environment: str) -> str:
+    return f"{LOCAL_CLUSTER_PREFIX}{environment}"
+
+
+def module_stack_id(folder: str, name: str) -> str:
+    """The cdktf stack that builds ``modules_out/<folder>/<name>`` (stack ids take no '_')."""
+    return f"{folder}-{name}".replace("_", "-")

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import math
 
-from synthdata_infra.catalog import PROVIDERS_WITH_CATALOG, Placement, place, storage_class_for
-from synthdata_infra.config.models import PROVIDERS, ServiceConfig
-from synthdata_infra.errors import ConfigError
+from synthdata_infra import providers
+from synthdata_infra.catalog import Placement, place, storage_class_for
+from synthdata_infra.config.models import ServiceConfig
 
 
 def check_provider(provider: str, *, cloud_only: bool = False) -> str:
-    allowed = PROVIDERS_WITH_CATALOG if cloud_only else PROVIDERS
-    if provider not in allowed:
-        reason = "a cloud catalog is needed" if cloud_only and provider in PROVIDERS else ""
-        raise ConfigError("provider", provider, f"expected one of {', '.join(allowed)}" + (f" ({reason})" if reason else ""))
-    return provider
+    """``provider`` if the registry has it (with an instance catalog when ``cloud_only``)."""
+    return providers.get(provider, catalog=cloud_only).name
 
 
 def placement_for(config: ServiceConfig, provider: str) -> Placement:

@@ -16,9 +16,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from synthdata_infra import providers
 from synthdata_infra.errors import ConfigError
 
-PROVIDERS_WITH_CATALOG = ("aws", "gcp", "azure")
+PROVIDERS_WITH_CATALOG = providers.with_catalog()  # catalog/<provider>.yaml
 
 
 class Frozen(BaseModel):

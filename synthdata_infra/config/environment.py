@@ -7,9 +7,16 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, model_validator
 
+from synthdata_infra import providers
 from synthdata_infra.config.models import DataTypeName, Strict
 from synthdata_infra.errors import ConfigError
-from synthdata_infra.naming import ENVIRONMENT_NAME_ALLOWED, SERVICE_NAME_ALLOWED, valid_environment_name, valid_service_name
+from synthdata_infra.naming import (
+    ENVIRONMENT_NAME_ALLOWED,
+    RESERVED_PREFIXES,
+    SERVICE_NAME_ALLOWED,
+    valid_environment_name,
+    valid_service_name,
+)
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 WORKSPACE_PLACEHOLDERS = ("service", "environment", "data_type")
@@ -59,7 +66,6 @@ def _pinned_tag(value: str) -> str:
 
 
 PinnedImage = Annotated[str, AfterValidator(_pinned_image)]
-RESERVED_PREFIXES = ("monitoring-", "workspaces-", "local-cluster-")
 
 
 def _service_name(value: str) -> str:
@@ -70,12 +76,18 @@ def _service_name(value: str) -> str:
     return value
 
 
+def _known_provider(value: str) -> str:
+    if value not in providers.names():
+        raise ValueError(f"expected one of {', '.join(providers.names())}")
+    return value
+
+
 class ServiceEntry(Strict):
     """A service deployed in the environment (recorded by ``synthdata-infra deploy``)."""
 
     name: Annotated[str, AfterValidator(_service_name)]
     data_type: DataTypeName
-    provider: str = Field(pattern=r"^(aws|gcp|azure|onprem)$")
+    provider: Annotated[str, AfterValidator(_known_provider)]
     replicas: int | None = Field(default=None, ge=1, description="replicas that always run (the autoscaler's floor)")
     image: PinnedImage | None = Field(default=None, description="generator image; default from the environment's images")
     overrides: dict[str, Any] = Field(default_factory=dict, description="the seed's keys, merged over the environment")

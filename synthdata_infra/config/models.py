@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from synthdata_infra import quantities
+from synthdata_infra import providers, quantities
 from synthdata_infra.errors import ConfigError
 
 
@@ -31,7 +31,7 @@ def _known_data_type(value: str) -> str:
 DataTypeName = Annotated[str, AfterValidator(_known_data_type)]
 """A data type: the name of a folder under ``profiles/`` (see ``config.loader.data_types``)."""
 
-PROVIDERS = ("aws", "gcp", "azure", "onprem")
+PROVIDERS = providers.names()
 
 
 def _as_quantity_string(value: object) -> object:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from synthdata_infra import providers
 from synthdata_infra.config import (
     Environment,
     ServiceEntry,
@@ -156,8 +157,9 @@ class Engine:
         env = load_environment(environment, self.project)
         existing = env.service(entry.name)
         services = with_deployed(env.services, entry, environment)  # refuses another type or provider
-        if local and entry.provider != "aws":
-            raise ConfigError("--provider", entry.provider, "--local runs the AWS layers only: expected aws")
+        if local and not providers.get(entry.provider).local_target:
+            local_ones = [name for name, provider in providers.REGISTRY.items() if provider.local_target]
+            raise ConfigError("--provider", entry.provider, f"--local runs the AWS layers only: expected {' or '.join(local_ones)}")
         plan, service = self._validated(env, services, entry.name)
         if not local:
             previous = self.read_record(environment, entry.name)

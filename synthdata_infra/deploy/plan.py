@@ -11,14 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from synthdata_infra import providers
 from synthdata_infra.catalog import Placement, storage_class_for
 from synthdata_infra.config import Environment, ServiceConfig, ServiceEntry, resolve
 from synthdata_infra.errors import ConfigError
-from synthdata_infra.naming import KUBERNETES_NAME_MAX, service_namespace
-from synthdata_infra.planning import node_pool_sizes, placement_for
+from synthdata_infra.naming import (  # noqa: F401  (stack names: re-exported for the engine and roots)
+    KUBERNETES_NAME_MAX,
+    local_cluster_stack,
+    monitoring_stack,
+    service_namespace,
+    service_stack,
+    workspaces_stack,
+)
+from synthdata_infra.planning import node_pool_sizes
+from synthdata_infra.providers import WORKLOAD, Provider
 
-CLOUD_LAYERS = ("aws", "gcp", "azure")
-FORCE_DESTROY_PROVIDERS = ("aws", "gcp")  # cloud modules with a force_destroy input (bucket with objects)
 MODULES_FOLDER = "modules"  # inside a root's folder: the copied modules it calls
 STATE_FOLDER = ".synthdata/state"  # local backends of environments without Terraform Cloud (from the project root)
 
@@ -53,22 +60,6 @@ class Target:
         return self.local_endpoint is not None
 
 
-def service_stack(service: str, environment: str) -> str:
-    return f"{service}-{environment}"
-
-
-def monitoring_stack(provider: str, environment: str) -> str:
-    return f"monitoring-{provider}-{environment}"
-
-
-def workspaces_stack(environment: str) -> str:
-    return f"workspaces-{environment}"
-
-
-def local_cluster_stack(environment: str) -> str:
-    return f"local-cluster-{environment}"
-
-
 @dataclass(frozen=True)
 class ServicePlan:
     environment: Environment
@@ -85,6 +76,10 @@ class ServicePlan:
         return self.entry.provider
 
     @property
+    def provider_class(self) -> Provider:
+        return providers.get(self.entry.provider)
+
+    @property
     def data_type(self) -> str:
         return self.entry.data_type
 
@@ -99,11 +94,12 @@ class ServicePlan:
 
     @property
     def cloud_folder(self) -> str | None:
-        return f"{self.provider}/{self.data_type}" if self.provider in CLOUD_LAYERS else None
+        folder = self.provider_class.cloud_folder
+        return f"{folder}/{self.data_type}" if folder else None
 
     @property
     def workload_folder(self) -> str:
-        return f"kubernetes/{self.data_type}"
+        return f"{WORKLOAD.folder}/{self.data_type}"
 
     @property
     def image(self) -> str:
@@ -116,7 +112,7 @@ class ServicePlan:
     def cloud_inputs(self, target: Target) -> dict[str, Any]:
         """Literal inputs of the cloud module (cluster references are added by the root)."""
         assert self.placement is not None
-        config, placement = self.config, self.placement
+        config = self.config
         inputs: dict[str, Any] = {
             "service_name": self.name,
             "environment": self.environment.name,
@@ -125,22 +121,10 @@ class ServicePlan:
         }
         if config.gpu:
             inputs["gpu_model"] = config.gpu.type
-        if self.provider == "aws":
-            inputs["node_instance_types"] = [placement.instance_type]
-            if target.local:
-                # The local AWS API has no AWS Backup selections, and a local run is torn down whole.
-                inputs.update(force_destroy=True, secret_recovery_window_days=0, enable_backup=False, retain_data_on_destroy=False)
-        elif self.provider == "gcp":
-            inputs["node_machine_type"] = placement.instance_type
-            inputs["region"] = self.environment.regions.gcp
-            if placement.gpu:
-                inputs["node_accelerator_count"] = placement.gpu.count
-        elif self.provider == "azure":
-            inputs["node_vm_size"] = placement.instance_type
-            inputs["location"] = self.environment.regions.azure
+        inputs.update(self.provider_class.cloud_inputs(self, target))
         if target.delete_data:
             inputs["retain_data_on_destroy"] = False
-            if self.provider in FORCE_DESTROY_PROVIDERS:
+            if self.provider_class.force_destroy_input:
                 inputs["force_destroy"] = True  # a bucket that still holds objects goes too
         return inputs
 
@@ -189,7 +173,8 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
             f"profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`. Per service: "
             + ", ".join(k for k in SERVICE_INPUT_KEYS if k != "monitoring"),
         )
-    if entry.provider in CLOUD_LAYERS and getattr(environment.clusters, entry.provider) is None:
+    provider = providers.get(entry.provider, f"{prefix}provider")
+    if provider.cloud and provider.cluster(environment) is None:
         raise ConfigError(
             f"environments/{environment.name}.yaml:clusters.{entry.provider}",
             None,
@@ -202,12 +187,9 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
             config.deployment.namespace,
             f"a prefix short enough that the service's namespace {namespace!r} has at most {KUBERNETES_NAME_MAX} characters",
         )
-    placement = None
-    if entry.provider in CLOUD_LAYERS:
-        # The node type is chosen for the replica floor, not the replica count: a scale then
-        # resizes the node pool instead of replacing it with another node type.
-        floor = config.model_copy(update={"replicas": config.scaling.min_replicas})
-        placement = placement_for(floor, entry.provider)
+    # The node type is chosen for the replica floor, not the replica count: a scale then
+    # resizes the node pool instead of replacing it with another node type.
+    placement = provider.placement(config.model_copy(update={"replicas": config.scaling.min_replicas}))
     return ServicePlan(environment=environment, entry=entry, config=config, placement=placement)
 
 

@@ -111,16 +111,12 @@ def service_and_monitoring(plan: EnvironmentPlan, service: ServicePlan, target: 
     monitoring (for ``types``, default: the environment's)."""
 
     def build(app) -> list:
-        from synthdata_infra.deploy.roots import (
-            build_local_cluster_root,
-            build_monitoring_root,
-            build_service_root,
-            build_workspaces_root,
-        )
+        from synthdata_infra import providers
+        from synthdata_infra.deploy.roots import build_monitoring_root, build_service_root, build_workspaces_root
 
         stacks = []
         if target.local:
-            stacks.append(build_local_cluster_root(app, plan.environment, target))
+            stacks.append(providers.get(service.provider).local_cluster_root(app, plan.environment, target))
         elif plan.environment.terraform_cloud is not None:
             stacks.append(build_workspaces_root(app, plan))
         stacks.append(build_service_root(app, service, target))

@@ -11,16 +11,13 @@ from typing import Any
 
 from synthdata_infra.cdk import Construct, TerraformElement, TerraformOutput, TerraformStack, TerraformVariable
 from synthdata_infra.components.expressions import path_id, stable_id
+from synthdata_infra.providers import bindings
 
 TERRAFORM_REQUIRED_VERSION = ">= 1.5.0"
 
-# Oldest provider each module is tested with, and the next major version it must stay below.
-PROVIDER_REQUIREMENTS = {
-    "kubernetes": ("hashicorp/kubernetes", ">= 2.38.0, < 3.0.0"),
-    "aws": ("hashicorp/aws", ">= 5.100.0, < 7.0.0"),
-    "google": ("hashicorp/google", ">= 6.50.0, < 8.0.0"),
-    "azurerm": ("hashicorp/azurerm", ">= 4.55.0, < 5.0.0"),
-}
+# Oldest provider each module is tested with, and the next major version it must stay below
+# (each provider class declares its binding's range).
+PROVIDER_REQUIREMENTS = {name: (binding.source, binding.version) for name, binding in bindings().items()}
 
 @dataclass
 class ModuleDoc:

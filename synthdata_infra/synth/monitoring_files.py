@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from synthdata_infra import providers
 from synthdata_infra.config import data_types, resolve
 from synthdata_infra.monitoring.dashboards import dashboard_files
 from synthdata_infra.monitoring.rules import rules_files
@@ -50,7 +51,7 @@ def add_monitoring_files(stack: ModuleStack, provider: str) -> list[RulesFile]:
     """Write rules/ and dashboards/ into the module; return the rules files with their conditions."""
     for name, text in rules_files().items():
         stack.doc.extra_files[f"{RULES_DIR}/{name}"] = text
-    for name, text in dashboard_files(provider if provider != "onprem" else "aws").items():
+    for name, text in dashboard_files(providers.get(provider).cost_catalog).items():
         stack.doc.extra_files[f"{DASHBOARDS_DIR}/{name}"] = text
     gpu_types = [kind for kind in data_types() if resolve(kind, environment=None).gpu]
     conditions = {

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from synthdata_infra.synth.module_stack import ModuleDoc
+from synthdata_infra.providers import bindings
 
 
 def render_readme(
@@ -59,12 +60,7 @@ def _cell(text: str) -> str:
 
 
 # Provider configuration of the minimal examples, per provider local name.
-EXAMPLE_PROVIDERS = {
-    "aws": 'provider "aws" {\n  region = "us-east-1"\n}',
-    "google": 'provider "google" {\n  project = "my-project-1234"\n  region  = "us-central1"\n}',
-    "azurerm": 'provider "azurerm" {\n  features {}\n}',
-    "kubernetes": 'provider "kubernetes" {\n  config_path = "~/.kube/config"\n}',
-}
+EXAMPLE_PROVIDERS = {name: binding.example_block for name, binding in bindings().items()}
 
 
 def render_minimal_example(doc: ModuleDoc, variables: dict[str, Any], terraform: dict[str, Any]) -> str:

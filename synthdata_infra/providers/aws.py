@@ -1,0 +1,131 @@
+"""Amazon Web Services: EKS node groups, S3, KMS, IAM roles for service accounts, AMP and
+Managed Grafana; the only provider the local AWS API (``--local``) stands in for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synthdata_infra.providers.base import Binding, ModuleLayer, Provider
+
+# Services the local AWS API stands in for (what the AWS modules call).
+LOCAL_AWS_SERVICES = ("amp", "backup", "cloudfront", "ec2", "eks", "grafana", "iam", "kms", "logs", "s3", "secretsmanager", "sns", "sts")
+
+
+class Aws(Provider):
+    name = "aws"
+    binding = Binding("aws", "hashicorp/aws", ">= 5.100.0, < 7.0.0", 'provider "aws" {\n  region = "us-east-1"\n}')
+    modules = (ModuleLayer("aws", "aws", "synthdata_infra.synth.aws_module:build"),)
+    monitoring = ModuleLayer("aws", "aws", "synthdata_infra.synth.aws_monitoring_module:build")
+    has_catalog = True
+    cost_catalog = "aws"
+    force_destroy_input = True
+    local_target = True
+
+    def cloud_inputs(self, plan, target) -> dict[str, Any]:
+        inputs: dict[str, Any] = {"node_instance_types": [plan.placement.instance_type]}
+        if target.local:
+            # The local AWS API has no AWS Backup selections, and a local run is torn down whole.
+            inputs.update(force_destroy=True, secret_recovery_window_days=0, enable_backup=False, retain_data_on_destroy=False)
+        return inputs
+
+    def provider_block(self, stack, region: str, target, tags: dict[str, str]) -> None:
+        from synthdata_infra.cdk import aws
+        from synthdata_infra.deploy.roots import named
+
+        options: dict[str, Any] = {"region": region, "default_tags": [aws.provider.AwsProviderDefaultTags(tags=tags)]}
+        if target.local:
+            options.update(
+                access_key="local",
+                secret_key="local",
+                skip_credentials_validation=True,
+                skip_requesting_account_id=True,
+                skip_metadata_api_check="true",
+                s3_use_path_style=True,
+                max_retries=2,  # the local API answers some calls with errors the provider would retry for minutes
+            )
+        provider = named(aws.provider.AwsProvider(stack, "aws", **options), "aws")
+        if target.local:
+            provider.add_override("endpoints", [{service: target.local_endpoint for service in LOCAL_AWS_SERVICES}])
+        stack.require(self.binding)
+
+    def service_root(self, stack, plan, target, tags, inputs) -> str:
+        from synthdata_infra.cdk import aws
+        from synthdata_infra.deploy.roots import kubernetes_provider, named
+
+        env = plan.environment
+        cluster = self.cluster(env)
+        self.provider_block(stack, env.regions.aws, target, tags)
+        named(aws.data_aws_eks_cluster.DataAwsEksCluster(stack, "cluster", name=cluster.name), "cluster")
+        named(
+            aws.data_aws_iam_openid_connect_provider.DataAwsIamOpenidConnectProvider(
+                stack, "cluster_oidc", url="${data.aws_eks_cluster.cluster.identity[0].oidc[0].issuer}"
+            ),
+            "cluster_oidc",
+        )
+        inputs.update(
+            cluster_name=cluster.name,
+            subnet_ids=list(cluster.subnet_ids) if cluster.subnet_ids else "${data.aws_eks_cluster.cluster.vpc_config[0].subnet_ids}",
+            oidc_provider_arn="${data.aws_iam_openid_connect_provider.cluster_oidc.arn}",
+        )
+        cloud = stack.module("cloud", plan.cloud_folder, inputs)
+        if not target.local:  # no cluster answers on the local target
+            named(aws.data_aws_eks_cluster_auth.DataAwsEksClusterAuth(stack, "cluster_auth", name=cluster.name), "cluster_auth")
+            kubernetes_provider(
+                stack,
+                host="${data.aws_eks_cluster.cluster.endpoint}",
+                cluster_ca_certificate="${base64decode(data.aws_eks_cluster.cluster.certificate_authority[0].data)}",
+                token="${data.aws_eks_cluster_auth.cluster_auth.token}",
+            )
+        return cloud
+
+    def monitoring_root(self, stack, environment, target, tags) -> dict[str, Any]:
+        self.provider_block(stack, environment.regions.aws, target, tags)
+        inputs: dict[str, Any] = {"environment": environment.name, "tags": tags, "alert_email": environment.alert_email}
+        if target.local:  # the local AWS API has neither Managed Grafana nor the AMP alert manager
+            inputs.update(enable_grafana=False, enable_alert_manager=False)
+        return inputs
+
+    def local_cluster_root(self, app, env, target):
+        """What a real account already has, made in the local AWS API: a VPC, two subnets, an EKS
+        cluster and its OIDC provider (the service roots look them up by name)."""
+        from synthdata_infra.cdk import aws
+        from synthdata_infra.deploy.plan import local_cluster_stack
+        from synthdata_infra.deploy.roots import RootStack, named, root_tags
+
+        cluster = env.clusters.aws
+        name = cluster.name if cluster else f"synthdata-{env.name}"
+        stack = RootStack(app, local_cluster_stack(env.name), environment=env, workspace=None, target=target)
+        self.provider_block(stack, env.regions.aws, target, root_tags(env))
+        vpc = named(aws.vpc.Vpc(stack, "vpc", cidr_block="10.42.0.0/16"), "vpc")
+        zones = [f"{env.regions.aws}a", f"{env.regions.aws}b"]
+        subnets = [
+            named(aws.subnet.Subnet(stack, f"subnet_{i}", vpc_id=vpc.id, cidr_block=f"10.42.{i * 16}.0/20", availability_zone=zone), f"subnet_{i}")
+            for i, zone in enumerate(zones)
+        ]
+        role = named(
+            aws.iam_role.IamRole(
+                stack,
+                "cluster_role",
+                name=f"{name}-cluster",
+                assume_role_policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"eks.amazonaws.com"},"Action":"sts:AssumeRole"}]}',
+            ),
+            "cluster_role",
+        )
+        eks = named(
+            aws.eks_cluster.EksCluster(
+                stack, "cluster", name=name, role_arn=role.arn, vpc_config=aws.eks_cluster.EksClusterVpcConfig(subnet_ids=[s.id for s in subnets])
+            ),
+            "cluster",
+        )
+        named(
+            aws.iam_openid_connect_provider.IamOpenidConnectProvider(
+                stack,
+                "cluster_oidc",
+                url="${aws_eks_cluster.cluster.identity[0].oidc[0].issuer}",
+                client_id_list=["sts.amazonaws.com"],
+                thumbprint_list=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
+            ),
+            "cluster_oidc",
+        )
+        stack.output("cluster_name", eks.name, "Name of the local EKS cluster.")
+        return stack

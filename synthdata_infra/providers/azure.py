@@ -1,0 +1,69 @@
+"""Microsoft Azure: AKS node pools, Storage accounts, Key Vault, workload identity and Azure
+Monitor managed Prometheus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synthdata_infra.providers.base import Binding, ModuleLayer, Provider
+
+
+class Azure(Provider):
+    name = "azure"
+    binding = Binding("azurerm", "hashicorp/azurerm", ">= 4.55.0, < 5.0.0", 'provider "azurerm" {\n  features {}\n}')
+    modules = (ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_module:build"),)
+    monitoring = ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_monitoring_module:build")
+    has_catalog = True
+    cost_catalog = "azure"
+    scraper_namespace = "kube-system"  # AKS's metrics add-on (ama-metrics) runs its collectors there
+
+    def cloud_inputs(self, plan, target) -> dict[str, Any]:
+        return {"node_vm_size": plan.placement.instance_type, "location": plan.environment.regions.azure}
+
+    def provider_block(self, stack) -> None:
+        from synthdata_infra.cdk import azurerm
+        from synthdata_infra.deploy.roots import named
+
+        named(azurerm.provider.AzurermProvider(stack, "azurerm", features=[azurerm.provider.AzurermProviderFeatures()]), "azurerm")
+        stack.require(self.binding)
+
+    def service_root(self, stack, plan, target, tags, inputs) -> str:
+        from synthdata_infra.cdk import azurerm
+        from synthdata_infra.deploy.roots import kubernetes_provider, named
+
+        cluster = self.cluster(plan.environment)
+        self.provider_block(stack)
+        named(
+            azurerm.data_azurerm_kubernetes_cluster.DataAzurermKubernetesCluster(
+                stack, "cluster", name=cluster.name, resource_group_name=cluster.resource_group
+            ),
+            "cluster",
+        )
+        inputs.update(
+            resource_group_name=cluster.resource_group,
+            kubernetes_cluster_id="${data.azurerm_kubernetes_cluster.cluster.id}",
+            oidc_issuer_url="${data.azurerm_kubernetes_cluster.cluster.oidc_issuer_url}",
+            tags=tags,
+        )
+        cloud = stack.module("cloud", plan.cloud_folder, inputs)
+        config = "data.azurerm_kubernetes_cluster.cluster.kube_config[0]"
+        kubernetes_provider(
+            stack,
+            host=f"${{{config}.host}}",
+            cluster_ca_certificate=f"${{base64decode({config}.cluster_ca_certificate)}}",
+            client_certificate=f"${{base64decode({config}.client_certificate)}}",
+            client_key=f"${{base64decode({config}.client_key)}}",
+        )
+        return cloud
+
+    def monitoring_root(self, stack, environment, target, tags) -> dict[str, Any]:
+        cluster = self.cluster(environment)
+        self.provider_block(stack)
+        return {
+            "environment": environment.name,
+            "location": environment.regions.azure,
+            "resource_group_name": cluster.resource_group,
+            "cluster_name": cluster.name,
+            "alert_emails": [environment.alert_email] if environment.alert_email else [],
+            "tags": tags,
+        }

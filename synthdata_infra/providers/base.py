@@ -1,0 +1,105 @@
+"""What a provider is: the one interface every provider class implements.
+
+A provider owns everything that differs between clouds: the modules it synthesizes (their
+output folder, provider binding and builder), its monitoring module, its Terraform provider
+binding and tested version range, whether it has an instance catalog, the literal inputs a root
+passes its cloud module, and the provider blocks and cluster lookups of its roots.
+
+The class attributes are plain data, read without importing cdktf (the synth driver and the CLI
+use them); only the ``*_root`` methods import the bindings, when a root is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from synthdata_infra.catalog import Placement
+    from synthdata_infra.config import Environment, ServiceConfig
+    from synthdata_infra.deploy.plan import ServicePlan, Target
+    from synthdata_infra.deploy.roots import RootStack
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A Terraform provider the modules require: local name, source, tested version range, and
+    the provider block the generated minimal examples show."""
+
+    name: str  # local name in required_providers, and the cdktf binding (synthdata_infra.cdk)
+    source: str
+    version: str  # oldest version tested, below the next major
+    example_block: str
+
+    @property
+    def requirement(self) -> dict[str, str]:
+        return {"source": self.source, "version": self.version}
+
+
+@dataclass(frozen=True)
+class ModuleLayer:
+    """A module a provider synthesizes: ``modules_out/<folder>/<name>``, built in the worker
+    process of ``binding`` by ``builder`` ("package.module:function")."""
+
+    folder: str
+    binding: str
+    builder: str
+
+
+KUBERNETES = Binding(
+    "kubernetes", "hashicorp/kubernetes", ">= 2.38.0, < 3.0.0", 'provider "kubernetes" {\n  config_path = "~/.kube/config"\n}'
+)
+WORKLOAD = ModuleLayer("kubernetes", "kubernetes", "synthdata_infra.synth.workload_module:build")
+
+
+class Provider:
+    """One place a service runs. Subclasses set the attributes and override what differs."""
+
+    name: ClassVar[str]
+    binding: ClassVar[Binding]  # the provider's own Terraform provider
+    modules: ClassVar[tuple[ModuleLayer, ...]]  # per data type, in this order
+    monitoring: ClassVar[ModuleLayer]  # one per provider, covering every type
+    has_catalog: ClassVar[bool] = False  # catalog/<name>.yaml: node types and prices
+    cost_catalog: ClassVar[str]  # the catalog the unified dashboard prices replicas with
+    force_destroy_input: ClassVar[bool] = False  # the cloud module takes force_destroy (a bucket with objects)
+    scraper_namespace: ClassVar[str | None] = None  # where the managed Prometheus's collectors run
+    local_target: ClassVar[bool] = False  # `--local` can apply its cloud layer to the local API
+
+    @property
+    def cloud(self) -> bool:
+        """Whether services get a cloud module (node pool, bucket, keys) besides the workload."""
+        return self.cloud_folder is not None
+
+    @property
+    def cloud_folder(self) -> str | None:
+        """Output folder of the per-type cloud module (None: the workload module only)."""
+        folders = [layer.folder for layer in self.modules if layer is not WORKLOAD]
+        return folders[0] if folders else None
+
+    def cluster(self, environment: Environment) -> Any:
+        """The environment's cluster settings for this provider (None when it names none)."""
+        return getattr(environment.clusters, self.name)
+
+    def placement(self, config: ServiceConfig) -> Placement | None:
+        """Node type and count for ``config`` (None: no node pool to size)."""
+        if not self.has_catalog:
+            return None
+        from synthdata_infra.planning import placement_for
+
+        return placement_for(config, self.name)
+
+    def cloud_inputs(self, plan: ServicePlan, target: Target) -> dict[str, Any]:
+        """Literal inputs of the cloud module that only this provider takes."""
+        return {}
+
+    def service_root(self, stack: RootStack, plan: ServicePlan, target: Target, tags: dict[str, str], inputs: dict[str, Any]) -> str | None:
+        """Configure a service root's providers and cluster lookups and call the cloud module with
+        ``inputs`` (plus the cluster references); returns its reference, or None without one."""
+        raise NotImplementedError
+
+    def monitoring_root(self, stack: RootStack, environment: Environment, target: Target, tags: dict[str, str]) -> dict[str, Any]:
+        """Configure a monitoring root's providers; returns the monitoring module's inputs."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<provider {self.name}>"

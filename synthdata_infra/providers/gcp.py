@@ -1,0 +1,69 @@
+"""Google Cloud: GKE node pools, Cloud Storage, Cloud KMS, Workload Identity and Managed
+Service for Prometheus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synthdata_infra.providers.base import Binding, ModuleLayer, Provider
+
+
+def labels(tags: dict[str, str]) -> dict[str, str]:
+    """GCP label keys take lower-case letters, digits, '_' and '-' only."""
+    return {key.replace("synthdata:", "synthdata_").replace(":", "_"): value for key, value in tags.items()}
+
+
+class Gcp(Provider):
+    name = "gcp"
+    binding = Binding(
+        "google", "hashicorp/google", ">= 6.50.0, < 8.0.0", 'provider "google" {\n  project = "my-project-1234"\n  region  = "us-central1"\n}'
+    )
+    modules = (ModuleLayer("gcp", "google", "synthdata_infra.synth.gcp_module:build"),)
+    monitoring = ModuleLayer("gcp", "google", "synthdata_infra.synth.gcp_monitoring_module:build")
+    has_catalog = True
+    cost_catalog = "gcp"
+    force_destroy_input = True
+
+    def cloud_inputs(self, plan, target) -> dict[str, Any]:
+        placement = plan.placement
+        inputs: dict[str, Any] = {"node_machine_type": placement.instance_type, "region": plan.environment.regions.gcp}
+        if placement.gpu:
+            inputs["node_accelerator_count"] = placement.gpu.count
+        return inputs
+
+    def provider_block(self, stack, environment):
+        """The google provider for the environment's GKE project; returns that cluster's settings."""
+        from synthdata_infra.cdk import google
+        from synthdata_infra.deploy.roots import named
+
+        cluster = self.cluster(environment)
+        named(google.provider.GoogleProvider(stack, "google", project=cluster.project, region=environment.regions.gcp), "google")
+        stack.require(self.binding)
+        return cluster
+
+    def service_root(self, stack, plan, target, tags, inputs) -> str:
+        from synthdata_infra.cdk import google
+        from synthdata_infra.deploy.roots import kubernetes_provider, named
+
+        cluster = self.provider_block(stack, plan.environment)
+        named(
+            google.data_google_container_cluster.DataGoogleContainerCluster(
+                stack, "cluster", name=cluster.name, location=cluster.location, project=cluster.project
+            ),
+            "cluster",
+        )
+        named(google.data_google_client_config.DataGoogleClientConfig(stack, "client"), "client")
+        inputs.update(project_id=cluster.project, cluster_name=cluster.name, cluster_location=cluster.location, labels=labels(tags))
+        cloud = stack.module("cloud", plan.cloud_folder, inputs)
+        kubernetes_provider(
+            stack,
+            host="https://${data.google_container_cluster.cluster.endpoint}",
+            cluster_ca_certificate="${base64decode(data.google_container_cluster.cluster.master_auth[0].cluster_ca_certificate)}",
+            token="${data.google_client_config.client.access_token}",
+        )
+        return cloud
+
+    def monitoring_root(self, stack, environment, target, tags) -> dict[str, Any]:
+        cluster = self.provider_block(stack, environment)
+        emails = [environment.alert_email] if environment.alert_email else []
+        return {"environment": environment.name, "project_id": cluster.project, "alert_emails": emails, "labels": labels(tags)}

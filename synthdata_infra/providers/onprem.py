@@ -1,0 +1,31 @@
+"""On premises: a Kubernetes cluster you run, reached through your kubeconfig. Services get the
+workload module only (no node pool, bucket or keys to create) and a kube-prometheus-style
+monitoring module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synthdata_infra.providers.base import KUBERNETES, WORKLOAD, ModuleLayer, Provider
+
+
+class Onprem(Provider):
+    name = "onprem"
+    binding = KUBERNETES
+    modules = (WORKLOAD,)
+    monitoring = ModuleLayer("onprem", "kubernetes", "synthdata_infra.synth.onprem_monitoring_module:build")
+    cost_catalog = "aws"  # no prices of its own: the unified dashboard shows the AWS figures
+
+    def provider_block(self, stack, environment) -> None:
+        from synthdata_infra.deploy.roots import kubernetes_provider
+
+        cluster = self.cluster(environment)
+        kubernetes_provider(stack, **({"config_path": cluster.kubeconfig_path, "config_context": cluster.context} if cluster else {}))
+
+    def service_root(self, stack, plan, target, tags, inputs) -> None:
+        self.provider_block(stack, plan.environment)
+        return None
+
+    def monitoring_root(self, stack, environment, target, tags) -> dict[str, Any]:
+        self.provider_block(stack, environment)
+        return {}
