@@ -100,16 +100,7 @@ class StorageClassMapping(Frozen):
     requires_local_nvme: bool
 
 
-class StorageClassProviders(Frozen):
-    """One mapping per provider; every field is required, so no class can miss a provider."""
-
-    aws: StorageClassMapping
-    gcp: StorageClassMapping
-    azure: StorageClassMapping
-    onprem: StorageClassMapping
-
-
-STORAGE_PROVIDERS = tuple(StorageClassProviders.model_fields)
+STORAGE_PROVIDERS = providers.names()  # storage_classes.yaml maps every class on each of them
 
 
 def _read(name: str) -> Any:
@@ -143,8 +134,12 @@ def catalog(provider: str) -> CloudCatalog:
 
 
 @functools.cache
-def _storage_classes() -> dict[str, StorageClassProviders]:
-    return TypeAdapter(dict[str, StorageClassProviders]).validate_python(_read("storage_classes.yaml"))
+def _storage_classes() -> dict[str, dict[str, StorageClassMapping]]:
+    classes = TypeAdapter(dict[str, dict[str, StorageClassMapping]]).validate_python(_read("storage_classes.yaml"))
+    for name, mappings in classes.items():  # every class on every provider, and no other provider
+        if sorted(mappings) != sorted(STORAGE_PROVIDERS):
+            raise ValueError(f"storage_classes.yaml: {name} maps {', '.join(sorted(mappings))}; expected {', '.join(STORAGE_PROVIDERS)}")
+    return classes
 
 
 def storage_classes() -> tuple[str, ...]:
@@ -159,7 +154,7 @@ def storage_class_for(provider: str, storage_class: str) -> StorageClassMapping:
     mappings = _storage_classes().get(storage_class)
     if mappings is None:
         raise ConfigError("storage.storage_class", storage_class, f"expected one of {', '.join(storage_classes())}")
-    return getattr(mappings, provider)
+    return mappings[provider]
 
 
 @functools.cache
