@@ -12,8 +12,10 @@
 
 Each call records the service in ``environments/<environment>.yaml``, synthesizes its root
 stack and runs Terraform, exactly as the CLI does (the CLI is a thin layer over this class).
-Bad input raises ``ConfigError`` naming the key path; a failed Terraform run returns a result
-with ``success=False`` and Terraform's message.
+``plan_only=True`` (per call, or for every call of the object) writes nothing and applies
+nothing: the roots are synthesized into a scratch folder and planned there. Bad input raises
+``ConfigError`` naming the key path; a failed Terraform run returns a result with
+``success=False`` and Terraform's message.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from synthdata_infra.config import ServiceEntry, data_types
 from synthdata_infra.config.loader import check_data_type, validate
 from synthdata_infra.deploy.engine import Engine, Outcome
 from synthdata_infra.deploy.terraform import Report, TerraformFailure
+from synthdata_infra.errors import ConfigError
 from synthdata_infra.planning import check_provider
 
 __all__ = ["DashboardUrl", "DataType", "DeploymentResult", "ServiceStatus", "SyntheticDataInfrastructure"]
@@ -50,6 +53,7 @@ class DeploymentResult:
     outputs: dict[str, Any] = field(default_factory=dict)  # the service root's Terraform outputs
     skipped: tuple[str, ...] = ()  # layers not applied (the local target skips kubernetes)
     message: str = ""
+    unplanned: dict[str, str] = field(default_factory=dict)  # plan-only: root -> why Terraform could not plan it
 
 
 @dataclass(frozen=True)
@@ -85,11 +89,24 @@ def monitoring_url(monitoring: Mapping[str, Any]) -> str | None:
 
 
 class SyntheticDataInfrastructure:
-    """Deploy and monitor synthetic-data services on one provider (aws, gcp, azure, onprem)."""
+    """Deploy and monitor synthetic-data services on one provider (aws, gcp, azure, onprem).
 
-    def __init__(self, provider: str, config_path: str | Path | None = None, *, local: bool = False, report: Report | None = None) -> None:
-        self.provider = check_provider(provider)
+    ``deploy_service`` deploys on ``provider``; ``scale_service`` and ``destroy_service`` act on a
+    recorded service on whatever provider its environment file names (``provider=None`` is then
+    enough). ``local`` and ``plan_only`` are the defaults of every ``deploy_service`` call."""
+
+    def __init__(
+        self,
+        provider: str | None,
+        config_path: str | Path | None = None,
+        *,
+        local: bool = False,
+        plan_only: bool = False,
+        report: Report | None = None,
+    ) -> None:
+        self.provider = check_provider(provider) if provider is not None else None
         self.local = local
+        self.plan_only = plan_only
         self.engine = Engine(Path(config_path) if config_path else None, report=report, note=self._note)
         self.notes: list[str] = []
 
@@ -102,12 +119,20 @@ class SyntheticDataInfrastructure:
         service_name: str,
         environment: str = "production",
         *,
+        version: str | None = None,
         replicas: int | None = None,
         config_overrides: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, str] | None = None,
         image: str | None = None,
-        plan_only: bool = False,
+        plan_only: bool | None = None,
         local: bool | None = None,
     ) -> DeploymentResult:
+        """Deploy (or update) ``service_name``. ``version`` is the tag of the environment's image
+        (never ``latest``; ``image`` names a whole image instead); ``metadata`` becomes labels on
+        the service's Kubernetes objects and tags (GCP: labels) on its cloud resources. Both are
+        recorded with the service, so later deploys and scales keep them."""
+        if self.provider is None:
+            raise ConfigError("provider", None, f"a provider to deploy on: SyntheticDataInfrastructure(provider=...), one of {', '.join(providers.names())}")
         kind = check_data_type(str(getattr(data_type, "value", data_type)))
         entry = validate(
             ServiceEntry,
@@ -117,25 +142,33 @@ class SyntheticDataInfrastructure:
                 "provider": self.provider,
                 "replicas": replicas,
                 "image": image,
+                "version": version,
                 "overrides": dict(config_overrides or {}),
+                "metadata": dict(metadata or {}),
             },
         )
         local = self.local if local is None else local
+        plan_only = self.plan_only if plan_only is None else plan_only
         return self._run(
-            lambda: self.engine.deploy(environment, entry, plan_only=plan_only, local=local), entry.name, environment, kind
+            lambda: self.engine.deploy(environment, entry, plan_only=plan_only, local=local), entry.name, environment, kind, self.provider
         )
 
     def scale_service(self, service_name: str, replicas: int, environment: str | None = None) -> DeploymentResult:
-        from synthdata_infra.errors import ConfigError
-
+        """Scale a recorded service (on the provider its environment file names)."""
         if replicas < 1:
             raise ConfigError("--replicas", replicas, "expected a whole number >= 1")
-        return self._run(lambda: self.engine.scale(service_name, replicas, environment), service_name, environment)
+        return self._recorded(service_name, environment, lambda: self.engine.scale(service_name, replicas, environment))
 
     def destroy_service(self, service_name: str, environment: str | None = None, *, delete_data: bool = False) -> DeploymentResult:
-        """Destroy a service; its data (bucket, key, audit logs, secrets) is kept outside
-        Terraform's state unless ``delete_data``."""
-        return self._run(lambda: self.engine.destroy(service_name, environment, delete_data=delete_data), service_name, environment)
+        """Destroy a recorded service (on the provider its environment file names); its data
+        (bucket, key, audit logs, secrets) is kept outside Terraform's state unless ``delete_data``."""
+        return self._recorded(service_name, environment, lambda: self.engine.destroy(service_name, environment, delete_data=delete_data))
+
+    def _recorded(self, service_name: str, environment: str | None, action) -> DeploymentResult:
+        env = self.engine.environment_of(service_name, environment)
+        entry = env.service(service_name)
+        assert entry is not None
+        return self._run(action, service_name, env.name, entry.data_type, entry.provider)
 
     def status(self, environment: str | None = None) -> list[ServiceStatus]:
         return [
@@ -168,16 +201,16 @@ class SyntheticDataInfrastructure:
                 return DashboardUrl(path=path, url=f"{base.rstrip('/')}/d/{uid}")
         return DashboardUrl(path=path)
 
-    def _run(self, action, service_name: str, environment: str | None, data_type: str = "") -> DeploymentResult:
+    def _run(self, action, service_name: str, environment: str, data_type: str, provider: str) -> DeploymentResult:
         try:
             outcome: Outcome = action()
         except TerraformFailure as failure:
             return DeploymentResult(
                 success=False,
                 service_name=service_name,
-                environment=environment or "",
+                environment=environment,
                 data_type=data_type,
-                provider=self.provider,
+                provider=provider,
                 status="failed",
                 message=str(failure),
             )
@@ -190,9 +223,10 @@ class SyntheticDataInfrastructure:
             data_type=outcome.plan.data_type,
             provider=outcome.plan.provider,
             status=outcome.result,
-            endpoint=outputs.get("endpoint"),
+            endpoint=outcome.endpoint,
             monitoring_url=monitoring_url(record.monitoring) if record else None,
             outputs=outputs,
             skipped=tuple(outcome.skipped),
             message="; ".join(outcome.notes + self.notes),
+            unplanned=dict(outcome.unplanned),
         )

@@ -263,10 +263,24 @@ class _Progress:
             self.bar.stop()
 
 
-def _infrastructure(provider: str, progress: _Progress, local: bool = False):
+def _infrastructure(provider: str | None, progress: _Progress, local: bool = False):
+    """The API object; ``provider=None`` for scale and destroy (the environment file names it)."""
     from synthdata_infra.api import SyntheticDataInfrastructure
 
     return SyntheticDataInfrastructure(provider=provider, local=local, report=progress)
+
+
+def _metadata(pairs: list[str] | None) -> dict[str, str]:
+    """``--metadata KEY=VALUE`` options as a mapping (a key given twice is an error)."""
+    found: dict[str, str] = {}
+    for pair in pairs or []:
+        key, equals, value = pair.partition("=")
+        if not equals or not key:
+            raise ConfigError("--metadata", pair, "expected KEY=VALUE, e.g. --metadata team=data-platform")
+        if key in found:
+            raise ConfigError(f"metadata.{key}", value, f"one value per key (already given {found[key]!r})")
+        found[key] = value
+    return found
 
 
 def _print_result(result) -> None:
@@ -280,6 +294,8 @@ def _print_result(result) -> None:
         typer.echo(f"  skipped: {', '.join(result.skipped)} layer (no cluster answers on the local target)")
     if result.endpoint:
         typer.echo(f"  endpoint: {result.endpoint}")
+    for root, reason in result.unplanned.items():
+        typer.echo(f"  not planned: {root}: {reason}")
     if result.monitoring_url:
         typer.echo(f"  monitoring: {result.monitoring_url}")
 
@@ -293,9 +309,18 @@ def deploy(
     replicas: Annotated[Optional[int], typer.Option(help="Replicas that always run (the autoscaler's floor).")] = None,
     gpu_type: Annotated[Optional[str], typer.Option(help="GPU model, e.g. nvidia-tesla-v100.")] = None,
     gpu_count: Annotated[Optional[int], typer.Option(help="GPUs per replica.")] = None,
+    version: Annotated[
+        Optional[str], typer.Option("--version", help="Tag of the environment's image to run, e.g. 1.2.0 (never latest; not with --image).")
+    ] = None,
     image: Annotated[Optional[str], typer.Option(help="Generator image with a tag or digest (default from the environment).")] = None,
+    metadata: Annotated[
+        Optional[list[str]],
+        typer.Option("--metadata", help="KEY=VALUE label on the service's Kubernetes objects and tag on its cloud resources (repeatable)."),
+    ] = None,
     sets: SetOption = None,
-    plan_only: Annotated[bool, typer.Option("--plan-only", help="Run terraform plan, change nothing.")] = False,
+    plan_only: Annotated[
+        bool, typer.Option("--plan-only", help="Synthesize into a scratch folder and run terraform plan: writes nothing, applies nothing.")
+    ] = False,
     local: Annotated[bool, typer.Option("--local", help="Apply to a local AWS API on 127.0.0.1 (no cloud credentials).")] = False,
 ) -> None:
     """Record a service in the environment, synthesize its root and apply it (or plan it)."""
@@ -303,10 +328,19 @@ def deploy(
     gpu = {key: value for key, value in (("type", gpu_type), ("count", gpu_count)) if value is not None}
     if gpu:
         overrides = deep_merge(overrides, {"gpu": gpu})
+    labels = _metadata(metadata)
     check_provider(provider)
     with _Progress() as progress:
         result = _infrastructure(provider, progress, local).deploy_service(
-            data_type, name, environment, replicas=replicas, config_overrides=overrides, image=image, plan_only=plan_only
+            data_type,
+            name,
+            environment,
+            version=version,
+            replicas=replicas,
+            config_overrides=overrides,
+            metadata=labels,
+            image=image,
+            plan_only=plan_only,
         )
     _print_result(result)
 
@@ -319,7 +353,7 @@ def scale(
 ) -> None:
     """Change a service's replica count and re-apply it."""
     with _Progress() as progress:
-        result = _infrastructure("aws", progress).scale_service(service, replicas, environment)
+        result = _infrastructure(None, progress).scale_service(service, replicas, environment)
     _print_result(result)
 
 
@@ -333,7 +367,7 @@ def destroy(
 ) -> None:
     """Destroy a service's resources and remove it from its environment; its data is kept unless --delete-data."""
     with _Progress() as progress:
-        result = _infrastructure("aws", progress).destroy_service(service, environment, delete_data=delete_data)
+        result = _infrastructure(None, progress).destroy_service(service, environment, delete_data=delete_data)
     _print_result(result)
 
 

@@ -66,6 +66,44 @@ def _pinned_tag(value: str) -> str:
 
 
 PinnedImage = Annotated[str, AfterValidator(_pinned_image)]
+PinnedTag = Annotated[str, AfterValidator(_pinned_tag)]
+
+# Kubernetes label syntax: an optional DNS-subdomain prefix and '/', then a name of at most 63
+# characters; values are empty or such a name. Keys the workload module sets itself (its selector
+# and Pod Security labels) and Kubernetes' own prefixes are refused: the module would overwrite them.
+_LABEL_NAME = r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)"
+_LABEL_PREFIX = r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)"
+_LABEL_KEY = re.compile(rf"({_LABEL_PREFIX}/)?{_LABEL_NAME}")
+RESERVED_LABEL_PREFIXES = ("kubernetes.io/", "k8s.io/", "pod-security.kubernetes.io/")
+RESERVED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance")
+
+
+def _label_key(value: str) -> str:
+    prefix = value.rpartition("/")[0]
+    if not _LABEL_KEY.fullmatch(value) or len(prefix) > 253:
+        raise ValueError(
+            "expected a Kubernetes label key: an optional DNS subdomain prefix (lower-case, at most 253 characters) and '/', "
+            "then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+        )
+    if value in RESERVED_LABELS or value.startswith(RESERVED_LABEL_PREFIXES):
+        raise ValueError(
+            f"a key the workload module does not set itself: not {', '.join(RESERVED_LABELS)}, "
+            f"nor under {', '.join(RESERVED_LABEL_PREFIXES)}"
+        )
+    return value
+
+
+def _label_value(value: str) -> str:
+    if value and not re.fullmatch(_LABEL_NAME, value):
+        raise ValueError(
+            "expected a Kubernetes label value: empty, or at most 63 letters, digits, '-', '_' or '.', "
+            "starting and ending with a letter or digit"
+        )
+    return value
+
+
+LabelKey = Annotated[str, AfterValidator(_label_key)]
+LabelValue = Annotated[str, AfterValidator(_label_value)]
 
 
 def _service_name(value: str) -> str:
@@ -90,7 +128,17 @@ class ServiceEntry(Strict):
     provider: Annotated[str, AfterValidator(_known_provider)]
     replicas: int | None = Field(default=None, ge=1, description="replicas that always run (the autoscaler's floor)")
     image: PinnedImage | None = Field(default=None, description="generator image; default from the environment's images")
+    version: PinnedTag | None = Field(default=None, description="tag of the environment's image for this service (not with image)")
     overrides: dict[str, Any] = Field(default_factory=dict, description="the seed's keys, merged over the environment")
+    metadata: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict, description="labels on the service's Kubernetes objects, tags (GCP: labels) on its cloud resources"
+    )
+
+    @model_validator(mode="after")
+    def _image_or_version(self) -> "ServiceEntry":
+        if self.image is not None and self.version is not None:
+            raise ConfigError("version", self.version, f"either version (a tag of the environment's image) or image ({self.image!r}), not both")
+        return self
 
     def config_overrides(self) -> dict[str, Any]:
         """The override layer of this service: its overrides plus its replica count."""
@@ -139,8 +187,8 @@ class Images(Strict):
     registry: str = Field(default="ghcr.io/synthdata", pattern=r"^[^\s:@]+(:\d+)?(/[^\s:@]+)*$")
     tag: Annotated[str, AfterValidator(_pinned_tag)] = "1.0.0"
 
-    def for_type(self, data_type: str) -> str:
-        return f"{self.registry}/synthdata-{data_type.replace('_', '-')}:{self.tag}"
+    def for_type(self, data_type: str, tag: str | None = None) -> str:
+        return f"{self.registry}/synthdata-{data_type.replace('_', '-')}:{tag or self.tag}"
 
     @property
     def content_filter(self) -> str:
@@ -178,4 +226,4 @@ class Environment(Strict):
         return next((entry for entry in self.services if entry.name == name), None)
 
     def image_for(self, entry: ServiceEntry) -> str:
-        return entry.image or self.images.for_type(entry.data_type)
+        return entry.image or self.images.for_type(entry.data_type, entry.version)

@@ -237,7 +237,8 @@ def validate(model: type[BaseModel], data: Mapping[str, Any], prefix: str = ""):
 
 
 def _config_error(model: type[BaseModel], error: dict[str, Any], prefix: str) -> ConfigError:
-    loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+    # A mapping's key error is located at (..., key, "[key]"): the key's path is enough.
+    loc = tuple(part for part in error["loc"] if not _is_union_tag(part) and part != "[key]")
     path = prefix + ".".join(str(part) for part in loc)
     kind = error["type"]
     ctx = error.get("ctx", {})
@@ -278,8 +279,16 @@ def _config_error(model: type[BaseModel], error: dict[str, Any], prefix: str) ->
 
 
 def _is_union_tag(part: Any) -> bool:
-    """Pydantic adds the member's name (e.g. ``Gpu``) to the location of union errors."""
-    return isinstance(part, str) and part[:1].isupper()
+    """Pydantic adds the member's name (e.g. ``Gpu``) to the location of union errors; a mapping's
+    key that happens to start with a capital (a label ``Team``) is not one."""
+    return isinstance(part, str) and part[:1].isupper() and part in _model_names(BaseModel)
+
+
+def _model_names(model: type[BaseModel]) -> set[str]:
+    names = set()
+    for sub in model.__subclasses__():
+        names |= {sub.__name__} | _model_names(sub)
+    return names
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -30,6 +31,7 @@ from synthdata_infra.config.loader import deep_merge
 from synthdata_infra.deploy import local as local_api
 from synthdata_infra.deploy.envfile import update_services
 from synthdata_infra.deploy.plan import (
+    LOCAL_STACKS,
     MODULES_FOLDER,
     STATE_FOLDER,
     EnvironmentPlan,
@@ -47,6 +49,7 @@ from synthdata_infra.deploy.terraform import (
     StateUnknown,
     Terraform,
     TerraformFailure,
+    first_error,
     pulled_state_resources,
     state_file_resources,
     terraform_env,
@@ -97,6 +100,8 @@ class Outcome:
     record: Record | None
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    endpoint: str | None = None  # the service's URL (plan-only: the one it would have)
+    unplanned: dict[str, str] = field(default_factory=dict)  # plan-only: root -> why it could not be planned
 
 
 class Engine:
@@ -112,7 +117,7 @@ class Engine:
 
     def stacks_dir(self, target: Target) -> Path:
         """Roots of the clouds sit where `cdktf synth` puts them; local ones under .synthdata."""
-        return self.state / "local" / "stacks" if target.local else self.project / "cdktf.out" / "stacks"
+        return self.project / LOCAL_STACKS if target.local else self.project / "cdktf.out" / "stacks"
 
     def record_path(self, environment: str, service: str) -> Path:
         return self.state / "records" / environment / f"{service}.json"
@@ -164,13 +169,15 @@ class Engine:
         if not local:
             previous = self.read_record(environment, entry.name)
             local = previous is not None and previous.target == "local" and existing is not None
+        if plan_only:
+            return self._plan_only(plan, service, local=local)
         target = self._target(local=local)  # a local API that cannot start leaves the file as it was
         # Under the environment's lock, on the file as it is now (another command may have changed it).
         plan, service = self._update(environment, entry.name, lambda current: with_deployed(current, entry, environment))
-        return self._apply(plan, service, plan_only=plan_only, target=target)
+        return self._apply(plan, service, target=target)
 
     def scale(self, service: str, replicas: int, environment: str | None = None) -> Outcome:
-        env = self._environment_of(service, environment)
+        env = self.environment_of(service, environment)
         entry = env.service(service)
         assert entry is not None
         updated, _ = scaled_entry(env, entry, replicas)
@@ -191,10 +198,10 @@ class Engine:
         plan, planned = self._update(env.name, service, change)
         for note in notes:
             self.note(note)
-        return self._apply(plan, planned, plan_only=False, target=target)
+        return self._apply(plan, planned, target=target)
 
     def destroy(self, service: str, environment: str | None = None, *, delete_data: bool = False) -> Outcome:
-        env = self._environment_of(service, environment)
+        env = self.environment_of(service, environment)
         entry = env.service(service)
         assert entry is not None
         record = self.read_record(env.name, service)
@@ -384,7 +391,8 @@ class Engine:
         service = next(s for s in plan.services if s.name == name)
         return plan, service
 
-    def _environment_of(self, service: str, environment: str | None) -> Environment:
+    def environment_of(self, service: str, environment: str | None) -> Environment:
+        """The environment ``service`` is recorded in (``environment``, or the only one naming it)."""
         if environment is not None:
             env = load_environment(environment, self.project)
             if env.service(service) is None:
@@ -426,47 +434,80 @@ class Engine:
         terraform.init()
         return terraform
 
-    def _apply(self, plan: EnvironmentPlan, service: ServicePlan, *, plan_only: bool, target: Target) -> Outcome:
-        folders = self._synth(self._builder(plan, service, target), target)
+    def _order(self, plan: EnvironmentPlan, service: ServicePlan, *, local: bool) -> list[str]:
+        """The roots a deploy of ``service`` applies, in order: first what its plan runs against
+        (the local cluster, or the Terraform Cloud workspaces), then its own and its monitoring."""
+        first = []
+        if local:
+            first = [local_cluster_stack(plan.environment.name)]
+        elif plan.environment.terraform_cloud is not None:
+            first = [workspaces_stack(plan.environment.name)]  # workspaces exist, tagged, before their runs
+        return first + [service.stack, monitoring_stack(service.provider, plan.environment.name)]
+
+    def _apply(self, plan: EnvironmentPlan, service: ServicePlan, *, target: Target) -> Outcome:
+        """Apply the service's roots. The environment file already holds the change: whatever
+        fails from here on (synthesizing the roots, Terraform) is recorded as ``failed`` with its
+        message before it is raised, so ``status`` shows it and a re-run or destroy can follow."""
         record = Record(
             service=service.name,
             environment=plan.environment.name,
             data_type=service.data_type,
             provider=service.provider,
             target="local" if target.local else "cloud",
-            result=PLANNED if plan_only else DEPLOYED,
+            result=DEPLOYED,
             digest=self.digest(service, target),
             at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         )
-        first = []
-        if target.local:
-            first = [local_cluster_stack(plan.environment.name)]
-        elif plan.environment.terraform_cloud is not None:
-            first = [workspaces_stack(plan.environment.name)]  # workspaces exist, tagged, before their runs
-        order = first + [
-            service.stack,
-            monitoring_stack(service.provider, plan.environment.name),
-        ]
         try:
-            for stack in order:
+            folders = self._synth(self._builder(plan, service, target), target)
+            for stack in self._order(plan, service, local=target.local):
                 terraform = self._terraform(folders[stack])
-                # The local cluster and the workspaces are what the plan runs against: applied even to plan.
-                if plan_only and stack not in first:
-                    terraform.plan()
-                    continue
                 terraform.apply()
                 if stack == service.stack:
                     record.outputs = terraform.outputs()
                 elif stack.startswith("monitoring-"):
                     record.monitoring = terraform.outputs().get("monitoring") or {}
-        except TerraformFailure as failure:
-            record.result, record.message = FAILED, str(failure)
+        except Exception as failure:
+            record.result, record.message = FAILED, str(failure) or type(failure).__name__
             self._write_record(record)
             raise
         self._write_record(record)
         skipped = ["kubernetes"] if target.local else []
-        return Outcome(plan=service, result=record.result, record=record, skipped=skipped)
+        return Outcome(plan=service, result=record.result, record=record, skipped=skipped, endpoint=record.outputs.get("endpoint"))
 
+    def _plan_only(self, plan: EnvironmentPlan, service: ServicePlan, *, local: bool) -> Outcome:
+        """``deploy --plan-only``: the roots the deploy would apply, synthesized into a scratch
+        folder and planned there (``terraform plan -lock=false``, reading the project's states).
+        Nothing of the project is written (environment file, records, roots, states, Terraform's
+        settings) and nothing is applied. A root Terraform cannot plan (no credentials, Terraform
+        Cloud out of reach, the local cluster not applied yet) is reported with Terraform's reason."""
+        from synthdata_infra.deploy.synth_roots import write_roots
+
+        outcome = Outcome(plan=service, result=PLANNED, record=None, skipped=["kubernetes"] if local else [])
+        order = self._order(plan, service, local=local)
+        if local:
+            api = self._local_api()
+            if not api.running:  # starting one would write the project's .synthdata/local
+                outcome.unplanned = dict.fromkeys(order, "no local AWS API runs (`deploy --local` starts one)")
+                return outcome
+            target = Target(local_endpoint=api.endpoint, read_state_from=self.project)
+        else:
+            target = Target(read_state_from=self.project)
+            outcome.endpoint = service.endpoint  # the local target skips the Kubernetes layer: no endpoint there
+        with tempfile.TemporaryDirectory(prefix="synthdata-plan-") as folder:
+            scratch = Path(folder)
+            if self.report:
+                self.report("synthesizing roots (in a scratch folder)", 0, 0)
+            folders = write_roots(self._builder(plan, service, target), target, scratch / "stacks", self.project / "modules_out")
+            env = terraform_env(self.project, scratch=scratch)
+            for stack in order:
+                terraform = Terraform(folders[stack], env, self.report)
+                try:
+                    terraform.init()
+                    terraform.plan(lock=False)
+                except TerraformFailure as failure:
+                    outcome.unplanned[stack] = first_error(str(failure).split("\n", 1)[-1])
+        return outcome
 
 def retained_addresses(root: Path, cloud_folder: str) -> list[str]:
     """What the root's cloud module keeps on destroy (its retention guard and what the guard
@@ -514,12 +555,16 @@ def scaled_entry(env: Environment, entry: ServiceEntry, replicas: int) -> tuple[
 
 def updated_entry(existing: ServiceEntry, given: ServiceEntry) -> ServiceEntry:
     """A deploy of a recorded service updates it: what is given replaces, the rest stays
-    (overrides merge key by key), so a re-deploy never silently drops a scale."""
+    (overrides and metadata merge key by key), so a re-deploy never silently drops a scale. An
+    image or a version given replaces both (one picks the other's image)."""
+    image, version = (given.image, given.version) if given.image or given.version else (existing.image, existing.version)
     return existing.model_copy(
         update={
             "replicas": given.replicas if given.replicas is not None else existing.replicas,
-            "image": given.image or existing.image,
+            "image": image,
+            "version": version,
             "overrides": deep_merge(existing.overrides, given.overrides),
+            "metadata": {**existing.metadata, **given.metadata},
         }
     )
 

@@ -97,8 +97,12 @@ def entry_data(entry: ServiceEntry) -> dict[str, Any]:
         data["replicas"] = entry.replicas
     if entry.image is not None:
         data["image"] = entry.image
+    if entry.version is not None:
+        data["version"] = entry.version
     if entry.overrides:
         data["overrides"] = entry.overrides
+    if entry.metadata:
+        data["metadata"] = dict(entry.metadata)
     return data
 
 

@@ -9,6 +9,7 @@ service; any other override is refused with the key path, before anything is wri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from synthdata_infra import providers
@@ -28,6 +29,7 @@ from synthdata_infra.providers import WORKLOAD, Provider
 
 MODULES_FOLDER = "modules"  # inside a root's folder: the copied modules it calls
 STATE_FOLDER = ".synthdata/state"  # local backends of environments without Terraform Cloud (from the project root)
+LOCAL_STACKS = ".synthdata/local/stacks"  # roots of the local target, each with its state beside it (from the project root)
 
 # Keys a service may set that reach the modules as inputs (a key or any key under it).
 SERVICE_INPUT_KEYS = (
@@ -54,6 +56,9 @@ class Target:
 
     local_endpoint: str | None = None
     delete_data: bool = False  # `destroy --delete-data`: the cloud module lets its data go
+    # `deploy --plan-only`: roots synthesized in a scratch folder read the state of this project
+    # (absolute paths to its local backends) instead of a state beside them.
+    read_state_from: Path | None = None
 
     @property
     def local(self) -> bool:
@@ -105,6 +110,17 @@ class ServicePlan:
     def image(self) -> str:
         return self.environment.image_for(self.entry)
 
+    @property
+    def endpoint(self) -> str:
+        """The URL the workload module outputs as ``endpoint`` for this root (no Ingress host is
+        passed: the in-cluster address of the service)."""
+        return f"http://{self.name}.{self.namespace}.svc.cluster.local"
+
+    def tags(self) -> dict[str, str]:
+        """Tags (labels on GCP) of the service's cloud resources: the environment's, the
+        service's, and its ``metadata``."""
+        return {**root_tags(self.environment, **{"synthdata:service": self.name, "synthdata:data-type": self.data_type}), **self.entry.metadata}
+
     def node_sizes(self) -> dict[str, int]:
         assert self.placement is not None
         return node_pool_sizes(self.config, self.placement.replicas_per_node)
@@ -136,7 +152,7 @@ class ServicePlan:
             "image": self.image,
             "namespace": self.namespace,
             "create_namespace": True,  # each service's root owns its namespace: no other root creates it
-            "labels": dict(config.deployment.labels),
+            "labels": {**config.deployment.labels, **self.entry.metadata},
             "replicas": config.replicas,
             # The recorded replica count is the floor the autoscaler keeps (`scale` moves it).
             "min_replicas": config.replicas,
@@ -151,6 +167,10 @@ class ServicePlan:
         if config.security.content_filtering.enabled:
             inputs["content_filter_image"] = self.environment.images.content_filter
         return inputs
+
+
+def root_tags(environment: Environment, **extra: str) -> dict[str, str]:
+    return {"synthdata:environment": environment.name, "synthdata:managed-by": "synthdata-infra", **extra}
 
 
 def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | None = None) -> ServicePlan:
@@ -180,6 +200,10 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
             None,
             f"a service on {entry.provider} needs the environment's {entry.provider} cluster (name and location)",
         )
+    for key, value in entry.metadata.items():
+        problem = provider.tag_problem(key, value)
+        if problem is not None:
+            raise ConfigError(f"{prefix}metadata.{key}", problem[0], f"{entry.provider} tags its resources with the metadata: expected {problem[1]}")
     namespace = service_namespace(config.deployment.namespace, entry.name, environment.name)
     if len(namespace) > KUBERNETES_NAME_MAX:
         raise ConfigError(

@@ -30,12 +30,14 @@ from synthdata_infra.cdk import (
 )
 from synthdata_infra.config import Environment
 from synthdata_infra.deploy.plan import (
+    LOCAL_STACKS,
     MODULES_FOLDER,
     STATE_FOLDER,
     EnvironmentPlan,
     ServicePlan,
     Target,
     monitoring_stack,
+    root_tags,
     workspaces_stack,
 )
 from synthdata_infra.naming import monitoring_service
@@ -55,8 +57,9 @@ class RootStack(TerraformStack):
         self._outputs = Construct(self, "outputs")  # outputs share names with module calls
         self.add_override("terraform.required_version", TERRAFORM_REQUIRED_VERSION)
         tfc = environment.terraform_cloud
+        project = target.read_state_from  # plan-only: the project's states, from a scratch folder
         if target.local:
-            LocalBackend(self, path="terraform.tfstate")
+            LocalBackend(self, path=str(project / LOCAL_STACKS / name / "terraform.tfstate") if project else "terraform.tfstate")
         elif tfc is not None and workspace is not None:
             CloudBackend(
                 self,
@@ -64,7 +67,7 @@ class RootStack(TerraformStack):
                 workspaces=NamedCloudWorkspace(name=workspace, project=tfc.project),
             )
         else:
-            LocalBackend(self, path=f"../../../{STATE_FOLDER}/{name}.tfstate")
+            LocalBackend(self, path=str(project / STATE_FOLDER / f"{name}.tfstate") if project else f"../../../{STATE_FOLDER}/{name}.tfstate")
 
     def require(self, binding: Binding) -> None:
         """The bindings pin one exact provider version; a root takes the modules' tested range."""
@@ -85,10 +88,6 @@ class RootStack(TerraformStack):
         out.add_override("value", value)
 
 
-def root_tags(environment: Environment, **extra: str) -> dict[str, str]:
-    return {"synthdata:environment": environment.name, "synthdata:managed-by": "synthdata-infra", **extra}
-
-
 def _workspace(environment: Environment, service: str, data_type: str) -> str | None:
     tfc = environment.terraform_cloud
     return tfc.workspace_for(service, environment.name, data_type) if tfc else None
@@ -98,7 +97,7 @@ def build_service_root(app, plan: ServicePlan, target: Target) -> RootStack:
     env = plan.environment
     stack = RootStack(app, plan.stack, environment=env, workspace=_workspace(env, plan.name, plan.data_type), target=target)
     provider = providers.get(plan.provider)
-    tags = root_tags(env, **{"synthdata:service": plan.name, "synthdata:data-type": plan.data_type})
+    tags = plan.tags()
     inputs = plan.cloud_inputs(target) if plan.cloud_folder else {}
     cloud = provider.service_root(stack, plan, target, tags, inputs)
     if cloud is not None:

@@ -38,14 +38,18 @@ class RunSummary:
 Report = Callable[[str, int, int], None]  # (message, done, total)
 
 
-def terraform_env(project: Path) -> dict[str, str]:
+def terraform_env(project: Path, scratch: Path | None = None) -> dict[str, str]:
     """Terraform's environment: no prompts or update checks, a plugin cache under .synthdata/,
     and, when ``TF_PROVIDER_MIRROR`` names a provider mirror folder (and no CLI config file exists),
-    providers from that mirror for the ones it holds."""
-    cache = project / ".synthdata" / "plugin-cache"
-    cache.mkdir(parents=True, exist_ok=True)
+    providers from that mirror for the ones it holds.
+
+    With ``scratch`` (``deploy --plan-only``) nothing is written under ``project``: the CLI
+    configuration goes to ``scratch`` and no plugin cache is set up."""
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    env.setdefault("TF_PLUGIN_CACHE_DIR", str(cache))
+    if scratch is None:
+        cache = project / ".synthdata" / "plugin-cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        env.setdefault("TF_PLUGIN_CACHE_DIR", str(cache))
     mirror = os.environ.get("TF_PROVIDER_MIRROR")
     configured = os.environ.get("TF_CLI_CONFIG_FILE")
     if mirror and not (configured and Path(configured).is_file()):
@@ -58,7 +62,7 @@ def terraform_env(project: Path) -> dict[str, str]:
             for provider in namespace.iterdir()
         )
         listed = ", ".join(f'"{name}"' for name in held)
-        config = project / ".synthdata" / "terraformrc"
+        config = (scratch or project / ".synthdata") / "terraformrc"
         config.write_text(
             "provider_installation {\n"
             f'  filesystem_mirror {{\n    path    = "{mirror}"\n    include = [{listed}]\n  }}\n'
@@ -93,8 +97,10 @@ class Terraform:
         args = ["apply", "-auto-approve", "-input=false", "-json"] + (["-destroy"] if destroy else [])
         return self._stream(args, "destroy" if destroy else "apply")
 
-    def plan(self) -> RunSummary:
-        return self._stream(["plan", "-input=false", "-json", "-out=tfplan"], "plan")
+    def plan(self, *, lock: bool = True) -> RunSummary:
+        """``terraform plan -out=tfplan``; ``lock=False`` leaves the state's folder untouched
+        (a local backend's lock file is written beside its state)."""
+        return self._stream(["plan", "-input=false", "-json", "-out=tfplan"] + ([] if lock else ["-lock=false"]), "plan")
 
     def outputs(self) -> dict[str, Any]:
         done = self._run("output", "-json")
@@ -155,6 +161,15 @@ class Terraform:
 
 def _tail(text: str, lines: int = 30) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def first_error(text: str) -> str:
+    """The first error Terraform printed in ``text`` (its "Error: " line, box drawing and colours
+    stripped), else its first line: the reason in a few words."""
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    lines = [line.strip("│╷╵ ").strip() for line in plain.splitlines()]
+    lines = [line for line in lines if line]
+    return next((line.split("Error: ", 1)[1] for line in lines if line.startswith("Error: ")), lines[0] if lines else "no message")
 
 
 # -- reading what Terraform recorded ------------------------------------------------------------
@@ -219,9 +234,5 @@ def pulled_state_resources(folder: Path, project: Path, timeout: float = STATE_P
     except OSError as error:
         raise StateUnknown(f"terraform state pull could not run ({error.strerror})") from None
     if done.returncode != 0:
-        plain = re.sub(r"\x1b\[[0-9;]*m", "", done.stderr or done.stdout)
-        lines = [line.strip("│╷╵ ").strip() for line in plain.splitlines()]
-        lines = [line for line in lines if line]
-        reason = next((line.split("Error: ", 1)[1] for line in lines if line.startswith("Error: ")), lines[0] if lines else "no message")
-        raise StateUnknown(f"terraform state pull failed: {reason}")
+        raise StateUnknown(f"terraform state pull failed: {first_error(done.stderr or done.stdout)}")
     return _parse_state(done.stdout, f"terraform state pull in {folder}")

@@ -21,6 +21,14 @@ class Aws(Provider):
     force_destroy_input = True
     local_target = True
 
+    def tag_problem(self, key: str, value: str) -> tuple[str, str] | None:
+        # https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html: keys of at most 128
+        # characters (a label key may have 317), values of at most 256 (a label value has at most 63);
+        # the reserved "aws:" prefix cannot be a label key (no ':').
+        if len(key) > 128:
+            return key, "an AWS tag key of at most 128 characters"
+        return None
+
     def cloud_inputs(self, plan, target) -> dict[str, Any]:
         inputs: dict[str, Any] = {"node_instance_types": [plan.placement.instance_type]}
         if target.local:

@@ -17,6 +17,12 @@ class Azure(Provider):
     cost_catalog = "azure"
     scraper_namespace = "kube-system"  # AKS's metrics add-on (ama-metrics) runs its collectors there
 
+    def tag_problem(self, key: str, value: str) -> tuple[str, str] | None:
+        # https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
+        if any(character in key for character in '<>%&\\?/') or len(key) > 512:
+            return key, "an Azure tag key: at most 512 characters, none of < > % & \\ ? /"
+        return None
+
     def cloud_inputs(self, plan, target) -> dict[str, Any]:
         return {"node_vm_size": plan.placement.instance_type, "location": plan.environment.regions.azure}
 

@@ -88,6 +88,12 @@ class Provider:
 
         return placement_for(config, self.name)
 
+    def tag_problem(self, key: str, value: str) -> tuple[str, str] | None:
+        """Whether this provider's cloud resources can carry the tag ``key: value`` (a service's
+        metadata, already a valid Kubernetes label): None when they can, else (the key or value
+        refused, what is allowed). Default: no cloud resources, nothing to refuse."""
+        return None
+
     def cloud_inputs(self, plan: ServicePlan, target: Target) -> dict[str, Any]:
         """Literal inputs of the cloud module that only this provider takes."""
         return {}

@@ -3,6 +3,7 @@ Service for Prometheus."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from synthdata_infra.providers.base import Binding, ModuleLayer, Provider
@@ -11,6 +12,10 @@ from synthdata_infra.providers.base import Binding, ModuleLayer, Provider
 def labels(tags: dict[str, str]) -> dict[str, str]:
     """GCP label keys take lower-case letters, digits, '_' and '-' only."""
     return {key.replace("synthdata:", "synthdata_").replace(":", "_"): value for key, value in tags.items()}
+
+
+LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
+LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
 
 
 class Gcp(Provider):
@@ -23,6 +28,14 @@ class Gcp(Provider):
     has_catalog = True
     cost_catalog = "gcp"
     force_destroy_input = True
+
+    def tag_problem(self, key: str, value: str) -> tuple[str, str] | None:
+        # https://cloud.google.com/resource-manager/docs/labels-overview#requirements
+        if not LABEL_KEY.fullmatch(key):
+            return key, "a GCP label key: a lower-case letter, then at most 62 lower-case letters, digits, '_' or '-'"
+        if not LABEL_VALUE.fullmatch(value):
+            return value, "a GCP label value: at most 63 lower-case letters, digits, '_' or '-'"
+        return None
 
     def cloud_inputs(self, plan, target) -> dict[str, Any]:
         placement = plan.placement

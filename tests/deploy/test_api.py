@@ -1,5 +1,5 @@
-"""The seed's Python API over the same engine as the CLI: a plan-only deploy on the local
-target, the status it leaves, and the unified dashboard's location."""
+"""The seed's Python API over the same engine as the CLI: errors, failures and the status they
+leave, re-deploys, and the unified dashboard's location (plan-only: test_plan_only.py)."""
 
 from __future__ import annotations
 
@@ -11,38 +11,6 @@ import yaml
 
 from synthdata_infra.api import DataType, SyntheticDataInfrastructure
 from synthdata_infra.errors import ConfigError
-
-
-def test_plan_only_deploy_records_a_planned_service(deploy_project: Path):
-    environment_file = deploy_project / "environments" / "staging.yaml"
-    kept = environment_file.read_text().split("\nservices:")[0]
-    infra = SyntheticDataInfrastructure(provider="aws", config_path=deploy_project, local=True)
-    result = infra.deploy_service(
-        data_type=DataType.TABULAR,
-        service_name="customer-data-synthesizer",
-        environment="staging",
-        replicas=3,
-        config_overrides={"resources": {"memory": "32Gi"}},
-        plan_only=True,
-    )
-    assert result.success, result.message
-    assert (result.status, result.provider, result.data_type, result.skipped) == ("planned", "aws", "tabular", ("kubernetes",))
-    assert result.endpoint is None  # nothing applied
-    assert environment_file.read_text().split("\nservices:")[0] == kept  # comments and other keys as written
-    (entry,) = yaml.safe_load(environment_file.read_text())["services"]
-    assert entry == {
-        "name": "customer-data-synthesizer",
-        "data_type": "tabular",
-        "provider": "aws",
-        "replicas": 3,
-        "overrides": {"resources": {"memory": "32Gi"}},
-    }
-    # a saved plan beside the root, nothing of the service applied
-    stack = deploy_project / ".synthdata" / "local" / "stacks" / "customer-data-synthesizer-staging"
-    assert (stack / "tfplan").is_file()
-    assert not (stack / "terraform.tfstate").exists() or not json.loads((stack / "terraform.tfstate").read_text())["resources"]
-    (status,) = [s for s in infra.status("staging")]
-    assert (status.service_name, status.status, status.target) == ("customer-data-synthesizer", "planned", "local")
 
 
 def test_bad_override_raises_config_error_and_writes_nothing(deploy_project: Path):

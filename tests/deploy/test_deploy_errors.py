@@ -61,6 +61,44 @@ CASES = {
     "unknown data type": (("deploy", "--type", "music", "--name", "x", "--provider", "aws", "--environment", "dev"), "type: got 'music'"),
     "bad prometheus url": (("status", "--prometheus-url", "ftp://x"), "--prometheus-url: got 'ftp://x'"),
     "bad status format": (("status", "--format", "yaml"), "--format: got 'yaml'; expected table or json"),
+    "latest version": ((*DEPLOY, "--environment", "dev", "--version", "latest"), "version: got 'latest'; expected an image tag such as 1.4.0 (never latest)"),
+    "version with an image": (
+        (*DEPLOY, "--environment", "dev", "--version", "1.2.0", "--image", "ghcr.io/synthdata/tabular:1.2.0"),
+        "version: got '1.2.0'; either version (a tag of the environment's image) or image",
+    ),
+    "metadata without a value": ((*DEPLOY, "--environment", "dev", "--metadata", "team"), "--metadata: got 'team'; expected KEY=VALUE"),
+    "metadata key twice": (
+        (*DEPLOY, "--environment", "dev", "--metadata", "team=a", "--metadata", "team=b"),
+        "metadata.team: got 'b'; one value per key (already given 'a')",
+    ),
+    "metadata key no label takes": (
+        (*DEPLOY, "--environment", "dev", "--metadata", "cost center=x"),
+        "metadata.cost center: got 'cost center'; expected a Kubernetes label key",
+    ),
+    "metadata value no label takes": (
+        (*DEPLOY, "--environment", "dev", "--metadata", "team=data platform"),
+        "metadata.team: got 'data platform'; expected a Kubernetes label value",
+    ),
+    "metadata label the module sets": (
+        (*DEPLOY, "--environment", "dev", "--metadata", "app.kubernetes.io/name=x"),
+        "metadata.app.kubernetes.io/name: got 'app.kubernetes.io/name'; a key the workload module does not set itself",
+    ),
+    "metadata value a GCP label refuses": (
+        ("deploy", "--type", "image", "--name", "pics", "--provider", "gcp", "--environment", "dev", "--metadata", "team=Data"),
+        "metadata.team: got 'Data'; gcp tags its resources with the metadata: expected a GCP label value",
+    ),
+    "metadata key a GCP label refuses": (
+        ("deploy", "--type", "image", "--name", "pics", "--provider", "gcp", "--environment", "dev", "--metadata", "example.com/team=data"),
+        "metadata.example.com/team: got 'example.com/team'; gcp tags its resources with the metadata: expected a GCP label key",
+    ),
+    "metadata key an Azure tag refuses": (
+        ("deploy", "--type", "audio", "--name", "speech", "--provider", "azure", "--environment", "dev", "--metadata", "example.com/team=data"),
+        "metadata.example.com/team: got 'example.com/team'; azure tags its resources with the metadata: expected an Azure tag key",
+    ),
+    "metadata key longer than an AWS tag key": (
+        (*DEPLOY, "--environment", "dev", "--metadata", "example." * 16 + "com/team=data"),
+        "aws tags its resources with the metadata: expected an AWS tag key of at most 128 characters",
+    ),
 }
 
 
