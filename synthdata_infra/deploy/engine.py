@@ -3,8 +3,9 @@
 Every command validates the whole change (the environment as it would be written, each
 service's overrides, the placement) before it writes a file or starts Terraform. The
 environment file records what should run; ``.synthdata/records/<env>/<service>.json`` records
-what the last run did (planned, deployed, failed) and a digest of the inputs it applied, so
+what the last run did (deployed, failed) and a digest of the inputs it applied, so
 ``status`` can tell a deployed service from one whose configuration changed since.
+``deploy --plan-only`` writes neither: it plans in a scratch folder.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class Record:
     data_type: str
     provider: str
     target: str  # "cloud" or "local"
-    result: str  # deployed | planned | failed
+    result: str  # deployed | failed (planned: records of versions whose plan-only recorded)
     digest: str  # of the inputs that run applied
     at: str
     outputs: dict[str, Any] = field(default_factory=dict)
@@ -169,6 +170,7 @@ class Engine:
         if not local:
             previous = self.read_record(environment, entry.name)
             local = previous is not None and previous.target == "local" and existing is not None
+        self._check_modules(service)
         if plan_only:
             return self._plan_only(plan, service, local=local)
         target = self._target(local=local)  # a local API that cannot start leaves the file as it was
@@ -183,6 +185,7 @@ class Engine:
         updated, _ = scaled_entry(env, entry, replicas)
         services = tuple(updated if s.name == service else s for s in env.services)
         plan, planned = self._validated(env, services, service)
+        self._check_modules(planned)
         record = self.read_record(env.name, service)
         target = self._target(local=record is not None and record.target == "local")
         notes: list[str] = []
@@ -390,6 +393,12 @@ class Engine:
         plan = plan_environment(updated)
         service = next(s for s in plan.services if s.name == name)
         return plan, service
+
+    def _check_modules(self, service: ServicePlan) -> None:
+        """The generated modules the service's roots call exist (bad input, before anything is written)."""
+        for folder in filter(None, (service.cloud_folder, service.workload_folder)):
+            if not (self.project / "modules_out" / folder / "main.tf.json").is_file():
+                raise ConfigError("modules_out", f"modules_out/{folder}", "a generated module: run `synthdata-infra synth` first")
 
     def environment_of(self, service: str, environment: str | None) -> Environment:
         """The environment ``service`` is recorded in (``environment``, or the only one naming it)."""

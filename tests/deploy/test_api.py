@@ -48,6 +48,8 @@ def test_a_failed_apply_is_recorded_and_reported(deploy_project: Path):
     status = run_cli("status", "--environment", "dev", "--format", "json", env=env)
     (row,) = json.loads(status.stdout)
     assert (row["service"], row["status"]) == ("audit-synth", "failed")
+    # The environment file keeps the change: the service can be re-applied or destroyed.
+    assert [s["name"] for s in yaml.safe_load((deploy_project / "environments" / "dev.yaml").read_text())["services"]] == ["audit-synth"]
 
 
 def test_status_tells_deployed_from_drifted(deploy_project: Path):
@@ -85,3 +87,56 @@ def test_a_redeploy_updates_the_recorded_service():
     assert updated.replicas == 10
     assert updated.overrides == {"scaling": {"max_replicas": 10}, "resources": {"memory": "32Gi"}}
     assert updated_entry(recorded, given.model_copy(update={"replicas": 4})).replicas == 4
+
+
+def test_a_redeploy_keeps_version_and_metadata_unless_given():
+    from synthdata_infra.config import ServiceEntry
+    from synthdata_infra.deploy.engine import updated_entry
+
+    recorded = ServiceEntry(name="ledger", data_type="tabular", provider="aws", version="1.2.0", metadata={"team": "data", "tier": "gold"})
+    given = ServiceEntry(name="ledger", data_type="tabular", provider="aws", metadata={"tier": "silver"})
+    updated = updated_entry(recorded, given)
+    assert (updated.version, updated.metadata) == ("1.2.0", {"team": "data", "tier": "silver"})
+    assert updated_entry(recorded, given.model_copy(update={"version": "1.3.0"})).version == "1.3.0"
+    pinned = updated_entry(recorded, given.model_copy(update={"image": "registry.example.com/ledger:7"}))
+    assert (pinned.image, pinned.version) == ("registry.example.com/ledger:7", None)
+
+
+def test_version_and_metadata_are_recorded_with_the_service(project: Path):
+    """Written into the environment file, read back the same, and kept by a scale."""
+    from synthdata_infra.config import ServiceEntry, load_environment
+    from synthdata_infra.deploy.engine import scaled_entry
+    from synthdata_infra.deploy.envfile import update_services
+
+    entry = ServiceEntry(name="ledger", data_type="tabular", provider="aws", version="1.2.0", metadata={"team": "data"})
+    update_services(project, "dev", lambda current: (*current, entry))
+    (written,) = yaml.safe_load((project / "environments" / "dev.yaml").read_text())["services"]
+    assert written == {"name": "ledger", "data_type": "tabular", "provider": "aws", "version": "1.2.0", "metadata": {"team": "data"}}
+    env = load_environment("dev", project)
+    assert env.service("ledger") == entry
+    assert env.image_for(entry).endswith("/synthdata-tabular:1.2.0")
+    scaled, _ = scaled_entry(env, entry, 2)
+    assert (scaled.version, scaled.metadata) == ("1.2.0", {"team": "data"})
+
+
+def test_scale_and_destroy_act_on_the_provider_the_environment_names(deploy_project: Path):
+    """product-images runs on gcp: the commands say so (they used to build the API for aws)."""
+    from tests.conftest import run_cli
+
+    env = {"SYNTHDATA_INFRA_ROOT": str(deploy_project)}
+    done = run_cli("destroy", "--service", "product-images", "--environment", "production", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("product-images (image on gcp, production): destroyed")
+    result = SyntheticDataInfrastructure(provider=None).destroy_service("marketing-videos", "production")
+    assert (result.provider, result.data_type, result.status) == ("aws", "video", "destroyed")
+
+
+def test_a_deploy_without_its_generated_modules_writes_nothing(project: Path):
+    """Checked before the environment file is written (it used to fail after, while copying)."""
+    (project / "modules_out").mkdir()
+    before = (project / "environments" / "dev.yaml").read_text()
+    with pytest.raises(ConfigError) as raised:
+        SyntheticDataInfrastructure(provider="aws").deploy_service(DataType.TABULAR, "ledger", "dev")
+    assert (raised.value.path, raised.value.value) == ("modules_out", "modules_out/aws/tabular")
+    assert (project / "environments" / "dev.yaml").read_text() == before
+    assert not (project / ".synthdata").exists()

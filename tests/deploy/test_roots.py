@@ -176,3 +176,31 @@ def test_destroy_keeps_what_the_cloud_module_retains_unless_asked(project, tmp_p
     assert "retain_data_on_destroy" not in service.cloud_inputs(Target())  # the module's default: keep
     deleting = service.cloud_inputs(Target(delete_data=True))
     assert (deleting["retain_data_on_destroy"], deleting["force_destroy"]) == (False, True)
+
+
+def test_version_and_metadata_reach_the_image_labels_and_cloud_tags(project, tmp_path):
+    """A service's version picks its image tag; its metadata becomes labels on its Kubernetes
+    objects and tags (GCP: labels) on its cloud resources, and nothing of another root."""
+    metadata = {"team": "data-platform", "cost-center": "cc-42"}
+    providers_and_types = {"aws": "tabular", "gcp": "image", "azure": "audio", "onprem": "text"}
+
+    def edit(data: dict) -> None:
+        data["services"] = [
+            {"name": f"svc-{provider}", "data_type": kind, "provider": provider, "version": "1.2.0", "metadata": metadata}
+            for provider, kind in providers_and_types.items()
+        ]
+        data["clusters"]["onprem"] = {"context": "lab"}
+
+    written = dev_roots(project, tmp_path, edit)
+    stacks = {name: json.loads((folder / "cdk.tf.json").read_text()) for name, folder in written.items()}
+    for provider, kind in providers_and_types.items():
+        workload = stacks[f"svc-{provider}-dev"]["module"]["workload"]
+        assert workload["image"] == f"ghcr.io/synthdata/synthdata-{kind}:1.2.0"
+        assert workload["labels"].items() >= metadata.items()
+    (aws_tags,) = [block["tags"] for block in stacks["svc-aws-dev"]["provider"]["aws"][0]["default_tags"]]
+    assert aws_tags.items() >= metadata.items() and aws_tags["synthdata:service"] == "svc-aws"
+    assert stacks["svc-gcp-dev"]["module"]["cloud"]["labels"].items() >= metadata.items()
+    assert stacks["svc-azure-dev"]["module"]["cloud"]["tags"].items() >= metadata.items()
+    for name, stack in stacks.items():
+        if name.startswith("monitoring-"):  # shared by every service of the environment
+            assert "data-platform" not in json.dumps(stack), name
