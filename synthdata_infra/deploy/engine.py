@@ -84,7 +84,7 @@ class Record:
     data_type: str
     provider: str
     target: str  # "cloud" or "local"
-    result: str  # deployed | failed (planned: records of versions whose plan-only recorded)
+    result: str  # deployed | failed (or planned, left by versions whose --plan-only recorded)
     digest: str  # of the inputs that run applied
     at: str
     outputs: dict[str, Any] = field(default_factory=dict)
