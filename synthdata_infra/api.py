@@ -29,6 +29,8 @@ from synthdata_infra import providers
 from synthdata_infra.config import ServiceEntry, data_types
 from synthdata_infra.config.loader import check_data_type, validate
 from synthdata_infra.deploy.engine import Engine, Outcome
+from synthdata_infra.deploy.health import Health, health_of
+from synthdata_infra.deploy.metrics import check_url
 from synthdata_infra.deploy.terraform import Report, TerraformFailure
 from synthdata_infra.errors import ConfigError
 from synthdata_infra.planning import check_provider
@@ -78,6 +80,8 @@ class ServiceStatus:
     # is empty) | deployed (from state, no record) | deployed (from local state, no record) | unknown (<why>)
     status: str
     target: str | None  # cloud | local | None (never applied)
+    # healthy | scaling | degraded | down | unknown, with why, replicas, alerts, throughput and use
+    health: Health
 
 
 def monitoring_url(monitoring: Mapping[str, Any]) -> str | None:
@@ -170,7 +174,11 @@ class SyntheticDataInfrastructure:
         assert entry is not None
         return self._run(action, service_name, env.name, entry.data_type, entry.provider)
 
-    def status(self, environment: str | None = None) -> list[ServiceStatus]:
+    def status(self, environment: str | None = None, prometheus_url: str | None = None) -> list[ServiceStatus]:
+        """Each service's deployment status and health, read from ``prometheus_url`` or else from
+        the query endpoint its environment's monitoring recorded (see ``deploy.health``)."""
+        url = check_url(prometheus_url) if prometheus_url else None
+        found = self.engine.status(environment)
         return [
             ServiceStatus(
                 service_name=plan.name,
@@ -179,8 +187,9 @@ class SyntheticDataInfrastructure:
                 provider=plan.provider,
                 status=status,
                 target=record.target if record else None,
+                health=health,
             )
-            for plan, status, record in self.engine.status(environment)
+            for (plan, status, record), health in zip(found, health_of(found, url))
         ]
 
     def get_unified_dashboard(self, environment: str = "production") -> DashboardUrl:

@@ -374,34 +374,32 @@ def destroy(
 @app.command()
 def status(
     environment: Annotated[Optional[str], typer.Option("--environment", "-e", help="One environment (default: all).")] = None,
-    prometheus_url: Annotated[Optional[str], typer.Option(help="Prometheus to read throughput and usage from.")] = None,
+    prometheus_url: Annotated[
+        Optional[str],
+        typer.Option(help="Prometheus to read health, throughput and use from (default: the query endpoint the environment's monitoring recorded)."),
+    ] = None,
     output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
-    """Every recorded service: type, deployment status, throughput and resource use."""
-    from synthdata_infra.deploy import metrics
+    """Every recorded service: type, deployment status, health, throughput and resource use."""
+    from synthdata_infra.deploy import health, metrics
     from synthdata_infra.deploy.engine import Engine
 
     if output not in ("table", "json"):
         raise ConfigError("--format", output, "expected table or json")
     url = metrics.check_url(prometheus_url) if prometheus_url else None
-    rows = []
-    for plan, state, record in Engine(note=_note).status(environment):
-        row: dict[str, Any] = {
+    found = Engine(note=_note).status(environment)
+    rows = [
+        {
             "service": plan.name,
             "environment": plan.environment.name,
             "type": plan.data_type,
             "provider": plan.provider,
             "status": state,
             "target": record.target if record else None,
-            "throughput_per_hour": None,
-            "usage": None,
-            "usage_resource": None,
+            **seen.as_dict(),
         }
-        if url:
-            row["throughput_per_hour"] = metrics.query(url, metrics.throughput_query(plan.name))
-            promql, resource = metrics.usage_query(plan.name, plan.config.gpu is not None)
-            row["usage"], row["usage_resource"] = metrics.query(url, promql), resource
-        rows.append(row)
+        for (plan, state, record), seen in zip(found, health.health_of(found, url))
+    ]
     if output == "json":
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -409,7 +407,7 @@ def status(
     from rich.table import Table
 
     table = Table(title="Service Status")
-    for column in ("Service", "Environment", "Type", "Provider", "Status", "Throughput", "Resources"):
+    for column in ("Service", "Environment", "Type", "Provider", "Status", "Health", "Throughput", "Resources"):
         table.add_column(column)
     for row in rows:
         table.add_row(
@@ -418,10 +416,11 @@ def status(
             row["type"],
             row["provider"],
             row["status"] + (" (local)" if row["target"] == "local" else ""),
+            row["health"] + (f" ({row['health_reason']})" if row["health_reason"] else ""),
             metrics.per_hour(row["throughput_per_hour"]),
-            metrics.percent(row["usage"], row["usage_resource"] or ""),
+            metrics.percent(row["usage"], row["usage_resource"]),
         )
-    Console(width=120).print(table)
+    Console(width=160).print(table)
 
 
 local_app = typer.Typer(help="The local AWS API that `deploy --local` starts.", no_args_is_help=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from synthdata_infra.errors import ConfigError, SynthdataError
+from synthdata_infra.errors import ConfigError
 
 def throughput_query(service: str) -> str:
     """Records per hour over the last five minutes (every type exports the common counter)."""
@@ -28,21 +29,72 @@ def check_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def query(url: str, promql: str, timeout: float = 10.0) -> float | None:
-    """The single value of an instant query; None when the result is empty."""
-    address = f"{url}/api/v1/query?{urllib.parse.urlencode({'query': promql})}"
+class Unanswered(Exception):
+    """A Prometheus that gave no answer (unreachable, refused, not signed): its message says why, in one line."""
+
+
+# Amazon Managed Prometheus answers only requests signed with SigV4 for the service "aps".
+MANAGED_PROMETHEUS_HOST = re.compile(r"^aps-workspaces\.([a-z0-9-]+)\.amazonaws\.com$")
+
+
+def signed_request(address: str) -> urllib.request.Request:
+    """A GET of ``address``; signed with SigV4 (botocore's signer, the default AWS credentials)
+    when it goes to Amazon Managed Prometheus, plain otherwise."""
+    host = urllib.parse.urlparse(address).hostname or ""
+    managed = MANAGED_PROMETHEUS_HOST.match(host)
+    if not managed:
+        return urllib.request.Request(address)
     try:
-        with urllib.request.urlopen(address, timeout=timeout) as response:
-            body = json.loads(response.read())
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise SynthdataError(f"--prometheus-url: {url} did not answer a query ({exc})") from None
-    if body.get("status") != "success":
-        raise SynthdataError(f"--prometheus-url: {url} refused {promql!r}: {body.get('error', body)}")
-    result = body["data"]["result"]
-    if not result:
-        return None
-    value = float(result[0]["value"][1])
-    return None if value != value else value  # NaN: no samples in the window
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.session import Session
+    except ImportError:
+        raise Unanswered("signing queries to Amazon Managed Prometheus needs botocore: pip install 'synthdata-infra[aws]'") from None
+    credentials = Session().get_credentials()
+    if credentials is None:
+        raise Unanswered("no AWS credentials to sign queries to Amazon Managed Prometheus (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...)")
+    request = AWSRequest(method="GET", url=address)
+    SigV4Auth(credentials.get_frozen_credentials(), "aps", managed.group(1)).add_auth(request)
+    return urllib.request.Request(address, headers=dict(request.headers.items()))
+
+
+class Prometheus:
+    """Instant queries against one Prometheus HTTP API. After the first query it does not
+    answer, it is not asked again: :attr:`unanswered` says why, and every later query raises."""
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.unanswered: str | None = None
+
+    def vector(self, promql: str) -> list[tuple[dict[str, str], float]]:
+        """The labels and value of each series of an instant query (NaN values left out)."""
+        if self.unanswered:
+            raise Unanswered(self.unanswered)
+        address = f"{self.url}/api/v1/query?{urllib.parse.urlencode({'query': promql})}"
+        try:
+            with urllib.request.urlopen(signed_request(address), timeout=self.timeout) as response:
+                body = json.loads(response.read())
+        except Unanswered as exc:
+            self.unanswered = str(exc)
+        except urllib.error.HTTPError as exc:
+            self.unanswered = f"{self.url} answered HTTP {exc.code} {exc.reason}"
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            self.unanswered = f"{self.url} did not answer ({getattr(exc, 'reason', exc)})"
+        else:
+            if body.get("status") == "success" and body.get("data", {}).get("resultType") == "vector":
+                return [
+                    (series["metric"], float(series["value"][1]))
+                    for series in body["data"]["result"]
+                    if float(series["value"][1]) == float(series["value"][1])  # NaN: no samples in the window
+                ]
+            self.unanswered = f"{self.url} refused {promql!r}: {body.get('error', body)}"
+        raise Unanswered(self.unanswered)
+
+    def value(self, promql: str) -> float | None:
+        """The single value of an instant query; None when the result is empty."""
+        result = self.vector(promql)
+        return result[0][1] if result else None
 
 
 def per_hour(value: float | None) -> str:
