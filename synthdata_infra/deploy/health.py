@@ -114,7 +114,7 @@ class Sources:
                 return "the local target runs no cluster: pass --prometheus-url"
             url = self.recorded.get((service.environment.name, service.provider))
             if url is None:
-                return f"no Prometheus: pass --prometheus-url, or deploy so the {service.provider} monitoring root records its query endpoint"
+                return f"no query endpoint recorded for {service.provider} in {service.environment.name}: pass --prometheus-url"
         return self.clients.setdefault(url, Prometheus(url))
 
 

@@ -71,9 +71,8 @@ class Prometheus:
         """The labels and value of each series of an instant query (NaN values left out)."""
         if self.unanswered:
             raise Unanswered(self.unanswered)
-        address = f"{self.url}/api/v1/query?{urllib.parse.urlencode({'query': promql})}"
         try:
-            with urllib.request.urlopen(signed_request(address), timeout=self.timeout) as response:
+            with urllib.request.urlopen(signed_request(self.address(promql)), timeout=self.timeout) as response:
                 body = json.loads(response.read())
         except Unanswered as exc:
             self.unanswered = str(exc)
@@ -90,6 +89,11 @@ class Prometheus:
                 ]
             self.unanswered = f"{self.url} refused {promql!r}: {body.get('error', body)}"
         raise Unanswered(self.unanswered)
+
+    def address(self, promql: str) -> str:
+        """The instant query's URL, encoded as SigV4 canonicalizes a query (a space as %20, not
+        +), so that a signature over it is the one AWS computes."""
+        return f"{self.url}/api/v1/query?query={urllib.parse.quote(promql, safe='-_.~')}"
 
     def value(self, promql: str) -> float | None:
         """The single value of an instant query; None when the result is empty."""

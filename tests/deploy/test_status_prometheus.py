@@ -61,9 +61,10 @@ def test_status_reads_throughput_and_usage_from_prometheus(project: Path, tmp_pa
     assert "/hour" in line and "40% CPU" in line
 
 
-def test_status_with_an_unreachable_prometheus_exits_with_one_message(project: Path):
-    from tests.prometheus import free_port
-
-    done = run_cli("status", "--prometheus-url", f"http://127.0.0.1:{free_port()}", env={"SYNTHDATA_INFRA_ROOT": str(project)})
+def test_status_refuses_a_prometheus_url_that_is_not_http_with_one_message(project: Path):
+    """A Prometheus that does not answer is not an error (health says unknown, see
+    test_status_health.py); a value that is no http(s) URL is bad input."""
+    done = run_cli("status", "--prometheus-url", "ftp://127.0.0.1:9090", env={"SYNTHDATA_INFRA_ROOT": str(project)})
     assert done.returncode == 2
-    assert done.stderr.startswith("error: --prometheus-url:") and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("error: --prometheus-url: got 'ftp://127.0.0.1:9090';") and "http(s) URL" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
