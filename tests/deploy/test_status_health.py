@@ -20,6 +20,7 @@ import pytest
 import requests
 import yaml
 
+from synthdata_infra.api import SyntheticDataInfrastructure
 from synthdata_infra.deploy.engine import Engine, Record
 from synthdata_infra.monitoring.rules import rules_files
 from tests.conftest import edit_yaml, run_cli
@@ -263,7 +264,13 @@ def test_status_reads_the_recorded_query_endpoint(project: Path, tmp_path: Path,
         path.write_text(json.dumps(asdict(record)))
         wait_for_world(server.url, scenario)
         done = run_cli("status", "--environment", ENVIRONMENT, "--format", "json", env={"SYNTHDATA_INFRA_ROOT": str(project)})
+        from_api = {s.service_name: s.health for s in SyntheticDataInfrastructure(provider="aws").status(ENVIRONMENT)}
     assert done.returncode == 0, done.stderr
+    assert {name: health.state for name, health in from_api.items()} == {
+        "customer-synth": "healthy",
+        "marketing-videos": "healthy",
+        "product-images": "unknown",
+    }
     rows = {row["service"]: row for row in json.loads(done.stdout)}
     # marketing-videos runs on AWS too: the same monitoring root serves it
     for name in ("customer-synth", "marketing-videos"):
