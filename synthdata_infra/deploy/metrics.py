@@ -66,13 +66,15 @@ class Prometheus:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self.unanswered: str | None = None
+        # Its own opener: proxies are read from the environment now, not when the process first asked anything.
+        self.opener = urllib.request.build_opener()
 
     def vector(self, promql: str) -> list[tuple[dict[str, str], float]]:
         """The labels and value of each series of an instant query (NaN values left out)."""
         if self.unanswered:
             raise Unanswered(self.unanswered)
         try:
-            with urllib.request.urlopen(signed_request(self.address(promql)), timeout=self.timeout) as response:
+            with self.opener.open(signed_request(self.address(promql)), timeout=self.timeout) as response:
                 body = json.loads(response.read())
         except Unanswered as exc:
             self.unanswered = str(exc)
