@@ -289,3 +289,26 @@ def test_status_without_an_answering_prometheus_says_unknown_in_one_line(project
     assert rows and all(row["health"] == "unknown" and url in row["health_reason"] for row in rows)
     assert all("\n" not in row["health_reason"] for row in rows)
     assert as_table.stdout.count("unknown (") == len(rows)
+
+
+@pytest.mark.parametrize(
+    ("desired", "current", "ready", "alerts", "exports", "expected"),
+    [
+        (3, 3, 3, (), True, "healthy"),
+        (5, 5, 3, (), True, "scaling"),  # more wanted, not ready yet
+        (3, 4, 3, (), True, "scaling"),  # a rollout's surge pod
+        (3, 3, 2, (), True, "degraded"),  # below the floor
+        (5, 5, 2, (), True, "degraded"),  # scaling, but below the floor: the worse state wins
+        (3, 3, 3, ("SomeCriticalAlert",), True, "degraded"),
+        (3, 3, 0, ("SomeCriticalAlert",), True, "down"),
+        (3, 3, None, (), True, "down"),  # kube-state-metrics has no series for the deployment
+        (3, 3, 3, (), False, "down"),  # the service reports nothing
+    ],
+)
+def test_the_worst_state_found_wins(desired, current, ready, alerts, exports, expected):
+    """The states' definitions (floor 3), cases the Prometheus scenario above does not drive."""
+    from synthdata_infra.deploy.health import classify
+
+    state, reason = classify(desired=desired, current=current, ready=ready, floor=3, alerts=alerts, exports_metrics=exports)
+    assert state == expected
+    assert (reason == "") == (expected == "healthy")
