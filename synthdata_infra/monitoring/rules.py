@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synthdata_infra.config import resolve
 from synthdata_infra.config.loader import data_types, load_yaml, type_folder, validate
+from synthdata_infra.config.models import Duration
 from synthdata_infra.errors import ConfigError
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class TypeAlert(BaseModel):
 
     alert: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$")
     expr: str = Field(min_length=1)
-    for_: str = Field(alias="for", pattern=r"^\d+[smh]$")
+    for_: Duration = Field(alias="for")
     severity: Literal["warning", "critical"]
     summary: str = Field(min_length=1)
     description: str = Field(min_length=1)

@@ -8,11 +8,11 @@ and Azure Managed Grafana reading the workspace through its system-assigned iden
 
 from __future__ import annotations
 
-import re
 
 from synthdata_infra.cdk import Construct, TerraformLocal, azurerm
 from synthdata_infra.components.expressions import as_any, as_map, count_if, inner, named, stable_id
 from synthdata_infra.monitoring.rules import rule_groups
+from synthdata_infra.quantities import duration_seconds
 from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.monitoring_files import RULES_DIR, add_monitoring_files, data_types_variable
@@ -31,8 +31,6 @@ MONITORING_DATA_READER = "Monitoring Data Reader"  # built-in role: query an Azu
 GRAFANA_MAJOR_VERSION = "11"
 EMAIL_RULE = "^[^@ ]+@[^@ ]+[.][^@ ]+$"
 
-_DURATION = re.compile(r"(\d+)([dhms])")
-_DURATION_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
 def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
@@ -243,11 +241,7 @@ def _rule(rule: dict, action_group_id: str):
 
 def iso_duration(duration: str) -> str:
     """A Prometheus duration (``10m``, ``1h30m``, ``0m``) in ISO 8601 (``PT10M``, ``PT1H30M``, ``PT0M``)."""
-    parts = _DURATION.findall(duration)
-    if not parts or "".join(number + unit for number, unit in parts) != duration:
-        raise ValueError(f"unsupported Prometheus duration {duration!r}: expected e.g. 30s, 15m or 1h30m")
-    total = sum(int(number) * _DURATION_SECONDS[unit] for number, unit in parts)
-    hours, rest = divmod(total, 3600)
+    hours, rest = divmod(duration_seconds(duration), 3600)
     minutes, seconds = divmod(rest, 60)
     text = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
     return f"PT{text or '0M'}"

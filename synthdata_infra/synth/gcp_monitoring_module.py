@@ -15,6 +15,7 @@ import re
 from synthdata_infra.cdk import Construct, TerraformLocal, Token, google
 from synthdata_infra.components.expressions import as_any, as_map, inner, merged_map, named, stable_id
 from synthdata_infra.monitoring.rules import rule_groups
+from synthdata_infra.quantities import duration_seconds
 from synthdata_infra.synth.gcp_module import PROJECT_ID_RULE
 from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
@@ -26,8 +27,6 @@ SEVERITIES = {"warning": "WARNING", "critical": "CRITICAL"}  # rule label -> ale
 CHANNEL_NAME_RULE = "^projects/[^/]+/notificationChannels/[^/]+$"
 EMAIL_RULE = "^[^@ ]+@[^@ ]+[.][^@ ]+$"
 
-_DURATION = re.compile(r"(\d+)([ywdhms])")
-_DURATION_SECONDS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
 # Prometheus' Go templates -> Cloud Monitoring documentation variables, as `gcloud monitoring
 # policies migrate` translates them. `$labels.<name>` may be a metric label or one of the
 # prometheus_target resource labels (namespace, job, cluster, ...), hence metric_or_resource.
@@ -171,14 +170,6 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     out("notification_channel_ids", channels, "Notification channels every alert policy notifies: the email channels, then notification_channel_ids.")
     stack.check_logical_ids()
     return stack
-
-
-def duration_seconds(duration: str) -> int:
-    """A Prometheus duration (``15m``, ``1h30m``) in seconds."""
-    parts = _DURATION.findall(duration)
-    if not parts or "".join(number + unit for number, unit in parts) != duration:
-        raise ValueError(f"unsupported Prometheus duration {duration!r}: expected e.g. 30s, 15m or 1h30m")
-    return sum(int(number) * _DURATION_SECONDS[unit] for number, unit in parts)
 
 
 def documentation_text(template: str) -> str:
