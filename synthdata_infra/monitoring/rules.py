@@ -17,6 +17,7 @@ from synthdata_infra.config import resolve
 from synthdata_infra.config.loader import data_types, load_yaml, type_folder, validate
 from synthdata_infra.config.models import Duration
 from synthdata_infra.errors import ConfigError
+from synthdata_infra.monitoring.promql import gpu_memory_ratio
 
 @dataclass(frozen=True)
 class Alert:
@@ -74,7 +75,7 @@ COMMON_ALERTS = [
 
 GPU_RECORDING = [
     # Per GPU, with DCGM's namespace and pod labels; also the HPA's pods metric.
-    {"record": "synthdata_gpu_memory_usage_ratio", "expr": "DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE)"},
+    {"record": "synthdata_gpu_memory_usage_ratio", "expr": gpu_memory_ratio()},
 ]
 
 GPU_ALERTS = [
