@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, model_validator
 from synthdata_infra.config.models import DataTypeName, Strict
 from synthdata_infra.errors import ConfigError
 from synthdata_infra.naming import ENVIRONMENT_NAME_ALLOWED, SERVICE_NAME_ALLOWED, valid_environment_name, valid_service_name
+from synthdata_infra.patterns import GCP_PROJECT_ID_RULE, pinned_image, pinned_tag
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 WORKSPACE_PLACEHOLDERS = ("service", "environment", "data_type")
@@ -43,17 +44,14 @@ class TerraformCloud(Strict):
         return self.workspace_name.format(service=service, environment=environment, data_type=data_type)
 
 
-_IMAGE = re.compile(r"^[^\s:@]+(:[^\s:@/]+)?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$")
-
-
 def _pinned_image(value: str) -> str:
-    if not _IMAGE.match(value) or value.endswith(":latest"):
+    if not pinned_image(value):
         raise ValueError("expected an image with an explicit tag or @sha256 digest (never latest)")
     return value
 
 
 def _pinned_tag(value: str) -> str:
-    if value == "latest" or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", value):
+    if not pinned_tag(value):
         raise ValueError("expected an image tag such as 1.4.0 (never latest)")
     return value
 
@@ -97,7 +95,7 @@ class AwsCluster(Strict):
 
 class GcpCluster(Strict):
     name: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
-    project: str = Field(pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+    project: str = Field(pattern=GCP_PROJECT_ID_RULE)
     location: str = Field(pattern=r"^[a-z]+-[a-z]+\d(-[a-z])?$")
 
 

@@ -23,12 +23,12 @@ from synthdata_infra.components.gcp.service_secrets import ServiceSecrets
 from synthdata_infra.components.gcp.workload_identity import WorkloadIdentity
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import node_pool_sizes, placement_for
+from synthdata_infra.patterns import GCP_PROJECT_ID_RULE, hcl_regex
 from synthdata_infra.synth.examples import gcp_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.shared_inputs import NODE_DISK_MAX_GIB, NODE_DISK_MIN_GIB, NODE_POOL_MAX, cloud_service_name_input, environment_input, gpu_model_input, node_disk_gib
 
 # Bucket names are global and at most 63 characters: <service 38>-<environment 10>-<project number 12>.
-PROJECT_ID_RULE = "^[a-z][-a-z0-9]{4,28}[a-z0-9]$"
 # A Compute Engine region at the start of a location: "us-central1" of "us-central1-a".
 REGION_OF_LOCATION = "^[a-z]+-[a-z]+[0-9]+"
 # A Cloud KMS key (not a key version); key ring and key names are 1-63 letters, digits, '-' and '_'.
@@ -90,7 +90,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             example='"synthdata-prod"',
             validation=[
                 {
-                    "condition": f'${{can(regex("{PROJECT_ID_RULE}", var.project_id))}}',
+                    "condition": f'${{can(regex({hcl_regex(GCP_PROJECT_ID_RULE)}, var.project_id))}}',
                     "error_message": "project_id must be a Google Cloud project id (6-30 lower-case letters, digits and '-').",
                 }
             ],

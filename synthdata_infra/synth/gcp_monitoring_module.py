@@ -15,8 +15,8 @@ import re
 from synthdata_infra.cdk import Construct, TerraformLocal, Token, google
 from synthdata_infra.components.expressions import as_any, as_map, inner, merged_map, named, stable_id
 from synthdata_infra.monitoring.rules import rule_groups
+from synthdata_infra.patterns import GCP_PROJECT_ID_RULE, hcl_regex
 from synthdata_infra.quantities import duration_seconds
-from synthdata_infra.synth.gcp_module import PROJECT_ID_RULE
 from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.monitoring_files import RULES_DIR, add_monitoring_files, data_types_variable
@@ -55,7 +55,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         example='"synthdata-prod"',
         validation=[
             {
-                "condition": f'${{can(regex("{PROJECT_ID_RULE}", var.project_id))}}',
+                "condition": f'${{can(regex({hcl_regex(GCP_PROJECT_ID_RULE)}, var.project_id))}}',
                 "error_message": "project_id must be a Google Cloud project id (6-30 lower-case letters, digits and '-').",
             }
         ],

@@ -13,11 +13,11 @@ from synthdata_infra.components.workload_props import WorkloadInputs, WorkloadPr
 from synthdata_infra.components.workload_rbac import WorkloadRbac
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.naming import SERVICE_NAME_MAX
+from synthdata_infra.patterns import IMAGE_RULE, hcl_regex
 from synthdata_infra.synth.examples import workload_source
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.shared_inputs import service_name_input
 
-IMAGE_RULE = "^[^\\\\s]+(@sha256:[a-f0-9]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$"
 # The grammar of synthdata_infra.quantities, written with character classes: a backslash would
 # need escaping once for JSON and again for HCL.
 CPU_RULE = "^[0-9]+([.][0-9]+)?m?$"
@@ -225,7 +225,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
 
 def _image_validation(name: str) -> dict[str, str]:
     return {
-        "condition": f'${{can(regex("{IMAGE_RULE}", var.{name})) && !endswith(var.{name}, ":latest")}}',
+        "condition": f'${{can(regex({hcl_regex(IMAGE_RULE)}, var.{name})) && !endswith(var.{name}, ":latest")}}',
         "error_message": f"{name} needs an explicit tag or @sha256 digest, and the tag must not be latest.",
     }
 
