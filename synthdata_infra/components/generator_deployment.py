@@ -6,6 +6,7 @@ import yaml
 
 from synthdata_infra.cdk import Construct, kubernetes as k8s
 from synthdata_infra.components.expressions import as_map, inner, merged_map, named
+from synthdata_infra.components.node_placement import GPU_TAINT_KEY
 from synthdata_infra.components.workload_props import WorkloadProps
 
 RUN_AS_ID = 10001
@@ -93,7 +94,7 @@ class GeneratorDeployment(Construct):
                         toleration=(
                             [
                                 d.DeploymentV1SpecTemplateSpecToleration(
-                                    key=GPU_RESOURCE, operator="Exists", effect="NoSchedule"
+                                    key=GPU_TAINT_KEY, operator="Exists", effect="NoSchedule"
                                 )
                             ]
                             if gpu

@@ -21,6 +21,7 @@ from synthdata_infra.components.azure.service_key_vault import ServiceKeyVault
 from synthdata_infra.components.azure.workload_identity import WorkloadIdentity
 from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, resources_of, retention_input
 from synthdata_infra.components.expressions import inner, named, stable_id
+from synthdata_infra.components.resource_tags import resource_tags
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import node_pool_sizes, placement_for
 from synthdata_infra.synth.examples import azure_example
@@ -357,7 +358,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         tenant_id=f"${{{client_ref}.tenant_id}}",
         deployer_object_id=f"${{{client_ref}.object_id}}",
         location=local("location", f"${{coalesce({inner(inputs.location)}, data.azurerm_resource_group.{group_ref}.location)}}"),
-        tags=local("tags", _tags_expression(inputs, kind)),
+        tags=local("tags", resource_tags(inputs.tags, service_name=inputs.service_name, environment=inputs.environment, data_type=kind)),
         name_hash=local(
             "name_hash",
             f"${{substr(sha1(join(\"/\", [{client_ref}.subscription_id, {inner(inputs.resource_group_name)}, "
@@ -436,10 +437,3 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     stack.check_logical_ids()
     return stack
 
-
-def _tags_expression(inputs: AzureInputs, kind: str) -> str:
-    """The caller's tags plus service, environment and data type (for cost allocation)."""
-    return (
-        f'${{merge({inner(inputs.tags)}, {{"synthdata:service" = {inner(inputs.service_name)}, '
-        f'"synthdata:environment" = {inner(inputs.environment)}, "synthdata:data-type" = "{kind}"}})}}'
-    )

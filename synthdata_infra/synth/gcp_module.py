@@ -21,6 +21,7 @@ from synthdata_infra.components.gcp.gcp_props import GcpInputs, GcpProps, Projec
 from synthdata_infra.components.gcp.gke_node_pool import GkeNodePool, boot_disk_type
 from synthdata_infra.components.gcp.service_secrets import ServiceSecrets
 from synthdata_infra.components.gcp.workload_identity import WorkloadIdentity
+from synthdata_infra.components.resource_tags import resource_tags
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import node_pool_sizes, placement_for
 from synthdata_infra.patterns import GCP_PROJECT_ID_RULE, hcl_regex
@@ -303,8 +304,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         labels=_local(
             stack,
             "labels",
-            f'${{merge({inner(inputs.labels)}, {{"synthdata-service" = {inner(inputs.service_name)}, '
-            f'"synthdata-environment" = {inner(inputs.environment)}, "synthdata-data-type" = "{kind}"}})}}',
+            resource_tags(inputs.labels, service_name=inputs.service_name, environment=inputs.environment, data_type=kind, separator="-"),
         ),
         # A readable prefix plus a hash of the full name: service account ids allow 30 characters.
         short_name=_local(

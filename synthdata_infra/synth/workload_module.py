@@ -7,6 +7,7 @@ from synthdata_infra.cdk import Construct
 from synthdata_infra.components.autoscaling import Autoscaling
 from synthdata_infra.components.generator_deployment import FILTER_RESOURCES, MODEL_CACHE_MOUNT, GeneratorDeployment
 from synthdata_infra.components.network_policies import NetworkPolicies
+from synthdata_infra.components.node_placement import ACCELERATOR_LABEL
 from synthdata_infra.components.service_exposure import CLUSTER_ISSUER_ANNOTATION, ServiceExposure
 from synthdata_infra.components.workload_namespace import WorkloadNamespace
 from synthdata_infra.components.workload_props import WorkloadInputs, WorkloadProps
@@ -120,7 +121,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         if ingress.enabled and ingress.tls
         else None
     )
-    gpu_selector = {"synthdata.io/accelerator": config.gpu.type} if config.gpu else {}
+    gpu_selector = {ACCELERATOR_LABEL: config.gpu.type} if config.gpu else {}
     inputs = WorkloadInputs(
         service_name=service_name,
         namespace=v("namespace", type="string", description="Namespace to run in.", default=config.deployment.namespace),

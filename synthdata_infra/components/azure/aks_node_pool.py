@@ -10,11 +10,10 @@ from __future__ import annotations
 from synthdata_infra.cdk import Construct, Token, azurerm
 from synthdata_infra.components.azure.azure_props import AzureProps
 from synthdata_infra.components.expressions import as_any, as_number, inner, named
+from synthdata_infra.components.node_placement import GPU_TAINT_KEY, GPU_TAINT_VALUE, node_labels
 from synthdata_infra.components.node_sizes import node_size_precondition
 
-GPU_TAINT = "nvidia.com/gpu=present:NoSchedule"
-ACCELERATOR_LABEL = "synthdata.io/accelerator"
-NODE_POOL_LABEL = "synthdata.io/node-pool"
+GPU_TAINT = f"{GPU_TAINT_KEY}={GPU_TAINT_VALUE}:NoSchedule"
 # The profile's node-disk tier (an Azure disk SKU from the storage-class catalog) -> AKS OS disk
 # type. Premium SSD v2 and Ultra Disk cannot be OS disks; the closest in latency is an ephemeral
 # OS disk on the VM's local storage (every GPU size has some). Managed OS disks are Premium SSD
@@ -28,13 +27,6 @@ OS_DISK_TYPES = {
 MAX_PODS = 110  # AKS's default for Azure CNI overlay and kubenet
 
 
-def node_labels(props: AzureProps) -> dict[str, str]:
-    labels = {NODE_POOL_LABEL: props.inputs.service_name}
-    if props.config.gpu:
-        labels[ACCELERATOR_LABEL] = props.inputs.gpu_model
-    return labels
-
-
 def node_pool_name(props: AzureProps) -> str:
     """Linux pool names are at most 12 lower-case letters and digits, starting with a letter:
     8 characters of the service (which starts with a letter) and 4 hex of the name hash."""
@@ -46,7 +38,7 @@ class AksNodePool(Construct):
         super().__init__(scope, construct_id)
         inputs, config = props.inputs, props.config
         np = azurerm.kubernetes_cluster_node_pool
-        self.labels = node_labels(props)
+        self.labels = node_labels(inputs.service_name, inputs.gpu_model if config.gpu else None)
         self.node_pool = named(
             np.KubernetesClusterNodePool(
                 self,

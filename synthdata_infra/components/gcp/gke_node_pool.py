@@ -13,13 +13,11 @@ from __future__ import annotations
 from synthdata_infra.catalog import gpu_models, storage_class_for
 from synthdata_infra.cdk import Construct, TerraformResource, Token, google
 from synthdata_infra.components.expressions import as_number, inner, named
+from synthdata_infra.components.node_placement import GPU_TAINT_KEY, GPU_TAINT_VALUE, node_labels
 from synthdata_infra.components.node_sizes import node_size_precondition
 from synthdata_infra.components.gcp.encryption_key import key_location_precondition
 from synthdata_infra.components.gcp.gcp_props import GcpProps
 
-GPU_TAINT_KEY = "nvidia.com/gpu"
-ACCELERATOR_LABEL = "synthdata.io/accelerator"
-NODE_POOL_LABEL = "synthdata.io/node-pool"
 NODE_ROLES = {
     "log_writer": "roles/logging.logWriter",
     "metric_writer": "roles/monitoring.metricWriter",
@@ -43,13 +41,6 @@ BOOT_DISK_TYPES = {
 
 def boot_disk_type(storage_type: str) -> str:
     return BOOT_DISK_TYPES[storage_class_for("gcp", storage_type).parameters.get("type")]
-
-
-def node_labels(props: GcpProps) -> dict[str, str]:
-    labels = {NODE_POOL_LABEL: props.inputs.service_name}
-    if props.config.gpu:
-        labels[ACCELERATOR_LABEL] = props.inputs.gpu_model
-    return labels
 
 
 def accelerator_type(gpu_model: str) -> str:
@@ -108,7 +99,7 @@ class GkeNodePool(Construct):
                 )
             ]
         ssds = local_ssd_count(props)
-        self.labels = node_labels(props)
+        self.labels = node_labels(inputs.service_name, inputs.gpu_model if props.config.gpu else None)
         self.node_pool = named(
             np.ContainerNodePool(
                 self,
@@ -142,7 +133,7 @@ class GkeNodePool(Construct):
                     labels=self.labels,
                     resource_labels=props.labels,
                     taint=(
-                        [np.ContainerNodePoolNodeConfigTaint(key=GPU_TAINT_KEY, value="present", effect="NO_SCHEDULE")]
+                        [np.ContainerNodePoolNodeConfigTaint(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE, effect="NO_SCHEDULE")]
                         if placement.gpu
                         else None
                     ),
