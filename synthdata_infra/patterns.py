@@ -16,6 +16,8 @@ _DIGEST = r"@sha256:[a-f0-9]{64}"
 # [registry[:port]/]path[/path...] then a tag, a digest, or both (repo:1.4.0@sha256:...).
 IMAGE_RULE = rf"^[^\s:@/]+(:[0-9]+)?(/[^\s:@/]+)*(:{IMAGE_TAG}|{_DIGEST}|:{IMAGE_TAG}{_DIGEST})$"
 GCP_PROJECT_ID_RULE = r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$"
+# An address alerts can be sent to: a domain with a dot (Cloud Monitoring and Azure refuse others).
+EMAIL_RULE = r"^[^@\s]+@[^@\s]+[.][^@\s]+$"
 
 
 def pinned_image(value: str) -> bool:

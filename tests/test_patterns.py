@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 
 import pytest
-
+import yaml
 from pydantic import ValidationError
 
-from synthdata_infra.config.environment import GcpCluster, ServiceEntry
-from synthdata_infra.patterns import GCP_PROJECT_ID_RULE, hcl_regex, pinned_image, pinned_tag
+from synthdata_infra.config.environment import Environment, GcpCluster, ServiceEntry
+from synthdata_infra.patterns import EMAIL_RULE, GCP_PROJECT_ID_RULE, hcl_regex, pinned_image, pinned_tag
 from synthdata_infra.synth.workload_module import _image_validation
+from tests.conftest import REPO
 
 DIGEST = "@sha256:" + "a" * 64
 PINNED = (
@@ -41,13 +43,16 @@ PROJECTS = {"my-project-123": True, "abcdef": True, "ab": False, "My-project": F
 
 def terraform_verdicts(expression: str, values) -> dict[str, bool]:
     """``expression`` (with ``v`` for the value) evaluated by Terraform for each value."""
-    console = subprocess.run(
-        ["terraform", "console"],
-        input=f"jsonencode({{for v in {json.dumps(list(values))} : v => {expression}}})",
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    with tempfile.TemporaryDirectory() as empty:  # no configuration around the console
+        console = subprocess.run(
+            ["terraform", "console"],
+            input=f"jsonencode({{for v in {json.dumps(list(values))} : v => {expression}}})",
+            cwd=empty,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert console.returncode == 0, console.stderr
     return json.loads(json.loads(console.stdout))
 
 
@@ -77,3 +82,20 @@ def test_gcp_project_ids_are_judged_alike_by_the_modules_and_the_environment_fil
 def test_an_unpinned_image_is_an_environment_error(image):
     with pytest.raises(ValidationError, match="explicit tag or @sha256 digest"):
         ServiceEntry(name="svc", data_type="tabular", provider="aws", image=image)
+
+
+# The environment file's alert_email used to accept an address without a dot in its domain,
+# which the GCP and Azure monitoring modules refuse at plan time.
+EMAILS = {"ops@example.com": True, "a.b+c@mail.example.org": True, "ops@localhost": False, "ops example@x.io": False, "ops\t@x.io": False, "@x.io": False, "ops@": False}
+
+
+def test_alert_emails_are_judged_alike_by_the_monitoring_modules_and_the_environment_file():
+    assert terraform_verdicts(f"can(regex({hcl_regex(EMAIL_RULE)}, v))", EMAILS) == EMAILS
+    document = yaml.safe_load((REPO / "environments" / "dev.yaml").read_text())
+    for email, valid in EMAILS.items():
+        try:
+            Environment.model_validate({**document, "alert_email": email})
+        except ValidationError as error:
+            assert not valid and error.errors()[0]["loc"] == ("alert_email",), email
+        else:
+            assert valid, email

@@ -87,6 +87,11 @@ def merged_map(expression: str, extra: dict[str, str]) -> Any:
     return as_map(merged(expression, extra))
 
 
+def terraform_literal(text: str) -> str:
+    """``text`` as a Terraform string that is not interpolated: ``${`` -> ``$${``, ``%{`` -> ``%%{``."""
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
 def hcl_string(value: str) -> str:
     """A string as an HCL expression: a lone interpolation unwrapped, anything else quoted."""
     try:

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, model_validator
 from synthdata_infra.config.models import DataTypeName, Strict
 from synthdata_infra.errors import ConfigError
 from synthdata_infra.naming import ENVIRONMENT_NAME_ALLOWED, SERVICE_NAME_ALLOWED, valid_environment_name, valid_service_name
-from synthdata_infra.patterns import GCP_PROJECT_ID_RULE, pinned_image, pinned_tag
+from synthdata_infra.patterns import EMAIL_RULE, GCP_PROJECT_ID_RULE, pinned_image, pinned_tag
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 WORKSPACE_PLACEHOLDERS = ("service", "environment", "data_type")
@@ -147,7 +147,7 @@ class Environment(Strict):
     terraform_cloud: TerraformCloud | None
     clusters: Clusters = Clusters()
     images: Images = Images()
-    alert_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    alert_email: str | None = Field(default=None, pattern=EMAIL_RULE)
     config: dict[str, Any] = Field(default_factory=dict, description="layer merged over base and type")
     services: tuple[ServiceEntry, ...] = ()
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 
 from synthdata_infra.cdk import Construct, TerraformLocal, azurerm
-from synthdata_infra.components.expressions import as_any, as_map, count_if, inner, named, stable_id
+from synthdata_infra.components.expressions import as_any, as_map, count_if, inner, named, stable_id, terraform_literal
 from synthdata_infra.monitoring.rules import rule_groups
+from synthdata_infra.patterns import EMAIL_RULE, hcl_regex
 from synthdata_infra.quantities import duration_seconds
 from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
@@ -29,7 +30,6 @@ MONITORING_DATA_READER = "Monitoring Data Reader"  # built-in role: query an Azu
 # azurerm 4.55 (the oldest provider in range) accepts "10" and "11", and Azure creates 11 only; later
 # 4.x releases move the accepted pair forward ("11"/"12", then "12"/"13").
 GRAFANA_MAJOR_VERSION = "11"
-EMAIL_RULE = "^[^@ ]+@[^@ ]+[.][^@ ]+$"
 
 
 
@@ -62,7 +62,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         default=[],
         validation=[
             {
-                "condition": f'${{alltrue([for email in var.alert_emails : can(regex("{EMAIL_RULE}", email))])}}',
+                "condition": f'${{alltrue([for email in var.alert_emails : can(regex({hcl_regex(EMAIL_RULE)}, email))])}}',
                 "error_message": "alert_emails must hold email addresses.",
             }
         ],
@@ -245,11 +245,6 @@ def iso_duration(duration: str) -> str:
     minutes, seconds = divmod(rest, 60)
     text = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
     return f"PT{text or '0M'}"
-
-
-def terraform_literal(text: str) -> str:
-    """``text`` as a Terraform string that is not interpolated: ``${`` -> ``$${``, ``%{`` -> ``%%{``."""
-    return text.replace("${", "$${").replace("%{", "%%{")
 
 
 def _summary() -> str:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 
 from synthdata_infra.cdk import Construct, TerraformLocal, Token, google
-from synthdata_infra.components.expressions import as_any, as_map, inner, merged_map, named, stable_id
+from synthdata_infra.components.expressions import as_any, as_map, inner, merged_map, named, stable_id, terraform_literal
 from synthdata_infra.monitoring.rules import rule_groups
-from synthdata_infra.patterns import GCP_PROJECT_ID_RULE, hcl_regex
+from synthdata_infra.patterns import EMAIL_RULE, GCP_PROJECT_ID_RULE, hcl_regex
 from synthdata_infra.quantities import duration_seconds
 from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
@@ -25,7 +25,6 @@ from synthdata_infra.synth.monitoring_files import RULES_DIR, add_monitoring_fil
 EVALUATION_INTERVAL = "60s"
 SEVERITIES = {"warning": "WARNING", "critical": "CRITICAL"}  # rule label -> alert policy severity
 CHANNEL_NAME_RULE = "^projects/[^/]+/notificationChannels/[^/]+$"
-EMAIL_RULE = "^[^@ ]+@[^@ ]+[.][^@ ]+$"
 
 # Prometheus' Go templates -> Cloud Monitoring documentation variables, as `gcloud monitoring
 # policies migrate` translates them. `$labels.<name>` may be a metric label or one of the
@@ -69,7 +68,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         default=[],
         validation=[
             {
-                "condition": f'${{alltrue([for email in var.alert_emails : can(regex("{EMAIL_RULE}", email))])}}',
+                "condition": f'${{alltrue([for email in var.alert_emails : can(regex({hcl_regex(EMAIL_RULE)}, email))])}}',
                 "error_message": "alert_emails must hold email addresses.",
             }
         ],
@@ -178,11 +177,6 @@ def documentation_text(template: str) -> str:
     if "{{" in text:
         raise ValueError(f"annotation {template!r} uses a template construct Cloud Monitoring cannot render")
     return text
-
-
-def terraform_literal(text: str) -> str:
-    """``text`` as a Terraform string that is not interpolated: ``${`` -> ``$${``, ``%{`` -> ``%%{``."""
-    return text.replace("${", "$${").replace("%{", "%%{")
 
 
 def _snake(name: str) -> str:
