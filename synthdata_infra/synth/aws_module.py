@@ -24,7 +24,7 @@ from synthdata_infra.components.aws.eks_node_pool import EksNodePool, EksNodePoo
 from synthdata_infra.components.aws.encryption_key import EncryptionKey, EncryptionKeyProps
 from synthdata_infra.components.aws.service_secrets import ServiceSecrets, ServiceSecretsProps
 from synthdata_infra.components.aws.workload_identity import WorkloadIdentity, WorkloadIdentityProps
-from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, resources_of, retention_input
+from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, DataRetentionGuardProps, resources_of, retention_input
 from synthdata_infra.components.expressions import named, stable_id
 from synthdata_infra.components.resource_tags import resource_tags
 from synthdata_infra.config.models import ServiceConfig
@@ -412,10 +412,12 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: AwsInputs) -> _Re
     retention = DataRetentionGuard(
         stack,
         "retention",
-        retain=inputs.retain_data_on_destroy,
-        # The bucket policy too: a kept bucket still refuses requests without TLS.
-        protected=resources_of(encryption, bucket, access, secrets_construct, audit_construct),
-        what="the data bucket (with its TLS-only policy), its KMS key, the audit log group and the secrets",
+        DataRetentionGuardProps(
+            retain=inputs.retain_data_on_destroy,
+            # The bucket policy too: a kept bucket still refuses requests without TLS.
+            protected=tuple(resources_of(encryption, bucket, access, secrets_construct, audit_construct)),
+            what="the data bucket (with its TLS-only policy), its KMS key, the audit log group and the secrets",
+        ),
     )
     return _Resources(encryption, bucket, distribution, secrets, audit, identity, nodes, retention)
 

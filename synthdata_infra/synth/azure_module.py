@@ -21,7 +21,7 @@ from synthdata_infra.components.azure.data_storage import DataStorage, DataStora
 from synthdata_infra.components.azure.private_endpoints import PrivateEndpoints, PrivateEndpointsProps
 from synthdata_infra.components.azure.service_key_vault import ServiceKeyVault, ServiceKeyVaultProps
 from synthdata_infra.components.azure.workload_identity import WorkloadIdentity, WorkloadIdentityProps
-from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, resources_of, retention_input
+from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, DataRetentionGuardProps, resources_of, retention_input
 from synthdata_infra.components.expressions import inner, named, stable_id
 from synthdata_infra.components.resource_tags import resource_tags
 from synthdata_infra.config.models import ServiceConfig
@@ -502,9 +502,11 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: AzureInputs) -> _
     retention = DataRetentionGuard(
         stack,
         "retention",
-        retain=inputs.retain_data_on_destroy,
-        protected=resources_of(stack, types=AZURE_DATA_TYPES),
-        what="the storage account and its container, the Key Vault and its key, and the audit workspace (those the module created)",
+        DataRetentionGuardProps(
+            retain=inputs.retain_data_on_destroy,
+            protected=tuple(resources_of(stack, types=AZURE_DATA_TYPES)),
+            what="the storage account and its container, the Key Vault and its key, and the audit workspace (those the module created)",
+        ),
     )
     return _Resources(vault, storage, identity, audit, front_door, nodes, retention)
 

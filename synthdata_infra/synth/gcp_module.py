@@ -13,7 +13,7 @@ from typing import Any
 
 from synthdata_infra.catalog import Placement, storage_class_for
 from synthdata_infra.cdk import Construct, TerraformLocal, google
-from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, resources_of, retention_input
+from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, DataRetentionGuardProps, resources_of, retention_input
 from synthdata_infra.components.expressions import inner, named, stable_id
 from synthdata_infra.components.gcp.audit_log_bucket import AuditLogBucket, AuditLogBucketProps
 from synthdata_infra.components.gcp.bucket_cdn import BucketCdn, BucketCdnProps
@@ -474,9 +474,11 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, placement: Placement, inp
     retention = DataRetentionGuard(
         stack,
         "retention",
-        retain=inputs.retain_data_on_destroy,
-        protected=resources_of(stack, types=GCP_DATA_TYPES),
-        what="the data bucket, its key ring and key (those the module created), the audit log bucket and the secrets",
+        DataRetentionGuardProps(
+            retain=inputs.retain_data_on_destroy,
+            protected=tuple(resources_of(stack, types=GCP_DATA_TYPES)),
+            what="the data bucket, its key ring and key (those the module created), the audit log bucket and the secrets",
+        ),
     )
     return _Resources(bucket, key_id, secrets, identity, audit, nodes, cdn_ip_address, retention)
 
