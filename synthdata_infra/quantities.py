@@ -12,7 +12,9 @@ import re
 _CPU = re.compile(r"^(?P<num>\d+(?:\.\d+)?)(?P<milli>m?)$")
 _MEMORY = re.compile(r"^(?P<num>\d+(?:\.\d+)?)(?P<unit>Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")
 _BANDWIDTH = re.compile(r"^(?P<num>\d+(?:\.\d+)?)(?P<unit>Mbps|Gbps)$")
-_DURATION = re.compile(r"^(?P<num>\d+)(?P<unit>s|m|h|d|w|y)$")
+# Prometheus' duration syntax (model.ParseDuration): units from the largest down, each at most once
+# (``1h30m``, never ``30m1h``). No milliseconds: nothing configured here is shorter than a second.
+_DURATION = re.compile(r"^(?:(?P<y>\d+)y)?(?:(?P<w>\d+)w)?(?:(?P<d>\d+)d)?(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$")
 
 _MEMORY_BYTES = {
     None: 1,
@@ -58,8 +60,11 @@ def bandwidth_gbps(quantity: str) -> float:
 
 
 def duration_seconds(quantity: str) -> int:
-    """``"30d"`` -> 2592000."""
-    match = _DURATION.match(quantity)
-    if not match:
+    """A Prometheus duration in seconds: ``"30d"`` -> 2592000, ``"1h30m"`` -> 5400, ``"0m"`` -> 0.
+
+    The one parser of durations: profiles, alert rules' ``for`` and the monitoring modules that
+    translate rules for Cloud Monitoring and Azure Monitor all read durations here."""
+    match = _DURATION.fullmatch(quantity)
+    if not quantity or not match:
         raise ValueError(DURATION_HINT)
-    return int(match["num"]) * _DURATION_SECONDS[match["unit"]]
+    return sum(int(number) * _DURATION_SECONDS[unit] for unit, number in match.groupdict().items() if number is not None)

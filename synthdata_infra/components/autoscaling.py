@@ -8,8 +8,8 @@ is created only when it is off (KEDA manages its own HPA).
 from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, kubernetes as k8s
-from synthdata_infra.components.expressions import as_number, count_if, inner, merged_map, named
-from synthdata_infra.components.workload_props import WorkloadProps
+from synthdata_infra.components.expressions import as_number, count_if, inner, named
+from synthdata_infra.components.workload_props import WorkloadObjectProps
 from synthdata_infra.config.models import ScalingTrigger
 from synthdata_infra.monitoring.scaling_signals import SIGNALS, quantity
 
@@ -28,22 +28,31 @@ def most_urgent(triggers: tuple[ScalingTrigger, ...]) -> str:
     return max((t.urgency for t in triggers), key=URGENCY_ORDER.index, default="medium")
 
 
+class AutoscalingProps(WorkloadObjectProps):
+    deployment: str  # the Deployment scaled
+    triggers: tuple[ScalingTrigger, ...]  # the profile's
+    min_replicas: str  # number expressions
+    max_replicas: str
+    enable_keda: str  # bool expression: a KEDA ScaledObject instead of the HPA
+    prometheus_url: str  # string expression: what KEDA queries
+
+
 class Autoscaling(Construct):
-    def __init__(self, scope: Construct, construct_id: str, props: WorkloadProps, *, deployment: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: AutoscalingProps) -> None:
         super().__init__(scope, construct_id)
         h = k8s.horizontal_pod_autoscaler_v2
-        inputs = props.inputs
-        triggers = props.config.scaling.triggers
+        deployment = props.deployment
+        triggers = props.triggers
         urgency = most_urgent(triggers)
-        labels = merged_map(inputs.labels, props.selector_labels)
+        labels = props.object_labels
 
         hpa = named(h.HorizontalPodAutoscalerV2(
             self,
             "hpa",
-            metadata=h.HorizontalPodAutoscalerV2Metadata(name=props.name(), namespace=inputs.namespace, labels=labels),
+            metadata=h.HorizontalPodAutoscalerV2Metadata(name=props.name, namespace=props.namespace, labels=labels),
             spec=h.HorizontalPodAutoscalerV2Spec(
-                min_replicas=as_number(inputs.min_replicas),
-                max_replicas=as_number(inputs.max_replicas),
+                min_replicas=as_number(props.min_replicas),
+                max_replicas=as_number(props.max_replicas),
                 scale_target_ref=h.HorizontalPodAutoscalerV2SpecScaleTargetRef(
                     api_version="apps/v1", kind="Deployment", name=deployment
                 ),
@@ -54,21 +63,21 @@ class Autoscaling(Construct):
                 ),
             ),
         ))
-        hpa.add_override("count", f"${{{inner(inputs.enable_keda)} ? 0 : 1}}")
+        hpa.add_override("count", f"${{{inner(props.enable_keda)} ? 0 : 1}}")
 
         m = k8s.manifest
-        selector = f'namespace="{inputs.namespace}", pod=~"{props.name()}-.*"'
+        selector = f'namespace="{props.namespace}", pod=~"{props.name}-.*"'
         keda = named(m.Manifest(
             self,
             "keda",
             manifest={
                 "apiVersion": "keda.sh/v1alpha1",
                 "kind": "ScaledObject",
-                "metadata": {"name": props.name(), "namespace": inputs.namespace, "labels": labels},
+                "metadata": {"name": props.name, "namespace": props.namespace, "labels": labels},
                 "spec": {
                     "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment},
-                    "minReplicaCount": as_number(inputs.min_replicas),
-                    "maxReplicaCount": as_number(inputs.max_replicas),
+                    "minReplicaCount": as_number(props.min_replicas),
+                    "maxReplicaCount": as_number(props.max_replicas),
                     "advanced": {
                         "horizontalPodAutoscalerConfig": {
                             "behavior": {
@@ -82,8 +91,8 @@ class Autoscaling(Construct):
                             "type": "prometheus",
                             "name": trigger.metric,
                             "metadata": {
-                                "serverAddress": inputs.prometheus_url,
-                                "query": SIGNALS[trigger.metric].query.format(selector=selector, service=props.name()),
+                                "serverAddress": props.prometheus_url,
+                                "query": SIGNALS[trigger.metric].query.format(selector=selector, service=props.name),
                                 "threshold": str(trigger.threshold),
                             },
                         }
@@ -92,7 +101,7 @@ class Autoscaling(Construct):
                 },
             },
         ))
-        keda.add_override("count", count_if(inputs.enable_keda))
+        keda.add_override("count", count_if(props.enable_keda))
 
     @staticmethod
     def _rules(rule_cls, policy_cls, spec: dict, select: str):
@@ -103,7 +112,7 @@ class Autoscaling(Construct):
         )
 
     @staticmethod
-    def _hpa_metric(trigger: ScalingTrigger, props: WorkloadProps):
+    def _hpa_metric(trigger: ScalingTrigger, props: AutoscalingProps):
         h = k8s.horizontal_pod_autoscaler_v2
         signal = SIGNALS[trigger.metric]
         value = trigger.threshold * signal.hpa_scale
@@ -138,7 +147,7 @@ class Autoscaling(Construct):
                 metric=h.HorizontalPodAutoscalerV2SpecMetricExternalMetric(
                     name=signal.name,
                     selector=[
-                        h.HorizontalPodAutoscalerV2SpecMetricExternalMetricSelector(match_labels={"service": props.name()})
+                        h.HorizontalPodAutoscalerV2SpecMetricExternalMetricSelector(match_labels={"service": props.name})
                     ],
                 ),
                 target=target,

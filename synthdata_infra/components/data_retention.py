@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from synthdata_infra.cdk import Construct, DataResource, TerraformResource
 from synthdata_infra.components.expressions import inner, named, path_id, stable_id
 
@@ -58,10 +60,19 @@ def address(element: Any) -> str:
     return f"{element.terraform_resource_type}.{path_id(element)}"
 
 
+class DataRetentionGuardProps(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    retain: str  # bool expression: retain_data_on_destroy
+    protected: tuple[Any, ...]  # the resources kept (resources_of(...))
+    what: str  # what they are, for the message a kept destroy stops with
+
+
 class DataRetentionGuard(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, retain: str, protected: list[Any], what: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: DataRetentionGuardProps) -> None:
         super().__init__(scope, construct_id)
-        self.addresses = sorted(address(element) for element in protected)
+        retain, what = props.retain, props.what
+        self.addresses = sorted(address(element) for element in props.protected)
         message = (
             f"synthdata: retain_data_on_destroy is true, so {what} were kept. To keep them and finish the destroy, "
             "remove these addresses from state (terraform state rm, or removed blocks): "

@@ -76,10 +76,20 @@ def as_any(expression: str) -> Any:
     return Token.as_any(expression)
 
 
-def merged_map(expression: str, extra: dict[str, str]) -> Any:
-    """``merge(<expression>, extra)``: ``extra`` wins, so fixed labels cannot be overridden."""
+def merged(expression: str, extra: dict[str, str]) -> str:
+    """``${merge(<expression>, extra)}``: ``extra`` wins, so fixed labels cannot be overridden."""
     items = ", ".join(f"{json.dumps(key)} = {hcl_string(value)}" for key, value in extra.items())
-    return as_map(f"${{merge({inner(expression)}, {{{items}}})}}")
+    return f"${{merge({inner(expression)}, {{{items}}})}}"
+
+
+def merged_map(expression: str, extra: dict[str, str]) -> Any:
+    """``merged`` where an attribute is typed as a mapping."""
+    return as_map(merged(expression, extra))
+
+
+def terraform_literal(text: str) -> str:
+    """``text`` as a Terraform string that is not interpolated: ``${`` -> ``$${``, ``%{`` -> ``%%{``."""
+    return text.replace("${", "$${").replace("%{", "%%{")
 
 
 def hcl_string(value: str) -> str:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import yaml
+from pydantic import BaseModel, ConfigDict
 
 from synthdata_infra.cdk import Construct, kubernetes as k8s
-from synthdata_infra.components.expressions import as_map, inner, merged_map, named
-from synthdata_infra.components.workload_props import WorkloadProps
+from synthdata_infra.components.expressions import as_map, inner, named
+from synthdata_infra.components.node_placement import GPU_TAINT_KEY
+from synthdata_infra.components.workload_props import WorkloadObjectProps
+from synthdata_infra.config.models import ServiceConfig
 
 RUN_AS_ID = 10001
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -19,21 +22,55 @@ FILTER_PORT = 8081
 FILTER_RESOURCES = {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}
 
 
+class ContentFilterProps(BaseModel):
+    """The content-filtering sidecar (seed: ContentFilteringSidecar)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    image: str  # string expression
+    resources: str  # object({requests, limits}) of {cpu, memory} expression
+
+
+class GeneratorDeploymentProps(WorkloadObjectProps):
+    data_type: str
+    image: str  # string expressions from here to node_selector
+    replicas: str  # number: the initial count; the autoscaler owns it afterwards
+    cpu: str
+    memory: str
+    storage_size: str
+    storage_class_name: str
+    service_account_annotations: str  # map(string)
+    node_selector: str  # map(string)
+    gpu_count: str | None  # number expression on GPU profiles (GPU requests, toleration, one-at-a-time rollout); None without
+    model_cache_size: str | None  # string expression when the profile keeps a model cache; None without
+    content_filter: ContentFilterProps | None  # None: the profile filters no content
+    port: int  # the profile's networking
+    metrics_port: int
+    mount_path: str  # of the data volume
+    secrets: tuple[str, ...]  # the profile's secret names, mounted from <name>-<secret>
+    policies: str  # policies.yaml of the ConfigMap: render_policies(config)
+
+    @property
+    def secret_names(self) -> list[str]:
+        """Kubernetes Secrets the service reads: ``<service>-<secret>``, filled by the cloud layer's sync."""
+        return [self.suffixed(secret) for secret in self.secrets]
+
+
 class GeneratorDeployment(Construct):
-    def __init__(self, scope: Construct, construct_id: str, props: WorkloadProps) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: GeneratorDeploymentProps) -> None:
         super().__init__(scope, construct_id)
-        config, inputs = props.config, props.inputs
-        labels = merged_map(inputs.labels, props.selector_labels)
+        labels = props.object_labels
+        self.secret_names = props.secret_names
 
         sa = k8s.service_account_v1
         self.service_account = named(sa.ServiceAccountV1(
             self,
             "service_account",
             metadata=sa.ServiceAccountV1Metadata(
-                name=props.name(),
-                namespace=inputs.namespace,
+                name=props.name,
+                namespace=props.namespace,
                 labels=labels,
-                annotations=as_map(inputs.service_account_annotations),
+                annotations=as_map(props.service_account_annotations),
             ),
             automount_service_account_token=False,
         ))
@@ -42,12 +79,12 @@ class GeneratorDeployment(Construct):
         self.config_map = named(cm.ConfigMapV1(
             self,
             "config",
-            metadata=cm.ConfigMapV1Metadata(name=props.name("config"), namespace=inputs.namespace, labels=labels),
-            data={"policies.yaml": render_policies(props)},
+            metadata=cm.ConfigMapV1Metadata(name=props.suffixed("config"), namespace=props.namespace, labels=labels),
+            data={"policies.yaml": props.policies},
         ))
 
         d = k8s.deployment_v1
-        gpu = config.gpu
+        gpu = props.gpu_count is not None
         # A surge pod needs a spare GPU that a right-sized GPU pool does not have: GPU types
         # replace pods one at a time instead.
         strategy = (
@@ -58,9 +95,9 @@ class GeneratorDeployment(Construct):
         self.deployment = named(d.DeploymentV1(
             self,
             "deployment",
-            metadata=d.DeploymentV1Metadata(name=props.name(), namespace=inputs.namespace, labels=labels),
+            metadata=d.DeploymentV1Metadata(name=props.name, namespace=props.namespace, labels=labels),
             spec=d.DeploymentV1Spec(
-                replicas=inputs.replicas,
+                replicas=props.replicas,
                 revision_history_limit=5,
                 selector=d.DeploymentV1SpecSelector(match_labels=props.selector_labels),
                 strategy=d.DeploymentV1SpecStrategy(type="RollingUpdate", rolling_update=strategy),
@@ -69,7 +106,7 @@ class GeneratorDeployment(Construct):
                         labels=labels,
                         annotations={
                             "prometheus.io/scrape": "true",
-                            "prometheus.io/port": str(config.networking.metrics_port),
+                            "prometheus.io/port": str(props.metrics_port),
                             "prometheus.io/path": "/metrics",
                         },
                     ),
@@ -89,11 +126,11 @@ class GeneratorDeployment(Construct):
                                 type="RuntimeDefault"
                             ),
                         ),
-                        node_selector=as_map(inputs.node_selector),
+                        node_selector=as_map(props.node_selector),
                         toleration=(
                             [
                                 d.DeploymentV1SpecTemplateSpecToleration(
-                                    key=GPU_RESOURCE, operator="Exists", effect="NoSchedule"
+                                    key=GPU_TAINT_KEY, operator="Exists", effect="NoSchedule"
                                 )
                             ]
                             if gpu
@@ -112,7 +149,7 @@ class GeneratorDeployment(Construct):
                             )
                             for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
                         ],
-                        container=[self._generator(props)] + ([self._content_filter(props)] if config.security.content_filtering.enabled else []),
+                        container=[self._generator(props)] + ([self._content_filter(props, props.content_filter)] if props.content_filter else []),
                         volume=self._volumes(props),
                     ),
                 ),
@@ -126,7 +163,7 @@ class GeneratorDeployment(Construct):
         named(pdb.PodDisruptionBudgetV1(
             self,
             "disruption_budget",
-            metadata=pdb.PodDisruptionBudgetV1Metadata(name=props.name(), namespace=inputs.namespace, labels=labels),
+            metadata=pdb.PodDisruptionBudgetV1Metadata(name=props.name, namespace=props.namespace, labels=labels),
             spec=pdb.PodDisruptionBudgetV1Spec(
                 # One pod at a time: drains progress with a single replica, and never take more.
                 max_unavailable="1",
@@ -148,41 +185,39 @@ class GeneratorDeployment(Construct):
             seccomp_profile=d.DeploymentV1SpecTemplateSpecContainerSecurityContextSeccompProfile(type="RuntimeDefault"),
         )
 
-    def _generator(self, props: WorkloadProps):
+    def _generator(self, props: GeneratorDeploymentProps):
         d = k8s.deployment_v1
-        config = props.config
-        inputs = props.inputs
-        requests = {"cpu": inputs.cpu, "memory": inputs.memory}
+        requests = {"cpu": props.cpu, "memory": props.memory}
         limits = dict(requests)
-        if config.gpu:
-            requests[GPU_RESOURCE] = limits[GPU_RESOURCE] = inputs.gpu_count
+        if props.gpu_count is not None:
+            requests[GPU_RESOURCE] = limits[GPU_RESOURCE] = props.gpu_count
         mounts = [
-            d.DeploymentV1SpecTemplateSpecContainerVolumeMount(name="data", mount_path=config.storage.mount_path),
+            d.DeploymentV1SpecTemplateSpecContainerVolumeMount(name="data", mount_path=props.mount_path),
             d.DeploymentV1SpecTemplateSpecContainerVolumeMount(name="tmp", mount_path="/tmp"),
             d.DeploymentV1SpecTemplateSpecContainerVolumeMount(name="config", mount_path=CONFIG_MOUNT, read_only=True),
         ]
-        if config.specific.model_cache and config.specific.model_cache.enabled:
+        if props.model_cache_size is not None:
             mounts.append(d.DeploymentV1SpecTemplateSpecContainerVolumeMount(name="model-cache", mount_path=MODEL_CACHE_MOUNT))
         mounts += [
             d.DeploymentV1SpecTemplateSpecContainerVolumeMount(
                 name=f"secret-{secret}", mount_path=f"{SECRETS_MOUNT}/{secret}", read_only=True
             )
-            for secret in config.security.secrets
+            for secret in props.secrets
         ]
         env = {
-            "SYNTHDATA_SERVICE": props.inputs.service_name,
-            "SYNTHDATA_DATA_TYPE": config.data_type,
-            "SYNTHDATA_DATA_DIR": config.storage.mount_path,
+            "SYNTHDATA_SERVICE": props.name,
+            "SYNTHDATA_DATA_TYPE": props.data_type,
+            "SYNTHDATA_DATA_DIR": props.mount_path,
             "SYNTHDATA_POLICIES": f"{CONFIG_MOUNT}/policies.yaml",
-            "SYNTHDATA_METRICS_PORT": str(config.networking.metrics_port),
+            "SYNTHDATA_METRICS_PORT": str(props.metrics_port),
         }
         return d.DeploymentV1SpecTemplateSpecContainer(
             name="generator",
-            image=props.inputs.image,
+            image=props.image,
             image_pull_policy="Always",
             port=[
-                d.DeploymentV1SpecTemplateSpecContainerPort(name="http", container_port=config.networking.port),
-                d.DeploymentV1SpecTemplateSpecContainerPort(name="metrics", container_port=config.networking.metrics_port),
+                d.DeploymentV1SpecTemplateSpecContainerPort(name="http", container_port=props.port),
+                d.DeploymentV1SpecTemplateSpecContainerPort(name="metrics", container_port=props.metrics_port),
             ],
             env=[d.DeploymentV1SpecTemplateSpecContainerEnv(name=k, value=v) for k, v in env.items()],
             resources=d.DeploymentV1SpecTemplateSpecContainerResources(requests=requests, limits=limits),
@@ -208,20 +243,20 @@ class GeneratorDeployment(Construct):
             volume_mount=mounts,
         )
 
-    def _content_filter(self, props: WorkloadProps):
+    def _content_filter(self, props: GeneratorDeploymentProps, sidecar: ContentFilterProps):
         """Sidecar that screens generated media before it leaves the pod (seed: ContentFilteringSidecar)."""
         d = k8s.deployment_v1
         return d.DeploymentV1SpecTemplateSpecContainer(
             name="content-filter",
-            image=props.inputs.content_filter_image,
+            image=sidecar.image,
             image_pull_policy="Always",
             port=[d.DeploymentV1SpecTemplateSpecContainerPort(name="filter", container_port=FILTER_PORT)],
             env=[
-                d.DeploymentV1SpecTemplateSpecContainerEnv(name="FILTER_WATCH_DIR", value=props.config.storage.mount_path),
+                d.DeploymentV1SpecTemplateSpecContainerEnv(name="FILTER_WATCH_DIR", value=props.mount_path),
                 d.DeploymentV1SpecTemplateSpecContainerEnv(name="FILTER_PORT", value=str(FILTER_PORT)),
             ],
             resources=d.DeploymentV1SpecTemplateSpecContainerResources(
-                requests=_filter_resources(props, "requests"), limits=_filter_resources(props, "limits")
+                requests=_filter_resources(sidecar, "requests"), limits=_filter_resources(sidecar, "limits")
             ),
             security_context=self._security_context(),
             liveness_probe=d.DeploymentV1SpecTemplateSpecContainerLivenessProbe(
@@ -233,14 +268,13 @@ class GeneratorDeployment(Construct):
                 period_seconds=10,
             ),
             volume_mount=[
-                d.DeploymentV1SpecTemplateSpecContainerVolumeMount(name="data", mount_path=props.config.storage.mount_path),
+                d.DeploymentV1SpecTemplateSpecContainerVolumeMount(name="data", mount_path=props.mount_path),
                 d.DeploymentV1SpecTemplateSpecContainerVolumeMount(name="filter-tmp", mount_path="/tmp"),
             ],
         )
 
-    def _volumes(self, props: WorkloadProps):
+    def _volumes(self, props: GeneratorDeploymentProps):
         d = k8s.deployment_v1
-        config = props.config
         # Per-pod volume from a claim template: a single ReadWriteOnce claim cannot serve
         # replicas on several nodes. Generated data is durable in the cloud layer's bucket.
         volumes = [
@@ -253,9 +287,9 @@ class GeneratorDeployment(Construct):
                         ),
                         spec=d.DeploymentV1SpecTemplateSpecVolumeEphemeralVolumeClaimTemplateSpec(
                             access_modes=["ReadWriteOnce"],
-                            storage_class_name=props.inputs.storage_class_name,
+                            storage_class_name=props.storage_class_name,
                             resources=d.DeploymentV1SpecTemplateSpecVolumeEphemeralVolumeClaimTemplateSpecResources(
-                                requests={"storage": props.inputs.storage_size}
+                                requests={"storage": props.storage_size}
                             ),
                         ),
                     )
@@ -269,15 +303,14 @@ class GeneratorDeployment(Construct):
                 config_map=d.DeploymentV1SpecTemplateSpecVolumeConfigMap(name=self.config_map.metadata.name),
             ),
         ]
-        cache = config.specific.model_cache
-        if cache and cache.enabled:
+        if props.model_cache_size is not None:
             volumes.append(
                 d.DeploymentV1SpecTemplateSpecVolume(
                     name="model-cache",
-                    empty_dir=d.DeploymentV1SpecTemplateSpecVolumeEmptyDir(size_limit=props.inputs.model_cache_size),
+                    empty_dir=d.DeploymentV1SpecTemplateSpecVolumeEmptyDir(size_limit=props.model_cache_size),
                 )
             )
-        if config.security.content_filtering.enabled:
+        if props.content_filter:
             volumes.append(
                 d.DeploymentV1SpecTemplateSpecVolume(
                     name="filter-tmp", empty_dir=d.DeploymentV1SpecTemplateSpecVolumeEmptyDir(size_limit="256Mi")
@@ -289,21 +322,20 @@ class GeneratorDeployment(Construct):
                 # Optional: the pod starts before the cloud layer's secret sync has run once.
                 secret=d.DeploymentV1SpecTemplateSpecVolumeSecret(secret_name=name, optional=True),
             )
-            for secret, name in zip(config.security.secrets, props.secret_names)
+            for secret, name in zip(props.secrets, props.secret_names)
         ]
         return volumes
 
 
-def _filter_resources(props: WorkloadProps, side: str) -> dict[str, str]:
+def _filter_resources(sidecar: ContentFilterProps, side: str) -> dict[str, str]:
     """``{"cpu": "${<input>.<side>.cpu}", ...}``: one reference per key, so the manifest (and
     checkov) sees which resources are set."""
-    resources = inner(props.inputs.content_filter_resources)
+    resources = inner(sidecar.resources)
     return {name: f"${{{resources}.{side}.{name}}}" for name in FILTER_RESOURCES[side]}
 
 
-def render_policies(props: WorkloadProps) -> str:
+def render_policies(config: ServiceConfig) -> str:
     """The ConfigMap document: data policies and the type-specific settings, as YAML."""
-    config = props.config
     document = {
         "data_type": config.data_type,
         "data_policies": config.data_policies.model_dump(mode="json"),

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, kubernetes as k8s
-from synthdata_infra.components.expressions import merged_map, named
-from synthdata_infra.components.workload_props import WorkloadProps
+from synthdata_infra.components.expressions import named
+from synthdata_infra.components.workload_props import WorkloadObjectProps
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 # Cloud instance metadata endpoints hand out node credentials; pods never need them.
 METADATA_ADDRESSES = ["169.254.169.254/32", "fd00:ec2::254/128"]
 
 
+class NetworkPoliciesProps(WorkloadObjectProps):
+    port: int  # the generator's service port: the ingress controller may reach it
+    metrics_port: int  # the monitoring namespace may scrape it
+    ingress_controller_namespace: str  # string expression
+    monitoring_namespace: str  # string expression
+
+
 class NetworkPolicies(Construct):
-    def __init__(self, scope: Construct, construct_id: str, props: WorkloadProps) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: NetworkPoliciesProps) -> None:
         super().__init__(scope, construct_id)
         n = k8s.network_policy_v1
-        inputs, networking = props.inputs, props.config.networking
-        labels = merged_map(inputs.labels, props.selector_labels)
+        labels = props.object_labels
         pods = n.NetworkPolicyV1SpecPodSelector(match_labels=props.selector_labels)
 
         def policy(policy_id: str, spec) -> None:
@@ -24,7 +30,7 @@ class NetworkPolicies(Construct):
                 self,
                 policy_id,
                 metadata=n.NetworkPolicyV1Metadata(
-                    name=props.name(policy_id.replace("_", "-")), namespace=inputs.namespace, labels=labels
+                    name=props.suffixed(policy_id.replace("_", "-")), namespace=props.namespace, labels=labels
                 ),
                 spec=spec,
             ))
@@ -41,8 +47,8 @@ class NetworkPolicies(Construct):
                 policy_types=["Ingress"],
                 ingress=[
                     n.NetworkPolicyV1SpecIngress(
-                        from_=[_from_namespace(inputs.ingress_controller_namespace)],
-                        ports=[n.NetworkPolicyV1SpecIngressPorts(port=str(networking.port), protocol="TCP")],
+                        from_=[_from_namespace(props.ingress_controller_namespace)],
+                        ports=[n.NetworkPolicyV1SpecIngressPorts(port=str(props.port), protocol="TCP")],
                     )
                 ],
             ),
@@ -54,8 +60,8 @@ class NetworkPolicies(Construct):
                 policy_types=["Ingress"],
                 ingress=[
                     n.NetworkPolicyV1SpecIngress(
-                        from_=[_from_namespace(inputs.monitoring_namespace)],
-                        ports=[n.NetworkPolicyV1SpecIngressPorts(port=str(networking.metrics_port), protocol="TCP")],
+                        from_=[_from_namespace(props.monitoring_namespace)],
+                        ports=[n.NetworkPolicyV1SpecIngressPorts(port=str(props.metrics_port), protocol="TCP")],
                     )
                 ],
             ),

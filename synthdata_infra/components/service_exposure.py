@@ -3,57 +3,76 @@
 from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, kubernetes as k8s
-from synthdata_infra.components.expressions import inner, merged_map, named
-from synthdata_infra.components.workload_props import WorkloadProps
+from pydantic import BaseModel, ConfigDict
+
+from synthdata_infra.components.expressions import inner, named
+from synthdata_infra.components.workload_props import WorkloadObjectProps
 
 SERVICE_PORT = 80
 # cert-manager's ingress-shim issues the TLS certificate from the ClusterIssuer named here.
 CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 
 
+class IngressProps(BaseModel):
+    """The profile's Ingress; it is created when ``host`` is not null."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str  # string or null expression
+    class_name: str  # string expression: the ingress controller's IngressClass
+    tls: bool  # a certificate from cert_manager_issuer, HTTPS endpoint
+    cluster_issuer: str | None  # string expression with TLS; None without
+    annotations: dict[str, str]  # the profile's
+
+
+class ServiceExposureProps(WorkloadObjectProps):
+    service_type: str  # the profile's Service type
+    metrics_port: int
+    ingress: IngressProps | None  # None: the profile has no Ingress
+
+
 class ServiceExposure(Construct):
-    def __init__(self, scope: Construct, construct_id: str, props: WorkloadProps) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: ServiceExposureProps) -> None:
         super().__init__(scope, construct_id)
         s = k8s.service_v1
-        inputs, networking = props.inputs, props.config.networking
-        labels = merged_map(inputs.labels, props.selector_labels)
+        labels = props.object_labels
         self.service = named(s.ServiceV1(
             self,
             "service",
-            metadata=s.ServiceV1Metadata(name=props.name(), namespace=inputs.namespace, labels=labels),
+            metadata=s.ServiceV1Metadata(name=props.name, namespace=props.namespace, labels=labels),
             spec=s.ServiceV1Spec(
-                type=networking.service_type,
+                type=props.service_type,
                 selector=props.selector_labels,
                 port=[
                     s.ServiceV1SpecPort(name="http", port=SERVICE_PORT, target_port="http", protocol="TCP"),
                     s.ServiceV1SpecPort(
-                        name="metrics", port=networking.metrics_port, target_port="metrics", protocol="TCP"
+                        name="metrics", port=props.metrics_port, target_port="metrics", protocol="TCP"
                     ),
                 ],
             ),
         ))
         cluster_endpoint = (
-            f"http://{props.name()}.{inputs.namespace}.svc.cluster.local"
+            f"http://{props.name}.{props.namespace}.svc.cluster.local"
         )
         self.endpoint = cluster_endpoint
-        ingress = networking.ingress
-        if not ingress.enabled:
+        ingress = props.ingress
+        if ingress is None:
             return
 
         i = k8s.ingress_v1
-        host = inputs.ingress_host
-        tls = [i.IngressV1SpecTls(hosts=[host], secret_name=props.name("tls"))] if ingress.tls else None
+        host = ingress.host
+        tls = [i.IngressV1SpecTls(hosts=[host], secret_name=props.suffixed("tls"))] if ingress.tls else None
         annotations = dict(ingress.annotations)
         if ingress.tls:
-            annotations[CLUSTER_ISSUER_ANNOTATION] = inputs.cluster_issuer
+            annotations[CLUSTER_ISSUER_ANNOTATION] = ingress.cluster_issuer
         created = named(i.IngressV1(
             self,
             "ingress",
             metadata=i.IngressV1Metadata(
-                name=props.name(), namespace=inputs.namespace, labels=labels, annotations=annotations
+                name=props.name, namespace=props.namespace, labels=labels, annotations=annotations
             ),
             spec=i.IngressV1Spec(
-                ingress_class_name=inputs.ingress_class_name,
+                ingress_class_name=ingress.class_name,
                 tls=tls,
                 rule=[
                     i.IngressV1SpecRule(

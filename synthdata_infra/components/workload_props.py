@@ -1,18 +1,24 @@
-"""Props shared by the workload-layer components.
-
-A component takes the resolved profile (what differs between data types) and the Terraform
-expressions a caller decides (module variables in modules_out, or references in a root).
+"""What the workload-layer components share: the module's inputs and the props every namespaced
+object of a service has. Each component declares its own ``<Construct>Props`` with only what it
+uses: Terraform expressions (module variables in modules_out, or references in a root) as
+``str``, and what the profile fixes as numbers, booleans and mappings.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
-from synthdata_infra.config.models import ServiceConfig
+from synthdata_infra.components.expressions import merged_map
 
 
 class WorkloadInputs(BaseModel):
-    """Terraform expressions, e.g. ``${var.namespace}``; each names what it evaluates to."""
+    """The module's variables, e.g. ``${var.namespace}``; each names what it evaluates to.
+
+    Inputs a data type does not use (the content filter ones without filtering, ...) are empty
+    strings.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -43,28 +49,28 @@ class WorkloadInputs(BaseModel):
     prometheus_url: str  # string
 
 
-class WorkloadProps(BaseModel):
+def selector_labels(data_type: str, service_name: str) -> dict[str, str]:
+    """Labels that pick the generator's pods; never user-supplied, so selectors stay immutable."""
+    return {
+        "app.kubernetes.io/name": f"synthdata-{data_type.replace('_', '-')}",
+        "app.kubernetes.io/instance": service_name,
+    }
+
+
+class WorkloadObjectProps(BaseModel):
+    """What every namespaced object of a service takes."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    config: ServiceConfig
-    inputs: WorkloadInputs
+    name: str  # the service name (expression): objects are <name>[-suffix]
+    namespace: str  # expression: the created namespace when there is one
+    labels: str  # map(string) expression: the caller's labels
+    selector_labels: dict[str, str]  # selector_labels(...)
+
+    def suffixed(self, suffix: str) -> str:
+        return f"{self.name}-{suffix}"
 
     @property
-    def selector_labels(self) -> dict[str, str]:
-        """Labels that pick the generator's pods; never user-supplied, so selectors stay immutable."""
-        return {
-            "app.kubernetes.io/name": f"synthdata-{self.config.data_type.replace('_', '-')}",
-            "app.kubernetes.io/instance": self.inputs.service_name,
-        }
-
-    def name(self, suffix: str = "") -> str:
-        return self.inputs.service_name + (f"-{suffix}" if suffix else "")
-
-    @property
-    def secret_names(self) -> list[str]:
-        """Kubernetes Secrets the service reads: ``<service>-<secret>``, filled by the cloud layer's sync."""
-        return [self.name(secret) for secret in self.config.security.secrets]
-
-    def with_namespace(self, namespace: str) -> "WorkloadProps":
-        """The same props, with objects placed in ``namespace`` (e.g. the created namespace)."""
-        return self.model_copy(update={"inputs": self.inputs.model_copy(update={"namespace": namespace})})
+    def object_labels(self) -> Any:
+        """The caller's labels plus the selector labels (which win)."""
+        return merged_map(self.labels, self.selector_labels)

@@ -17,6 +17,7 @@ from synthdata_infra.naming import (
     valid_environment_name,
     valid_service_name,
 )
+from synthdata_infra.patterns import EMAIL_RULE, GCP_PROJECT_ID_RULE, pinned_image, pinned_tag
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 WORKSPACE_PLACEHOLDERS = ("service", "environment", "data_type")
@@ -50,17 +51,14 @@ class TerraformCloud(Strict):
         return self.workspace_name.format(service=service, environment=environment, data_type=data_type)
 
 
-_IMAGE = re.compile(r"^[^\s:@]+(:[^\s:@/]+)?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$")
-
-
 def _pinned_image(value: str) -> str:
-    if not _IMAGE.match(value) or value.endswith(":latest"):
+    if not pinned_image(value):
         raise ValueError("expected an image with an explicit tag or @sha256 digest (never latest)")
     return value
 
 
 def _pinned_tag(value: str) -> str:
-    if value == "latest" or not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", value):
+    if not pinned_tag(value):
         raise ValueError("expected an image tag such as 1.4.0 (never latest)")
     return value
 
@@ -157,7 +155,7 @@ class AwsCluster(Strict):
 
 class GcpCluster(Strict):
     name: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
-    project: str = Field(pattern=r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+    project: str = Field(pattern=GCP_PROJECT_ID_RULE)
     location: str = Field(pattern=r"^[a-z]+-[a-z]+\d(-[a-z])?$")
 
 
@@ -209,7 +207,7 @@ class Environment(Strict):
     terraform_cloud: TerraformCloud | None
     clusters: Clusters = Clusters()
     images: Images = Images()
-    alert_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    alert_email: str | None = Field(default=None, pattern=EMAIL_RULE)
     config: dict[str, Any] = Field(default_factory=dict, description="layer merged over base and type")
     services: tuple[ServiceEntry, ...] = ()
 

@@ -16,6 +16,7 @@ from grafana_foundation_sdk.models.dashboard import DataSourceRef
 from synthdata_infra.config import resolve
 from synthdata_infra.config.loader import data_types
 from synthdata_infra.monitoring.catalog import metric_catalog
+from synthdata_infra.monitoring.promql import gpu_memory_ratio
 from synthdata_infra.planning import placement_for
 
 DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
@@ -87,7 +88,7 @@ def type_panels(kind: str) -> list:
             _series(
                 "GPU memory",
                 "percentunit",
-                [("max by (pod) (DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE))", "{{pod}}")],
+                [(f"max by (pod) ({gpu_memory_ratio()})", "{{pod}}")],
             ),
         ]
     return panels

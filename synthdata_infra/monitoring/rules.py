@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from synthdata_infra.config import resolve
 from synthdata_infra.config.loader import data_types, load_yaml, type_folder, validate
+from synthdata_infra.config.models import Duration
 from synthdata_infra.errors import ConfigError
+from synthdata_infra.monitoring.promql import gpu_memory_ratio
 
 @dataclass(frozen=True)
 class Alert:
@@ -73,7 +75,7 @@ COMMON_ALERTS = [
 
 GPU_RECORDING = [
     # Per GPU, with DCGM's namespace and pod labels; also the HPA's pods metric.
-    {"record": "synthdata_gpu_memory_usage_ratio", "expr": "DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE)"},
+    {"record": "synthdata_gpu_memory_usage_ratio", "expr": gpu_memory_ratio()},
 ]
 
 GPU_ALERTS = [
@@ -97,7 +99,7 @@ class TypeAlert(BaseModel):
 
     alert: str = Field(pattern=r"^[A-Z][A-Za-z0-9]*$")
     expr: str = Field(min_length=1)
-    for_: str = Field(alias="for", pattern=r"^\d+[smh]$")
+    for_: Duration = Field(alias="for")
     severity: Literal["warning", "critical"]
     summary: str = Field(min_length=1)
     description: str = Field(min_length=1)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from synthdata_infra.monitoring.promql import gpu_memory_ratio
+
 
 @dataclass(frozen=True)
 class ScalingSignal:
@@ -42,7 +44,8 @@ SIGNALS: dict[str, ScalingSignal] = {
     ),
     "gpu_memory_usage": ScalingSignal(
         "pods", "synthdata_gpu_memory_usage_ratio", "AverageValue", 1,
-        "max(DCGM_FI_DEV_FB_USED{{{selector}}} / (DCGM_FI_DEV_FB_USED{{{selector}}} + DCGM_FI_DEV_FB_FREE{{{selector}}}))",
+        # A str.format template like the other queries: "{{{selector}}}" renders as {<selector>}.
+        "max(" + gpu_memory_ratio("{{{selector}}}") + ")",
     ),
     "p99_latency_seconds": ScalingSignal(
         "external", "synthdata_generation_duration_seconds_p99", "Value", 1,

@@ -8,22 +8,25 @@ and (where the profile enables it) CloudFront. Its outputs are the workload modu
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Any
 
-from synthdata_infra.catalog import catalog, storage_class_for
+from synthdata_infra.catalog import Placement, catalog, storage_class_for
 from synthdata_infra.catalog.ebs import iops_ceiling
 from synthdata_infra.cdk import Construct, TerraformLocal, aws
-from synthdata_infra.components.aws.audit_log_group import AuditLogGroup, audit_log_group_name
-from synthdata_infra.components.aws.aws_props import AccountContext, AwsInputs, AwsProps
-from synthdata_infra.components.aws.bucket_access_policy import BucketAccessPolicy
-from synthdata_infra.components.aws.bucket_backup import BucketBackup
-from synthdata_infra.components.aws.bucket_cdn import BucketCdn
-from synthdata_infra.components.aws.data_bucket import NONCURRENT_EXPIRY_DAYS, TIERING_AFTER_DAYS, DataBucket
-from synthdata_infra.components.aws.eks_node_pool import EksNodePool, default_ami_type
-from synthdata_infra.components.aws.encryption_key import EncryptionKey
-from synthdata_infra.components.aws.service_secrets import ServiceSecrets
-from synthdata_infra.components.aws.workload_identity import WorkloadIdentity
-from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, resources_of, retention_input
-from synthdata_infra.components.expressions import inner, named, stable_id
+from synthdata_infra.components.aws.audit_log_group import AuditLogGroup, AuditLogGroupProps, audit_log_group_name
+from synthdata_infra.components.aws.aws_props import AccountContext, AwsInputs
+from synthdata_infra.components.aws.bucket_access_policy import BucketAccessPolicy, BucketAccessPolicyProps
+from synthdata_infra.components.aws.bucket_backup import BucketBackup, BucketBackupProps
+from synthdata_infra.components.aws.bucket_cdn import BucketCdn, BucketCdnProps
+from synthdata_infra.components.aws.data_bucket import NONCURRENT_EXPIRY_DAYS, TIERING_AFTER_DAYS, DataBucket, DataBucketProps
+from synthdata_infra.components.aws.eks_node_pool import EksNodePool, EksNodePoolProps, default_ami_type
+from synthdata_infra.components.aws.encryption_key import EncryptionKey, EncryptionKeyProps
+from synthdata_infra.components.aws.service_secrets import ServiceSecrets, ServiceSecretsProps
+from synthdata_infra.components.aws.workload_identity import WorkloadIdentity, WorkloadIdentityProps
+from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, DataRetentionGuardProps, resources_of, retention_input
+from synthdata_infra.components.expressions import named, stable_id
+from synthdata_infra.components.resource_tags import resource_tags
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import node_pool_sizes, placement_for
 from synthdata_infra.synth.examples import aws_example
@@ -66,7 +69,17 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             source=f"../../modules_out/aws/{kind}",
         ),
     )
+    inputs = _inputs(stack, config, placement)
+    _outputs(stack, config, _wiring(stack, config, inputs))
+    stack.doc.extra_files["examples/complete/main.tf"] = aws_example(config)
+    stack.check_logical_ids()
+    return stack
+
+
+def _inputs(stack: ModuleStack, config: ServiceConfig, placement: Placement) -> AwsInputs:
+    """The module's variables, with the profile's and the catalog's defaults."""
     v = stack.variable
+    cdn = config.storage.cdn_enabled
     retain = retention_input(stack)
     per_node = placement.replicas_per_node
     sizes = node_pool_sizes(config, per_node)
@@ -75,7 +88,8 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     instance = next(row for row in catalog("aws").instance_types if row.name == placement.instance_type)
     ceiling = iops_ceiling(disk["type"], instance) if "iops" in disk else None
     retention = next(d for d in LOG_RETENTION_DAYS if d >= config.data_policies.audit_logging.retention_days)
-    inputs = AwsInputs(
+    return AwsInputs(
+        retain_data_on_destroy=retain,
         service_name=cloud_service_name_input(stack),
         environment=environment_input(stack),
         cluster_name=v("cluster_name", type="string", description="Name of the existing EKS cluster.", example='"platform"'),
@@ -146,7 +160,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             "node_ami_type",
             type="string",
             description="EKS AMI type of the nodes (x86_64: the catalog's instance types are x86_64).",
-            default=default_ami_type(config),
+            default=default_ami_type(bool(config.gpu)),
             validation=[
                 {
                     "condition": f"${{contains({json.dumps(list(X86_AMI_TYPES))}, var.node_ami_type)}}",
@@ -243,88 +257,195 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         cdn_aliases=v("cdn_aliases", type="list(string)", description="Host names of the distribution (need cdn_certificate_arn).", default=[]) if cdn else "",
         cdn_web_acl_id=v("cdn_web_acl_id", type="string", description="WAF web ACL of the distribution; null attaches none.", default=None) if cdn else "",
     )
+
+
+@dataclass(frozen=True)
+class _Resources:
+    """What the outputs read."""
+
+    encryption: EncryptionKey
+    bucket: DataBucket
+    distribution: Any  # the CloudFront distribution, or None without a CDN
+    secrets: dict[str, Any]
+    audit: Any
+    identity: Any
+    nodes: EksNodePool
+    retention: DataRetentionGuard
+
+
+def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: AwsInputs) -> _Resources:
+    """The components, each given only what it uses. Construct ids are the Terraform names."""
+    kind = config.data_type
+    cdn = config.storage.cdn_enabled
     account = AccountContext(
         partition=f"${{data.aws_partition.{stable_id(named(aws.data_aws_partition.DataAwsPartition(stack, 'partition')))}.partition}}",
         account_id=f"${{data.aws_caller_identity.{stable_id(named(aws.data_aws_caller_identity.DataAwsCallerIdentity(stack, 'caller')))}.account_id}}",
         region=f"${{data.aws_region.{stable_id(named(aws.data_aws_region.DataAwsRegion(stack, 'region')))}.id}}",
-        tags=f"${{local.{stable_id(named(TerraformLocal(stack, 'tags', _tags_expression(inputs, kind))))}}}",
     )
-    props = AwsProps(config=config, placement=placement, inputs=inputs, account=account)
+    tags = resource_tags(inputs.tags, service_name=inputs.service_name, environment=inputs.environment, data_type=kind)
+    common = {"name": f"{inputs.service_name}-{inputs.environment}", "tags": f"${{local.{stable_id(named(TerraformLocal(stack, 'tags', tags)))}}}"}
+    log_group_name = audit_log_group_name(inputs.service_name, inputs.environment)
 
-    encryption = EncryptionKey(stack, "encryption", props, log_group_name=audit_log_group_name(props))
+    encryption = EncryptionKey(
+        stack,
+        "encryption",
+        EncryptionKeyProps(
+            **common, account=account, data_type=kind, audit_log_group_name=log_group_name, cdn_enabled=cdn, given_key_arn=inputs.kms_key_arn
+        ),
+    )
     key = encryption.key
-    bucket = DataBucket(stack, "data", props, kms_key_arn=encryption.arn)
+    bucket = DataBucket(
+        stack,
+        "data",
+        DataBucketProps(
+            **common,
+            account_id=account.account_id,
+            kms_key_arn=encryption.arn,
+            given_bucket_name=inputs.bucket_name,
+            force_destroy=inputs.force_destroy,
+            noncurrent_version_days=inputs.noncurrent_version_days,
+            tiering_after_days=inputs.tiering_after_days,
+        ),
+    )
     # The bucket goes before its key on destroy: a bucket that cannot be deleted (objects left)
     # stops the destroy before the key that decrypts those objects is scheduled for deletion.
     bucket.bucket.add_override("depends_on", [f"aws_kms_key.{stable_id(key)}"])
-    distribution = BucketCdn(stack, "cdn", props, bucket_regional_domain_name=bucket.regional_domain_name).distribution if cdn else None
+    distribution = (
+        BucketCdn(
+            stack,
+            "cdn",
+            BucketCdnProps(
+                **common,
+                data_type=kind,
+                bucket_regional_domain_name=bucket.regional_domain_name,
+                price_class=inputs.cdn_price_class,
+                certificate_arn=inputs.cdn_certificate_arn,
+                aliases=inputs.cdn_aliases,
+                web_acl_id=inputs.cdn_web_acl_id,
+            ),
+        ).distribution
+        if cdn
+        else None
+    )
     access = BucketAccessPolicy(
         stack,
         "access",
-        bucket_id=bucket.created_id,
-        bucket_arn=bucket.arn,
-        distribution_arn=distribution.arn if distribution else None,
-        create=bucket.create,
+        BucketAccessPolicyProps(
+            bucket_id=bucket.created_id,
+            bucket_arn=bucket.arn,
+            distribution_arn=distribution.arn if distribution else None,
+            create=bucket.create,
+        ),
     )
-    BucketBackup(stack, "backup", props, bucket_arn=bucket.arn, kms_key_arn=encryption.arn)
-    secrets_construct = ServiceSecrets(stack, "secrets", props, kms_key_arn=encryption.arn)
+    BucketBackup(
+        stack,
+        "backup",
+        BucketBackupProps(
+            **common,
+            enabled=inputs.enable_backup,
+            retention_days=inputs.backup_retention_days,
+            bucket_arn=bucket.arn,
+            kms_key_arn=encryption.arn,
+            partition=account.partition,
+            permissions_boundary_arn=inputs.permissions_boundary_arn,
+        ),
+    )
+    secrets_construct = ServiceSecrets(
+        stack,
+        "secrets",
+        ServiceSecretsProps(
+            **common,
+            secrets=config.security.secrets,
+            service_name=inputs.service_name,
+            environment=inputs.environment,
+            kms_key_arn=encryption.arn,
+            recovery_window_days=inputs.secret_recovery_window_days,
+        ),
+    )
     secrets = secrets_construct.secrets
-    audit_construct = AuditLogGroup(stack, "audit", props, kms_key_arn=encryption.arn)
+    audit_construct = AuditLogGroup(
+        stack,
+        "audit",
+        AuditLogGroupProps(**common, log_group_name=log_group_name, retention_days=inputs.log_retention_days, kms_key_arn=encryption.arn),
+    )
     audit = audit_construct.log_group
     identity = WorkloadIdentity(
         stack,
         "identity",
-        props,
-        bucket_arn=bucket.arn,
-        kms_key_arn=encryption.arn,
-        secret_arns=[secret.arn for secret in secrets.values()],
-        log_group_arn=audit.arn,
+        WorkloadIdentityProps(
+            **common,
+            oidc_provider_arn=inputs.oidc_provider_arn,
+            namespace=inputs.namespace,
+            service_account_name=inputs.service_name,
+            permissions_boundary_arn=inputs.permissions_boundary_arn,
+            bucket_arn=bucket.arn,
+            kms_key_arn=encryption.arn,
+            secret_arns=tuple(secret.arn for secret in secrets.values()),
+            log_group_arn=audit.arn,
+        ),
     ).role
-    nodes = EksNodePool(stack, "nodes", props, kms_key_arn=encryption.arn)
+    nodes = EksNodePool(
+        stack,
+        "nodes",
+        EksNodePoolProps(
+            **common,
+            service_name=inputs.service_name,
+            gpu_model=inputs.gpu_model if config.gpu else None,
+            cluster_name=inputs.cluster_name,
+            subnet_ids=inputs.subnet_ids,
+            instance_types=inputs.node_instance_types,
+            ami_type=inputs.node_ami_type,
+            capacity_type=inputs.node_capacity_type,
+            min_size=inputs.node_min_size,
+            desired_size=inputs.node_desired_size,
+            max_size=inputs.node_max_size,
+            disk=storage_class_for("aws", config.resources.storage_type).parameters,
+            disk_size_gib=inputs.node_disk_size_gib,
+            disk_iops=inputs.node_disk_iops,
+            disk_max_iops=inputs.node_disk_max_iops,
+            kms_key_arn=encryption.arn,
+            given_role_arn=inputs.node_role_arn,
+            permissions_boundary_arn=inputs.permissions_boundary_arn,
+            partition=account.partition,
+        ),
+    )
     retention = DataRetentionGuard(
         stack,
         "retention",
-        retain=retain,
-        # The bucket policy too: a kept bucket still refuses requests without TLS.
-        protected=resources_of(encryption, bucket, access, secrets_construct, audit_construct),
-        what="the data bucket (with its TLS-only policy), its KMS key, the audit log group and the secrets",
+        DataRetentionGuardProps(
+            retain=inputs.retain_data_on_destroy,
+            # The bucket policy too: a kept bucket still refuses requests without TLS.
+            protected=tuple(resources_of(encryption, bucket, access, secrets_construct, audit_construct)),
+            what="the data bucket (with its TLS-only policy), its KMS key, the audit log group and the secrets",
+        ),
     )
+    return _Resources(encryption, bucket, distribution, secrets, audit, identity, nodes, retention)
 
+
+def _outputs(stack: ModuleStack, config: ServiceConfig, made: _Resources) -> None:
+    """The module's outputs: the workload module's inputs, and what an operator looks up."""
     out = stack.output
-    out("bucket_name", bucket.name, "Bucket for generated data (given or created).")
-    out("bucket_arn", bucket.arn, "ARN of the bucket.")
-    out("kms_key_arn", encryption.arn, "Customer-managed key of the bucket, secrets, logs and node disks (given or created).")
-    out("service_account_role_arn", identity.arn, "IRSA role of the service account.")
+    out("bucket_name", made.bucket.name, "Bucket for generated data (given or created).")
+    out("bucket_arn", made.bucket.arn, "ARN of the bucket.")
+    out("kms_key_arn", made.encryption.arn, "Customer-managed key of the bucket, secrets, logs and node disks (given or created).")
+    out("service_account_role_arn", made.identity.arn, "IRSA role of the service account.")
     out(
         "service_account_annotations",
-        {"eks.amazonaws.com/role-arn": identity.arn},
+        {"eks.amazonaws.com/role-arn": made.identity.arn},
         "Pass to the kubernetes module's service_account_annotations.",
     )
-    out("secret_arns", {name: secret.arn for name, secret in secrets.items()}, "Secrets Manager ARN of each secret, by name.")
-    out("node_selector", nodes.labels, "Labels of the node group; pass to the kubernetes module's node_selector.")
+    out("secret_arns", {name: secret.arn for name, secret in made.secrets.items()}, "Secrets Manager ARN of each secret, by name.")
+    out("node_selector", made.nodes.labels, "Labels of the node group; pass to the kubernetes module's node_selector.")
     out(
         "storage_class_name",
         storage_class_for("aws", config.storage.storage_class).storage_class_name,
         f"StorageClass for the profile's `{config.storage.storage_class}` volumes (EBS CSI); pass to the kubernetes module.",
     )
-    out("node_group_name", nodes.node_group.node_group_name, "Name of the EKS node group.")
-    out("audit_log_group_name", audit.name, "CloudWatch log group of the audit log.")
+    out("node_group_name", made.nodes.node_group.node_group_name, "Name of the EKS node group.")
+    out("audit_log_group_name", made.audit.name, "CloudWatch log group of the audit log.")
     out(
         "cdn_domain_name",
-        distribution.domain_name if distribution else "${null}",
+        made.distribution.domain_name if made.distribution else "${null}",
         "Domain name of the CloudFront distribution; null when the profile has no CDN.",
     )
-    out("retained_addresses", retention.addresses, RETAINED_DESCRIPTION)
-    stack.doc.extra_files["examples/complete/main.tf"] = aws_example(config)
-    stack.check_logical_ids()
-    return stack
-
-
-def _tags_expression(inputs: AwsInputs, kind: str) -> str:
-    """The caller's tags plus service, environment and data type (for cost allocation)."""
-    return (
-        f'${{merge({inner(inputs.tags)}, {{"synthdata:service" = {inner(inputs.service_name)}, '
-        f'"synthdata:environment" = {inner(inputs.environment)}, "synthdata:data-type" = "{kind}"}})}}'
-    )
-
-
+    out("retained_addresses", made.retention.addresses, RETAINED_DESCRIPTION)

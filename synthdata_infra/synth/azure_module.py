@@ -8,19 +8,22 @@ enables it) Front Door. Its outputs are the workload module's inputs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 
-from synthdata_infra.catalog import storage_class_for
+from synthdata_infra.catalog import Placement, storage_class_for
 from synthdata_infra.cdk import Construct, TerraformLocal, azurerm
-from synthdata_infra.components.azure.aks_node_pool import OS_DISK_TYPES, AksNodePool
-from synthdata_infra.components.azure.audit_logs import AuditLogs
-from synthdata_infra.components.azure.azure_props import AzureContext, AzureInputs, AzureProps
-from synthdata_infra.components.azure.blob_front_door import BlobFrontDoor
-from synthdata_infra.components.azure.data_storage import DataStorage
-from synthdata_infra.components.azure.private_endpoints import PrivateEndpoints
-from synthdata_infra.components.azure.service_key_vault import ServiceKeyVault
-from synthdata_infra.components.azure.workload_identity import WorkloadIdentity
-from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, resources_of, retention_input
+from synthdata_infra.components.azure.aks_node_pool import OS_DISK_TYPES, AksNodePool, AksNodePoolProps, node_pool_name
+from synthdata_infra.components.azure.audit_logs import AuditLogs, AuditLogsProps
+from synthdata_infra.components.azure.azure_props import AzureContext, AzureInputs
+from synthdata_infra.components.azure.blob_front_door import BlobFrontDoor, BlobFrontDoorProps
+from synthdata_infra.components.azure.data_storage import DataStorage, DataStorageProps
+from synthdata_infra.components.azure.private_endpoints import PrivateEndpoints, PrivateEndpointsProps
+from synthdata_infra.components.azure.service_key_vault import ServiceKeyVault, ServiceKeyVaultProps
+from synthdata_infra.components.azure.workload_identity import WorkloadIdentity, WorkloadIdentityProps
+from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, DataRetentionGuardProps, resources_of, retention_input
 from synthdata_infra.components.expressions import inner, named, stable_id
+from synthdata_infra.components.resource_tags import resource_tags
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import node_pool_sizes, placement_for
 from synthdata_infra.synth.examples import azure_example
@@ -58,10 +61,6 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     kind = config.data_type
     placement = placement_for(config, "azure")
     cdn = config.storage.cdn_enabled
-    volumes = storage_class_for("azure", config.storage.storage_class)
-    node_disk_sku = storage_class_for("azure", config.resources.storage_type).parameters["skuName"]
-    low, high = LOG_RETENTION_RANGE
-    retention = min(max(config.data_policies.audit_logging.retention_days, low), high)
     stack = ModuleStack(
         scope,
         stack_id,
@@ -112,12 +111,27 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             source=f"../../modules_out/azure/{kind}",
         ),
     )
+    inputs = _inputs(stack, config, placement)
+    _outputs(stack, config, _wiring(stack, config, inputs))
+    stack.doc.extra_files["examples/complete/main.tf"] = azure_example(config)
+    stack.check_logical_ids()
+    return stack
+
+
+def _inputs(stack: ModuleStack, config: ServiceConfig, placement: Placement) -> AzureInputs:
+    """The module's variables, with the profile's and the catalog's defaults."""
+    cdn = config.storage.cdn_enabled
+    volumes = storage_class_for("azure", config.storage.storage_class)
+    node_disk_sku = storage_class_for("azure", config.resources.storage_type).parameters["skuName"]
+    low, high = LOG_RETENTION_RANGE
+    retention = min(max(config.data_policies.audit_logging.retention_days, low), high)
     v = stack.variable
     retain = retention_input(stack)
     per_node = placement.replicas_per_node
     sizes = node_pool_sizes(config, per_node)
     disk_gib = node_disk_gib(config)
-    inputs = AzureInputs(
+    return AzureInputs(
+        retain_data_on_destroy=retain,
         service_name=cloud_service_name_input(stack),
         environment=environment_input(stack),
         resource_group_name=v(
@@ -344,6 +358,24 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             ],
         ),
     )
+
+
+@dataclass(frozen=True)
+class _Resources:
+    """What the outputs read."""
+
+    vault: ServiceKeyVault
+    storage: DataStorage
+    identity: Any
+    audit: AuditLogs
+    front_door: BlobFrontDoor | None
+    nodes: AksNodePool
+    retention: DataRetentionGuard
+
+
+def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: AzureInputs) -> _Resources:
+    """The components, each given only what it uses. Construct ids are the Terraform names."""
+    kind = config.data_type
     client = named(azurerm.data_azurerm_client_config.DataAzurermClientConfig(stack, "client"))
     client_ref = f"data.azurerm_client_config.{stable_id(client)}"
     group_ref = stable_id(
@@ -357,7 +389,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         tenant_id=f"${{{client_ref}.tenant_id}}",
         deployer_object_id=f"${{{client_ref}.object_id}}",
         location=local("location", f"${{coalesce({inner(inputs.location)}, data.azurerm_resource_group.{group_ref}.location)}}"),
-        tags=local("tags", _tags_expression(inputs, kind)),
+        tags=local("tags", resource_tags(inputs.tags, service_name=inputs.service_name, environment=inputs.environment, data_type=kind)),
         name_hash=local(
             "name_hash",
             f"${{substr(sha1(join(\"/\", [{client_ref}.subscription_id, {inner(inputs.resource_group_name)}, "
@@ -365,45 +397,133 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         ),
         compact_service=local("compact_service", f'${{substr(replace({inner(inputs.service_name)}, "-", ""), 0, 10)}}'),
     )
-    props = AzureProps(config=config, placement=placement, inputs=inputs, context=context)
+    common = {
+        "service_name": inputs.service_name,
+        "environment": inputs.environment,
+        "resource_group_name": inputs.resource_group_name,
+        "location": context.location,
+        "tags": context.tags,
+    }
+    globally_named = {**common, "compact_service": context.compact_service, "name_hash": context.name_hash}
+    network_access = {
+        "public_network_access_enabled": inputs.public_network_access_enabled,
+        "allowed_ip_ranges": inputs.allowed_ip_ranges,
+        "allowed_subnet_ids": inputs.allowed_subnet_ids,
+    }
 
-    vault = ServiceKeyVault(stack, "vault", props)
-    storage = DataStorage(stack, "data", props, key_vault_id=vault.key_vault_id, key_name=vault.key_name, key_id=vault.key_resource_id)
-    identity = WorkloadIdentity(stack, "workload", props, container_scope=storage.container_scope, key_vault_id=vault.vault.id).identity
-    PrivateEndpoints(stack, "private_endpoint", props, targets={"blob": storage.account_id_direct, "vault": vault.vault.id})
-    audit = AuditLogs(stack, "audit", props, created_storage_account_id=storage.created_account_id, key_vault_id=vault.vault.id)
+    vault = ServiceKeyVault(
+        stack,
+        "vault",
+        ServiceKeyVaultProps(
+            **globally_named,
+            **network_access,
+            tenant_id=context.tenant_id,
+            deployer_object_id=context.deployer_object_id,
+            soft_delete_retention_days=inputs.key_vault_soft_delete_retention_days,
+            given_key_resource_id=inputs.key_vault_key_resource_id,
+            given_storage_account=inputs.storage_account,
+        ),
+    )
+    storage = DataStorage(
+        stack,
+        "data",
+        DataStorageProps(
+            **globally_named,
+            **network_access,
+            key_vault_id=vault.key_vault_id,
+            key_name=vault.key_name,
+            key_id=vault.key_resource_id,
+            replication_type=inputs.storage_replication_type,
+            soft_delete_retention_days=inputs.soft_delete_retention_days,
+            point_in_time_restore=config.storage.backup_enabled,
+            given_storage_account=inputs.storage_account,
+        ),
+    )
+    identity = WorkloadIdentity(
+        stack,
+        "workload",
+        WorkloadIdentityProps(
+            **common,
+            oidc_issuer_url=inputs.oidc_issuer_url,
+            namespace=inputs.namespace,
+            container_scope=storage.container_scope,
+            key_vault_id=vault.vault.id,
+        ),
+    ).identity
+    PrivateEndpoints(
+        stack,
+        "private_endpoint",
+        PrivateEndpointsProps(**common, settings=inputs.private_endpoints, targets={"blob": storage.account_id_direct, "vault": vault.vault.id}),
+    )
+    audit = AuditLogs(
+        stack,
+        "audit",
+        AuditLogsProps(
+            **common,
+            retention_days=inputs.log_retention_days,
+            given_workspace_id=inputs.log_analytics_workspace_id,
+            created_storage_account_id=storage.created_account_id,
+            given_storage_account=inputs.storage_account,
+            key_vault_id=vault.vault.id,
+        ),
+    )
     front_door = (
         BlobFrontDoor(
             stack,
             "cdn",
-            props,
-            storage_account_id=storage.account_id,
-            blob_host=storage.blob_host,
-            container_name=storage.container_name,
+            BlobFrontDoorProps(
+                **common, storage_account_id=storage.account_id, blob_host=storage.blob_host, container_name=storage.container_name
+            ),
         )
-        if cdn
+        if config.storage.cdn_enabled
         else None
     )
-    nodes = AksNodePool(stack, "nodes", props)
+    nodes = AksNodePool(
+        stack,
+        "nodes",
+        AksNodePoolProps(
+            name=node_pool_name(context.compact_service, context.name_hash),
+            service_name=inputs.service_name,
+            gpu_model=inputs.gpu_model if config.gpu else None,
+            tags=context.tags,
+            kubernetes_cluster_id=inputs.kubernetes_cluster_id,
+            vm_size=inputs.node_vm_size,
+            min_size=inputs.node_min_size,
+            desired_size=inputs.node_desired_size,
+            max_size=inputs.node_max_size,
+            disk_size_gib=inputs.node_disk_size_gib,
+            os_disk_type=inputs.node_os_disk_type,
+            host_encryption_enabled=inputs.host_encryption_enabled,
+            ultra_ssd_enabled=inputs.ultra_ssd_enabled,
+            zones=inputs.zones,
+            vnet_subnet_id=inputs.vnet_subnet_id,
+        ),
+    )
     retention = DataRetentionGuard(
         stack,
         "retention",
-        retain=retain,
-        protected=resources_of(stack, types=AZURE_DATA_TYPES),
-        what="the storage account and its container, the Key Vault and its key, and the audit workspace (those the module created)",
+        DataRetentionGuardProps(
+            retain=inputs.retain_data_on_destroy,
+            protected=tuple(resources_of(stack, types=AZURE_DATA_TYPES)),
+            what="the storage account and its container, the Key Vault and its key, and the audit workspace (those the module created)",
+        ),
     )
+    return _Resources(vault, storage, identity, audit, front_door, nodes, retention)
 
+
+def _outputs(stack: ModuleStack, config: ServiceConfig, made: _Resources) -> None:
+    """The module's outputs: the workload module's inputs, and what an operator looks up."""
     out = stack.output
-    out("storage_account_name", storage.account_name, "Storage account for generated data (given or created).")
-    out("storage_account_id", storage.account_id, "Resource ID of the storage account.")
-    out("container_name", storage.container_name, "Blob container for generated data.")
-    out("blob_endpoint", storage.blob_endpoint, "Blob endpoint of the storage account.")
-    out("key_vault_name", vault.vault.name, "Key Vault of the service's key and secrets.")
-    out("key_vault_id", vault.vault.id, "Resource ID of the Key Vault.")
-    out("key_vault_uri", vault.vault.vault_uri, "URI of the Key Vault; the service reads its secrets there.")
+    out("storage_account_name", made.storage.account_name, "Storage account for generated data (given or created).")
+    out("storage_account_id", made.storage.account_id, "Resource ID of the storage account.")
+    out("container_name", made.storage.container_name, "Blob container for generated data.")
+    out("blob_endpoint", made.storage.blob_endpoint, "Blob endpoint of the storage account.")
+    out("key_vault_name", made.vault.vault.name, "Key Vault of the service's key and secrets.")
+    out("key_vault_id", made.vault.vault.id, "Resource ID of the Key Vault.")
+    out("key_vault_uri", made.vault.vault.vault_uri, "URI of the Key Vault; the service reads its secrets there.")
     out(
         "encryption_key_id",
-        vault.key_versionless_id,
+        made.vault.key_versionless_id,
         "Customer-managed key of the created storage account (versionless; given or created); null with a given storage_account.",
     )
     out(
@@ -411,35 +531,25 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         list(config.security.secrets),
         "Secrets the service expects in the Key Vault; their values are set outside Terraform.",
     )
-    out("identity_client_id", identity.client_id, "Client ID of the workload identity.")
-    out("identity_principal_id", identity.principal_id, "Principal (object) ID of the workload identity.")
+    out("identity_client_id", made.identity.client_id, "Client ID of the workload identity.")
+    out("identity_principal_id", made.identity.principal_id, "Principal (object) ID of the workload identity.")
     out(
         "service_account_annotations",
-        {"azure.workload.identity/client-id": identity.client_id},
+        {"azure.workload.identity/client-id": made.identity.client_id},
         "Pass to the kubernetes module's service_account_annotations (pods also need the label azure.workload.identity/use=true).",
     )
-    out("node_selector", nodes.labels, "Labels of the node pool; pass to the kubernetes module's node_selector.")
+    out("node_selector", made.nodes.labels, "Labels of the node pool; pass to the kubernetes module's node_selector.")
     out(
         "storage_class_name",
-        volumes.storage_class_name,
+        storage_class_for("azure", config.storage.storage_class).storage_class_name,
         f"StorageClass for the profile's `{config.storage.storage_class}` volumes (Azure Disk CSI); pass to the kubernetes module.",
     )
-    out("node_pool_name", nodes.node_pool.name, "Name of the AKS node pool.")
-    out("log_analytics_workspace_id", audit.workspace_id, "Log Analytics workspace holding the audit logs.")
+    out("node_pool_name", made.nodes.node_pool.name, "Name of the AKS node pool.")
+    out("log_analytics_workspace_id", made.audit.workspace_id, "Log Analytics workspace holding the audit logs.")
     out(
         "cdn_domain_name",
-        front_door.endpoint.host_name if front_door else "${null}",
+        made.front_door.endpoint.host_name if made.front_door else "${null}",
         "Host name of the Front Door endpoint; null when the profile has no CDN.",
     )
-    out("retained_addresses", retention.addresses, RETAINED_DESCRIPTION)
-    stack.doc.extra_files["examples/complete/main.tf"] = azure_example(config)
-    stack.check_logical_ids()
-    return stack
+    out("retained_addresses", made.retention.addresses, RETAINED_DESCRIPTION)
 
-
-def _tags_expression(inputs: AzureInputs, kind: str) -> str:
-    """The caller's tags plus service, environment and data type (for cost allocation)."""
-    return (
-        f'${{merge({inner(inputs.tags)}, {{"synthdata:service" = {inner(inputs.service_name)}, '
-        f'"synthdata:environment" = {inner(inputs.environment)}, "synthdata:data-type" = "{kind}"}})}}'
-    )

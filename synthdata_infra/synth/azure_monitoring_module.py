@@ -8,11 +8,12 @@ and Azure Managed Grafana reading the workspace through its system-assigned iden
 
 from __future__ import annotations
 
-import re
 
 from synthdata_infra.cdk import Construct, TerraformLocal, azurerm
-from synthdata_infra.components.expressions import as_any, as_map, count_if, inner, named, stable_id
+from synthdata_infra.components.expressions import as_any, as_map, count_if, inner, named, stable_id, terraform_literal
 from synthdata_infra.monitoring.rules import rule_groups
+from synthdata_infra.patterns import EMAIL_RULE, hcl_regex
+from synthdata_infra.quantities import duration_seconds
 from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.monitoring_files import RULES_DIR, add_monitoring_files, data_types_variable
@@ -29,10 +30,7 @@ MONITORING_DATA_READER = "Monitoring Data Reader"  # built-in role: query an Azu
 # azurerm 4.55 (the oldest provider in range) accepts "10" and "11", and Azure creates 11 only; later
 # 4.x releases move the accepted pair forward ("11"/"12", then "12"/"13").
 GRAFANA_MAJOR_VERSION = "11"
-EMAIL_RULE = "^[^@ ]+@[^@ ]+[.][^@ ]+$"
 
-_DURATION = re.compile(r"(\d+)([dhms])")
-_DURATION_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
 def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
@@ -64,7 +62,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         default=[],
         validation=[
             {
-                "condition": f'${{alltrue([for email in var.alert_emails : can(regex("{EMAIL_RULE}", email))])}}',
+                "condition": f'${{alltrue([for email in var.alert_emails : can(regex({hcl_regex(EMAIL_RULE)}, email))])}}',
                 "error_message": "alert_emails must hold email addresses.",
             }
         ],
@@ -243,19 +241,10 @@ def _rule(rule: dict, action_group_id: str):
 
 def iso_duration(duration: str) -> str:
     """A Prometheus duration (``10m``, ``1h30m``, ``0m``) in ISO 8601 (``PT10M``, ``PT1H30M``, ``PT0M``)."""
-    parts = _DURATION.findall(duration)
-    if not parts or "".join(number + unit for number, unit in parts) != duration:
-        raise ValueError(f"unsupported Prometheus duration {duration!r}: expected e.g. 30s, 15m or 1h30m")
-    total = sum(int(number) * _DURATION_SECONDS[unit] for number, unit in parts)
-    hours, rest = divmod(total, 3600)
+    hours, rest = divmod(duration_seconds(duration), 3600)
     minutes, seconds = divmod(rest, 60)
     text = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{seconds}S" if seconds else "")
     return f"PT{text or '0M'}"
-
-
-def terraform_literal(text: str) -> str:
-    """``text`` as a Terraform string that is not interpolated: ``${`` -> ``$${``, ``%{`` -> ``%%{``."""
-    return text.replace("${", "$${").replace("%{", "%%{")
 
 
 def _summary() -> str:

@@ -8,27 +8,30 @@ module's inputs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 
 from synthdata_infra.catalog import Placement, storage_class_for
 from synthdata_infra.cdk import Construct, TerraformLocal, google
-from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, resources_of, retention_input
+from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, DataRetentionGuardProps, resources_of, retention_input
 from synthdata_infra.components.expressions import inner, named, stable_id
-from synthdata_infra.components.gcp.audit_log_bucket import AuditLogBucket
-from synthdata_infra.components.gcp.bucket_cdn import BucketCdn
-from synthdata_infra.components.gcp.data_bucket import DataBucket
-from synthdata_infra.components.gcp.encryption_key import EncryptionKey
-from synthdata_infra.components.gcp.gcp_props import GcpInputs, GcpProps, ProjectContext
-from synthdata_infra.components.gcp.gke_node_pool import GkeNodePool, boot_disk_type
-from synthdata_infra.components.gcp.service_secrets import ServiceSecrets
-from synthdata_infra.components.gcp.workload_identity import WorkloadIdentity
+from synthdata_infra.components.gcp.audit_log_bucket import AuditLogBucket, AuditLogBucketProps
+from synthdata_infra.components.gcp.bucket_cdn import BucketCdn, BucketCdnProps
+from synthdata_infra.components.gcp.data_bucket import DataBucket, DataBucketProps
+from synthdata_infra.components.gcp.encryption_key import EncryptionKey, EncryptionKeyProps
+from synthdata_infra.components.gcp.gcp_props import GcpInputs, ProjectContext
+from synthdata_infra.components.gcp.gke_node_pool import GkeAcceleratorProps, GkeNodePool, GkeNodePoolProps, boot_disk_type, local_ssd_count
+from synthdata_infra.components.gcp.service_secrets import ServiceSecrets, ServiceSecretsProps
+from synthdata_infra.components.gcp.workload_identity import WorkloadIdentity, WorkloadIdentityProps
+from synthdata_infra.components.resource_tags import resource_tags
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.planning import node_pool_sizes, placement_for
+from synthdata_infra.patterns import GCP_PROJECT_ID_RULE, hcl_regex
 from synthdata_infra.synth.examples import gcp_example
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.shared_inputs import NODE_DISK_MAX_GIB, NODE_DISK_MIN_GIB, NODE_POOL_MAX, cloud_service_name_input, environment_input, gpu_model_input, node_disk_gib
 
 # Bucket names are global and at most 63 characters: <service 38>-<environment 10>-<project number 12>.
-PROJECT_ID_RULE = "^[a-z][-a-z0-9]{4,28}[a-z0-9]$"
 # A Compute Engine region at the start of a location: "us-central1" of "us-central1-a".
 REGION_OF_LOCATION = "^[a-z]+-[a-z]+[0-9]+"
 # A Cloud KMS key (not a key version); key ring and key names are 1-63 letters, digits, '-' and '_'.
@@ -62,7 +65,6 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     kind = config.data_type
     placement = placement_for(config, "gcp")
     cdn = config.storage.cdn_enabled
-    gpu = placement.gpu
     stack = ModuleStack(
         scope,
         stack_id,
@@ -74,13 +76,25 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             source=f"../../modules_out/gcp/{kind}",
         ),
     )
+    inputs = _inputs(stack, config, placement)
+    _outputs(stack, config, inputs, _wiring(stack, config, placement, inputs))
+    stack.doc.extra_files["examples/complete/main.tf"] = gcp_example(config)
+    stack.check_logical_ids()
+    return stack
+
+
+def _inputs(stack: ModuleStack, config: ServiceConfig, placement: Placement) -> GcpInputs:
+    """The module's variables, with the profile's and the catalog's defaults."""
+    cdn = config.storage.cdn_enabled
+    gpu = placement.gpu
     v = stack.variable
     retain = retention_input(stack)
     per_node = placement.replicas_per_node
     sizes = node_pool_sizes(config, per_node)
     disk_gib = node_disk_gib(config)
     retention = config.data_policies.audit_logging.retention_days
-    inputs = GcpInputs(
+    return GcpInputs(
+        retain_data_on_destroy=retain,
         service_name=cloud_service_name_input(stack),
         environment=environment_input(stack),
         project_id=v(
@@ -90,7 +104,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             example='"synthdata-prod"',
             validation=[
                 {
-                    "condition": f'${{can(regex("{PROJECT_ID_RULE}", var.project_id))}}',
+                    "condition": f'${{can(regex({hcl_regex(GCP_PROJECT_ID_RULE)}, var.project_id))}}',
                     "error_message": "project_id must be a Google Cloud project id (6-30 lower-case letters, digits and '-').",
                 }
             ],
@@ -295,6 +309,25 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             ],
         ),
     )
+
+
+@dataclass(frozen=True)
+class _Resources:
+    """What the outputs read."""
+
+    bucket: DataBucket
+    key_id: str
+    secrets: dict[str, Any]
+    identity: Any
+    audit: Any
+    nodes: GkeNodePool
+    cdn_ip_address: str
+    retention: DataRetentionGuard
+
+
+def _wiring(stack: ModuleStack, config: ServiceConfig, placement: Placement, inputs: GcpInputs) -> _Resources:
+    """The components, each given only what it uses. Construct ids are the Terraform names."""
+    kind = config.data_type
     project_data = named(google.data_google_project.DataGoogleProject(stack, "project", project_id=inputs.project_id))
     project = ProjectContext(
         # A plain interpolation rather than the binding's token: bucket names and filters use it inside expressions.
@@ -303,8 +336,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         labels=_local(
             stack,
             "labels",
-            f'${{merge({inner(inputs.labels)}, {{"synthdata-service" = {inner(inputs.service_name)}, '
-            f'"synthdata-environment" = {inner(inputs.environment)}, "synthdata-data-type" = "{kind}"}})}}',
+            resource_tags(inputs.labels, service_name=inputs.service_name, environment=inputs.environment, data_type=kind, separator="-"),
         ),
         # A readable prefix plus a hash of the full name: service account ids allow 30 characters.
         short_name=_local(
@@ -314,7 +346,8 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             f'substr(sha1(format("%s-%s", {inner(inputs.service_name)}, {inner(inputs.environment)})), 0, 6))}}',
         ),
     )
-    props = GcpProps(config=config, placement=placement, inputs=inputs, project=project)
+    named_in_project = {"name": f"{inputs.service_name}-{inputs.environment}", "project_id": inputs.project_id}
+    labelled = {**named_in_project, "labels": project.labels}
 
     storage_agent = named(
         google.data_google_storage_project_service_account.DataGoogleStorageProjectServiceAccount(
@@ -329,62 +362,149 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     encryption = EncryptionKey(
         stack,
         "encryption",
-        props,
-        service_agents={
-            "storage_agent": f"serviceAccount:{storage_agent.email_address}",
-            "logging_agent": f"serviceAccount:{logging_settings.service_account_id}",
-            "secret_manager_agent": props.service_agent("gcp-sa-secretmanager.iam.gserviceaccount.com"),
-            "compute_agent": props.service_agent("compute-system.iam.gserviceaccount.com"),
-        },
+        EncryptionKeyProps(
+            **labelled,
+            region=project.region,
+            given_key_id=inputs.kms_key_id,
+            service_agents={
+                "storage_agent": f"serviceAccount:{storage_agent.email_address}",
+                "logging_agent": f"serviceAccount:{logging_settings.service_account_id}",
+                "secret_manager_agent": project.service_agent("gcp-sa-secretmanager.iam.gserviceaccount.com"),
+                "compute_agent": project.service_agent("compute-system.iam.gserviceaccount.com"),
+            },
+        ),
     )
     key_id, grants = encryption.id, encryption.grants
-    bucket = DataBucket(stack, "data", props, kms_key_id=key_id, key_grant=grants["storage_agent"])
-    secrets = ServiceSecrets(stack, "secrets", props, kms_key_id=key_id, key_grant=grants["secret_manager_agent"]).secrets
+    bucket = DataBucket(
+        stack,
+        "data",
+        DataBucketProps(
+            **labelled,
+            region=project.region,
+            project_number=project.project_number,
+            given_bucket_name=inputs.bucket_name,
+            kms_key_id=key_id,
+            key_grant=grants["storage_agent"],
+            force_destroy=inputs.force_destroy,
+            cdn_enabled=config.storage.cdn_enabled,
+        ),
+    )
+    secrets = ServiceSecrets(
+        stack,
+        "secrets",
+        ServiceSecretsProps(
+            **labelled, secrets=config.security.secrets, region=project.region, kms_key_id=key_id, key_grant=grants["secret_manager_agent"]
+        ),
+    ).secrets
     identity = WorkloadIdentity(
         stack,
         "identity",
-        props,
-        bucket_name=bucket.name,
-        kms_key_id=key_id,
-        secret_ids={name: secret.secret_id for name, secret in secrets.items()},
+        WorkloadIdentityProps(
+            **named_in_project,
+            short_name=project.short_name,
+            data_type=kind,
+            namespace=inputs.namespace,
+            service_account_name=inputs.service_name,
+            bucket_name=bucket.name,
+            kms_key_id=key_id,
+            secret_ids={name: secret.secret_id for name, secret in secrets.items()},
+        ),
     ).service_account
     audit = AuditLogBucket(
         stack,
         "audit",
-        props,
-        kms_key_id=key_id,
-        key_grant=grants["logging_agent"],
-        workload_email=identity.email,
+        AuditLogBucketProps(
+            **named_in_project,
+            region=project.region,
+            data_type=kind,
+            retention_days=inputs.log_retention_days,
+            kms_key_id=key_id,
+            key_grant=grants["logging_agent"],
+            cluster_name=inputs.cluster_name,
+            namespace=inputs.namespace,
+            service_name=inputs.service_name,
+            workload_email=identity.email,
+            bucket_name_without_reference=bucket.name_without_reference,
+        ),
     ).log_bucket
-    nodes = GkeNodePool(stack, "nodes", props, kms_key_id=key_id, key_grant=grants["compute_agent"])
-    cdn_ip_address = BucketCdn(stack, "cdn", props, bucket_name=bucket.name).ip_address if cdn else "${null}"
+    nodes = GkeNodePool(
+        stack,
+        "nodes",
+        GkeNodePoolProps(
+            **labelled,
+            short_name=project.short_name,
+            service_name=inputs.service_name,
+            environment=inputs.environment,
+            gpu_model=inputs.gpu_model if config.gpu else None,
+            accelerator=(
+                GkeAcceleratorProps(model=inputs.gpu_model, count=inputs.node_accelerator_count, driver_version=inputs.node_gpu_driver_version)
+                if placement.gpu
+                else None
+            ),
+            cluster_name=inputs.cluster_name,
+            cluster_location=inputs.cluster_location,
+            node_locations=inputs.node_locations,
+            machine_type=inputs.node_machine_type,
+            min_size=inputs.node_min_size,
+            desired_size=inputs.node_desired_size,
+            max_size=inputs.node_max_size,
+            disk_type=inputs.node_disk_type,
+            disk_size_gib=inputs.node_disk_size_gib,
+            local_ssd_count=local_ssd_count(config.storage.storage_class, placement.local_nvme_gib),
+            kms_key_id=key_id,
+            key_grant=grants["compute_agent"],
+            key_precondition=encryption.location_precondition,
+        ),
+    )
+    cdn_ip_address = (
+        BucketCdn(
+            stack,
+            "cdn",
+            BucketCdnProps(
+                **labelled,
+                bucket_name=bucket.name,
+                domain_name=inputs.cdn_domain_name,
+                grant_fill_service_account=inputs.cdn_grant_fill_service_account,
+                fill_service_agent=project.service_agent("cloud-cdn-fill.iam.gserviceaccount.com"),
+            ),
+        ).ip_address
+        if config.storage.cdn_enabled
+        else "${null}"
+    )
     retention = DataRetentionGuard(
         stack,
         "retention",
-        retain=retain,
-        protected=resources_of(stack, types=GCP_DATA_TYPES),
-        what="the data bucket, its key ring and key (those the module created), the audit log bucket and the secrets",
+        DataRetentionGuardProps(
+            retain=inputs.retain_data_on_destroy,
+            protected=tuple(resources_of(stack, types=GCP_DATA_TYPES)),
+            what="the data bucket, its key ring and key (those the module created), the audit log bucket and the secrets",
+        ),
     )
+    return _Resources(bucket, key_id, secrets, identity, audit, nodes, cdn_ip_address, retention)
 
+
+def _outputs(stack: ModuleStack, config: ServiceConfig, inputs: GcpInputs, made: _Resources) -> None:
+    """The module's outputs: the workload module's inputs, and what an operator looks up."""
+    cdn = config.storage.cdn_enabled
     out = stack.output
-    out("bucket_name", bucket.name, "Bucket for generated data (given or created).")
-    out("bucket_url", f"gs://{bucket.name}", "gs:// URL of the bucket.")
-    out("kms_key_id", key_id, "Cloud KMS key of the bucket, secrets, audit logs and node disks (given or created).")
-    out("service_account_email", identity.email, "Google service account of the workload (Workload Identity).")
+    out("bucket_name", made.bucket.name, "Bucket for generated data (given or created).")
+    out("bucket_url", f"gs://{made.bucket.name}", "gs:// URL of the bucket.")
+    out("kms_key_id", made.key_id, "Cloud KMS key of the bucket, secrets, audit logs and node disks (given or created).")
+    out("service_account_email", made.identity.email, "Google service account of the workload (Workload Identity).")
     out(
         "service_account_annotations",
-        {"iam.gke.io/gcp-service-account": identity.email},
+        {"iam.gke.io/gcp-service-account": made.identity.email},
         "Pass to the kubernetes module's service_account_annotations.",
     )
-    out("secret_ids", {name: secret.id for name, secret in secrets.items()}, "Secret Manager id of each secret, by name.")
-    out("node_selector", nodes.labels, "Kubernetes labels of the node pool; pass to the kubernetes module's node_selector.")
+    out("secret_ids", {name: secret.id for name, secret in made.secrets.items()}, "Secret Manager id of each secret, by name.")
+    out("node_selector", made.nodes.labels, "Kubernetes labels of the node pool; pass to the kubernetes module's node_selector.")
     out(
         "storage_class_name",
         storage_class_for("gcp", config.storage.storage_class).storage_class_name,
         f"StorageClass for the profile's `{config.storage.storage_class}` volumes (PD CSI); pass to the kubernetes module.",
     )
-    out("node_pool_name", nodes.node_pool.name, "Name of the GKE node pool.")
-    out("audit_log_bucket_id", audit.id, "Cloud Logging bucket holding the audit trail.")
+    out("node_pool_name", made.nodes.node_pool.name, "Name of the GKE node pool.")
+    out("audit_log_bucket_id", made.audit.id, "Cloud Logging bucket holding the audit trail.")
     out(
         "cdn_domain_name",
         inputs.cdn_domain_name if cdn else "${null}",
@@ -392,13 +512,10 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
     )
     out(
         "cdn_ip_address",
-        cdn_ip_address,
+        made.cdn_ip_address,
         "Address the CDN domain's DNS record points at; null when there is no CDN.",
     )
-    out("retained_addresses", retention.addresses, RETAINED_DESCRIPTION)
-    stack.doc.extra_files["examples/complete/main.tf"] = gcp_example(config)
-    stack.check_logical_ids()
-    return stack
+    out("retained_addresses", made.retention.addresses, RETAINED_DESCRIPTION)
 
 
 def _summary(kind: str, placement: Placement, cdn: bool) -> str:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 
 from synthdata_infra.cdk import Construct, TerraformLocal, Token, google
-from synthdata_infra.components.expressions import as_any, as_map, inner, merged_map, named, stable_id
+from synthdata_infra.components.expressions import as_any, as_map, inner, merged_map, named, stable_id, terraform_literal
 from synthdata_infra.monitoring.rules import rule_groups
-from synthdata_infra.synth.gcp_module import PROJECT_ID_RULE
+from synthdata_infra.patterns import EMAIL_RULE, GCP_PROJECT_ID_RULE, hcl_regex
+from synthdata_infra.quantities import duration_seconds
 from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.monitoring_files import RULES_DIR, add_monitoring_files, data_types_variable
@@ -24,10 +25,7 @@ from synthdata_infra.synth.monitoring_files import RULES_DIR, add_monitoring_fil
 EVALUATION_INTERVAL = "60s"
 SEVERITIES = {"warning": "WARNING", "critical": "CRITICAL"}  # rule label -> alert policy severity
 CHANNEL_NAME_RULE = "^projects/[^/]+/notificationChannels/[^/]+$"
-EMAIL_RULE = "^[^@ ]+@[^@ ]+[.][^@ ]+$"
 
-_DURATION = re.compile(r"(\d+)([ywdhms])")
-_DURATION_SECONDS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
 # Prometheus' Go templates -> Cloud Monitoring documentation variables, as `gcloud monitoring
 # policies migrate` translates them. `$labels.<name>` may be a metric label or one of the
 # prometheus_target resource labels (namespace, job, cluster, ...), hence metric_or_resource.
@@ -56,7 +54,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         example='"synthdata-prod"',
         validation=[
             {
-                "condition": f'${{can(regex("{PROJECT_ID_RULE}", var.project_id))}}',
+                "condition": f'${{can(regex({hcl_regex(GCP_PROJECT_ID_RULE)}, var.project_id))}}',
                 "error_message": "project_id must be a Google Cloud project id (6-30 lower-case letters, digits and '-').",
             }
         ],
@@ -70,7 +68,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         default=[],
         validation=[
             {
-                "condition": f'${{alltrue([for email in var.alert_emails : can(regex("{EMAIL_RULE}", email))])}}',
+                "condition": f'${{alltrue([for email in var.alert_emails : can(regex({hcl_regex(EMAIL_RULE)}, email))])}}',
                 "error_message": "alert_emails must hold email addresses.",
             }
         ],
@@ -173,25 +171,12 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     return stack
 
 
-def duration_seconds(duration: str) -> int:
-    """A Prometheus duration (``15m``, ``1h30m``) in seconds."""
-    parts = _DURATION.findall(duration)
-    if not parts or "".join(number + unit for number, unit in parts) != duration:
-        raise ValueError(f"unsupported Prometheus duration {duration!r}: expected e.g. 30s, 15m or 1h30m")
-    return sum(int(number) * _DURATION_SECONDS[unit] for number, unit in parts)
-
-
 def documentation_text(template: str) -> str:
     """A Prometheus annotation template as Cloud Monitoring documentation text."""
     text = _VALUE_TEMPLATE.sub("${metric.label.value}", _LABEL_TEMPLATE.sub(r"${metric_or_resource.label.\1}", template))
     if "{{" in text:
         raise ValueError(f"annotation {template!r} uses a template construct Cloud Monitoring cannot render")
     return text
-
-
-def terraform_literal(text: str) -> str:
-    """``text`` as a Terraform string that is not interpolated: ``${`` -> ``$${``, ``%{`` -> ``%%{``."""
-    return text.replace("${", "$${").replace("%{", "%%{")
 
 
 def _snake(name: str) -> str:

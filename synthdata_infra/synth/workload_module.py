@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from synthdata_infra.catalog import storage_class_for
 from synthdata_infra.cdk import Construct
-from synthdata_infra.components.autoscaling import Autoscaling
-from synthdata_infra.components.generator_deployment import FILTER_RESOURCES, MODEL_CACHE_MOUNT, GeneratorDeployment
-from synthdata_infra.components.network_policies import NetworkPolicies
-from synthdata_infra.components.service_exposure import CLUSTER_ISSUER_ANNOTATION, ServiceExposure
-from synthdata_infra.components.workload_namespace import WorkloadNamespace
-from synthdata_infra.components.workload_props import WorkloadInputs, WorkloadProps
-from synthdata_infra.components.workload_rbac import WorkloadRbac
+from synthdata_infra.components.autoscaling import Autoscaling, AutoscalingProps
+from synthdata_infra.components.generator_deployment import (
+    FILTER_RESOURCES,
+    MODEL_CACHE_MOUNT,
+    ContentFilterProps,
+    GeneratorDeployment,
+    GeneratorDeploymentProps,
+    render_policies,
+)
+from synthdata_infra.components.network_policies import NetworkPolicies, NetworkPoliciesProps
+from synthdata_infra.components.node_placement import ACCELERATOR_LABEL
+from synthdata_infra.components.service_exposure import CLUSTER_ISSUER_ANNOTATION, IngressProps, ServiceExposure, ServiceExposureProps
+from synthdata_infra.components.workload_namespace import WorkloadNamespace, WorkloadNamespaceProps
+from synthdata_infra.components.workload_props import WorkloadInputs, selector_labels
+from synthdata_infra.components.workload_rbac import WorkloadRbac, WorkloadRbacProps
 from synthdata_infra.config.models import ServiceConfig
 from synthdata_infra.naming import SERVICE_NAME_MAX
+from synthdata_infra.patterns import IMAGE_RULE, hcl_regex
 from synthdata_infra.synth.examples import workload_source
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.shared_inputs import service_name_input
 
-IMAGE_RULE = "^[^\\\\s]+(@sha256:[a-f0-9]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$"
 # The grammar of synthdata_infra.quantities, written with character classes: a backslash would
 # need escaping once for JSON and again for HCL.
 CPU_RULE = "^[0-9]+([.][0-9]+)?m?$"
@@ -28,7 +38,6 @@ OBJECT_NAME_RULE = "^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
 
 def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack:
     kind = config.data_type
-    filtering = config.security.content_filtering.enabled
     stack = ModuleStack(
         scope,
         stack_id,
@@ -47,6 +56,16 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             source=f"../../modules_out/kubernetes/{kind}",
         ),
     )
+    inputs = _inputs(stack, config)
+    _outputs(stack, _wiring(stack, config, inputs))
+    stack.check_logical_ids()
+    return stack
+
+
+def _inputs(stack: ModuleStack, config: ServiceConfig) -> WorkloadInputs:
+    """The module's variables, with the profile's defaults."""
+    kind = config.data_type
+    filtering = config.security.content_filtering.enabled
     v = stack.variable
     service_name = service_name_input(
         stack, f"Name of the service; prefixes every object (lower-case DNS label, at most {SERVICE_NAME_MAX} characters)."
@@ -120,8 +139,8 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         if ingress.enabled and ingress.tls
         else None
     )
-    gpu_selector = {"synthdata.io/accelerator": config.gpu.type} if config.gpu else {}
-    inputs = WorkloadInputs(
+    gpu_selector = {ACCELERATOR_LABEL: config.gpu.type} if config.gpu else {}
+    return WorkloadInputs(
         service_name=service_name,
         namespace=v("namespace", type="string", description="Namespace to run in.", default=config.deployment.namespace),
         create_namespace=v(
@@ -139,7 +158,7 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
         gpu_count=(
             v("gpu_count", type="number", description=f"GPUs per replica ({config.gpu.type}).", default=config.gpu.count)
             if config.gpu
-            else "0"
+            else ""
         ),
         storage_size=v("storage_size", type="string", description="Size of each pod's data volume.", default=config.storage.size),
         model_cache_size=model_cache_size or "",
@@ -199,33 +218,128 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
             default="http://prometheus-operated.monitoring.svc:9090",
         ),
     )
-    props = WorkloadProps(config=config, inputs=inputs)
-    namespace = WorkloadNamespace(stack, "workload", props)
-    props = props.with_namespace(namespace.name)
-    generator = GeneratorDeployment(stack, "generator", props)
-    exposure = ServiceExposure(stack, "exposure", props)
-    NetworkPolicies(stack, "network_policy", props)
+
+
+@dataclass(frozen=True)
+class _Objects:
+    """What the outputs read."""
+
+    namespace: WorkloadNamespace
+    generator: GeneratorDeployment
+    exposure: ServiceExposure
+
+
+def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: WorkloadInputs) -> _Objects:
+    """The components, each given only what it uses. Construct ids are the Terraform names."""
+    namespace = WorkloadNamespace(
+        stack, "workload", WorkloadNamespaceProps(namespace=inputs.namespace, create=inputs.create_namespace, labels=inputs.labels)
+    )
+    # Every namespaced object references the created namespace (when there is one): it orders them after it.
+    common = {
+        "name": inputs.service_name,
+        "namespace": namespace.name,
+        "labels": inputs.labels,
+        "selector_labels": selector_labels(config.data_type, inputs.service_name),
+    }
+    networking = config.networking
+    cache = config.specific.model_cache
+    generator = GeneratorDeployment(
+        stack,
+        "generator",
+        GeneratorDeploymentProps(
+            **common,
+            data_type=config.data_type,
+            image=inputs.image,
+            replicas=inputs.replicas,
+            cpu=inputs.cpu,
+            memory=inputs.memory,
+            storage_size=inputs.storage_size,
+            storage_class_name=inputs.storage_class_name,
+            service_account_annotations=inputs.service_account_annotations,
+            node_selector=inputs.node_selector,
+            gpu_count=inputs.gpu_count if config.gpu else None,
+            model_cache_size=inputs.model_cache_size if cache and cache.enabled else None,
+            content_filter=(
+                ContentFilterProps(image=inputs.content_filter_image, resources=inputs.content_filter_resources)
+                if config.security.content_filtering.enabled
+                else None
+            ),
+            port=networking.port,
+            metrics_port=networking.metrics_port,
+            mount_path=config.storage.mount_path,
+            secrets=config.security.secrets,
+            policies=render_policies(config),
+        ),
+    )
+    ingress = networking.ingress
+    exposure = ServiceExposure(
+        stack,
+        "exposure",
+        ServiceExposureProps(
+            **common,
+            service_type=networking.service_type,
+            metrics_port=networking.metrics_port,
+            ingress=(
+                IngressProps(
+                    host=inputs.ingress_host,
+                    class_name=inputs.ingress_class_name,
+                    tls=ingress.tls,
+                    cluster_issuer=inputs.cluster_issuer if ingress.tls else None,
+                    annotations=dict(ingress.annotations),
+                )
+                if ingress.enabled
+                else None
+            ),
+        ),
+    )
+    NetworkPolicies(
+        stack,
+        "network_policy",
+        NetworkPoliciesProps(
+            **common,
+            port=networking.port,
+            metrics_port=networking.metrics_port,
+            ingress_controller_namespace=inputs.ingress_controller_namespace,
+            monitoring_namespace=inputs.monitoring_namespace,
+        ),
+    )
     WorkloadRbac(
         stack,
         "rbac",
-        props,
-        service_account=generator.service_account.metadata.name,
-        config_map=generator.config_map.metadata.name,
+        WorkloadRbacProps(
+            **common,
+            service_account=generator.service_account.metadata.name,
+            config_map=generator.config_map.metadata.name,
+            secret_names=tuple(generator.secret_names),
+        ),
     )
-    Autoscaling(stack, "autoscaling", props, deployment=generator.deployment.metadata.name)
+    Autoscaling(
+        stack,
+        "autoscaling",
+        AutoscalingProps(
+            **common,
+            deployment=generator.deployment.metadata.name,
+            triggers=config.scaling.triggers,
+            min_replicas=inputs.min_replicas,
+            max_replicas=inputs.max_replicas,
+            enable_keda=inputs.enable_keda,
+            prometheus_url=inputs.prometheus_url,
+        ),
+    )
+    return _Objects(namespace, generator, exposure)
 
-    stack.output("namespace", namespace.name, "Namespace the service runs in.")
-    stack.output("service_name", exposure.service.metadata.name, "Name of the Kubernetes Service.")
-    stack.output("service_account_name", generator.service_account.metadata.name, "Service account of the generator pods.")
-    stack.output("config_map_name", generator.config_map.metadata.name, "ConfigMap holding the data policies.")
-    stack.output("endpoint", exposure.endpoint, "URL of the service: the Ingress host when one is set, else the in-cluster address.")
-    stack.check_logical_ids()
-    return stack
+
+def _outputs(stack: ModuleStack, made: _Objects) -> None:
+    stack.output("namespace", made.namespace.name, "Namespace the service runs in.")
+    stack.output("service_name", made.exposure.service.metadata.name, "Name of the Kubernetes Service.")
+    stack.output("service_account_name", made.generator.service_account.metadata.name, "Service account of the generator pods.")
+    stack.output("config_map_name", made.generator.config_map.metadata.name, "ConfigMap holding the data policies.")
+    stack.output("endpoint", made.exposure.endpoint, "URL of the service: the Ingress host when one is set, else the in-cluster address.")
 
 
 def _image_validation(name: str) -> dict[str, str]:
     return {
-        "condition": f'${{can(regex("{IMAGE_RULE}", var.{name})) && !endswith(var.{name}, ":latest")}}',
+        "condition": f'${{can(regex({hcl_regex(IMAGE_RULE)}, var.{name})) && !endswith(var.{name}, ":latest")}}',
         "error_message": f"{name} needs an explicit tag or @sha256 digest, and the tag must not be latest.",
     }
 

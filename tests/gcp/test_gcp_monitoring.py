@@ -314,12 +314,9 @@ def test_invalid_inputs_are_refused(terraform_root, variable, value, message):
 # -- translation helpers: the paths that must fail -------------------------------------------
 
 
-def test_unsupported_templates_and_durations_are_refused():
-    from synthdata_infra.synth.gcp_monitoring_module import documentation_text, duration_seconds
+def test_unsupported_templates_are_refused():
+    from synthdata_infra.synth.gcp_monitoring_module import documentation_text
 
     assert documentation_text('{{ $labels.pod }} at {{ $value | humanizePercentage }}') == "${metric_or_resource.label.pod} at ${metric.label.value}"
     with pytest.raises(ValueError, match="template construct"):
         documentation_text("{{ range $labels }}x{{ end }}")
-    assert duration_seconds("1h30m") == 5400
-    with pytest.raises(ValueError, match="unsupported Prometheus duration"):
-        duration_seconds("15 minutes")

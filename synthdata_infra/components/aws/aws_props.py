@@ -1,4 +1,6 @@
-"""Props shared by the AWS cloud-layer components."""
+"""What the AWS cloud-layer components share: the module's inputs, where it runs, and the two
+props every component has (its name and its tags). Each component declares its own
+``<Construct>Props`` with only what it uses."""
 
 from __future__ import annotations
 
@@ -6,16 +8,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from synthdata_infra.catalog import Placement
 from synthdata_infra.components.expressions import as_map, hcl_value
-from synthdata_infra.config.models import ServiceConfig
 
 
 class AwsInputs(BaseModel):
-    """Terraform expressions for what a caller decides; each comment names the type."""
+    """The module's variables, as Terraform expressions; each comment names the type.
+
+    Inputs a data type does not use (the disk IOPS ones on tiers without provisioned IOPS, the
+    CDN ones without a CDN) are empty strings.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    retain_data_on_destroy: str  # bool
     service_name: str  # string
     environment: str  # string
     cluster_name: str  # string
@@ -51,37 +56,35 @@ class AwsInputs(BaseModel):
 
 
 class AccountContext(BaseModel):
-    """Expressions the module computes once: where it runs (data sources) and its tags (a local)."""
+    """Where the module runs, read once from data sources (expressions)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     partition: str
     account_id: str
     region: str
-    tags: str
-
-
-class AwsProps(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-    config: ServiceConfig
-    placement: Placement
-    inputs: AwsInputs
-    account: AccountContext
-
-    @property
-    def tags(self) -> Any:
-        """Tags of every resource: the caller's plus service, environment and data type."""
-        return as_map(self.account.tags)
-
-    def name(self, suffix: str = "") -> str:
-        """``<service>-<environment>[-suffix]``: unique per service and environment in an account."""
-        base = f"{self.inputs.service_name}-{self.inputs.environment}"
-        return f"{base}-{suffix}" if suffix else base
 
     def arn(self, service: str, resource: str, *, region: bool = True) -> str:
-        region_part = self.account.region if region else ""
-        return f"arn:{self.account.partition}:{service}:{region_part}:{self.account.account_id}:{resource}"
+        region_part = self.region if region else ""
+        return f"arn:{self.partition}:{service}:{region_part}:{self.account_id}:{resource}"
+
+
+class ServiceResourceProps(BaseModel):
+    """What every AWS component of a service takes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str  # <service>-<environment> (expressions): unique per service and environment in an account
+    tags: str  # map(string) expression: the caller's tags plus service, environment and data type
+
+    @property
+    def tag_map(self) -> Any:
+        """``tags`` where an attribute is typed as a mapping."""
+        return as_map(self.tags)
+
+    def suffixed(self, suffix: str) -> str:
+        """``<service>-<environment>-<suffix>``."""
+        return f"{self.name}-{suffix}"
 
 
 def policy_document(*statements: dict[str, Any]) -> str:

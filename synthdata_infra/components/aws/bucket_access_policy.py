@@ -3,23 +3,26 @@ Only on the bucket the module creates: a bucket the caller gives keeps its owner
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict
+
 from synthdata_infra.cdk import Construct, aws
 from synthdata_infra.components.aws.aws_props import policy_document
 from synthdata_infra.components.expressions import named
 
 
+class BucketAccessPolicyProps(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bucket_id: str  # of the created bucket
+    bucket_arn: str
+    distribution_arn: str | None  # the CloudFront distribution that may read objects; None: no CDN
+    create: str  # count expression: the created bucket's
+
+
 class BucketAccessPolicy(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        bucket_id: str,
-        bucket_arn: str,
-        distribution_arn: str | None,
-        create: str,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: BucketAccessPolicyProps) -> None:
         super().__init__(scope, construct_id)
+        bucket_arn = props.bucket_arn
         statements = [
             {
                 "Sid": "DenyInsecureTransport",
@@ -30,7 +33,7 @@ class BucketAccessPolicy(Construct):
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
             }
         ]
-        if distribution_arn:
+        if props.distribution_arn:
             statements.append(
                 {
                     "Sid": "CloudFrontReadsObjects",
@@ -38,8 +41,8 @@ class BucketAccessPolicy(Construct):
                     "Principal": {"Service": "cloudfront.amazonaws.com"},
                     "Action": "s3:GetObject",
                     "Resource": f"{bucket_arn}/*",
-                    "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+                    "Condition": {"StringEquals": {"AWS:SourceArn": props.distribution_arn}},
                 }
             )
-        policy = named(aws.s3_bucket_policy.S3BucketPolicy(self, "policy", bucket=bucket_id, policy=policy_document(*statements)))
-        policy.add_override("count", create)
+        policy = named(aws.s3_bucket_policy.S3BucketPolicy(self, "policy", bucket=props.bucket_id, policy=policy_document(*statements)))
+        policy.add_override("count", props.create)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, Token, aws
-from synthdata_infra.components.aws.aws_props import AwsProps
+from synthdata_infra.components.aws.aws_props import ServiceResourceProps
 from synthdata_infra.components.expressions import as_any, inner, named
 
 # AWS managed policies (fixed ids, the same in every account).
@@ -12,36 +12,44 @@ SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03"
 ORIGIN_ID = "generated-data"
 
 
+class BucketCdnProps(ServiceResourceProps):
+    data_type: str  # in the distribution's comment
+    bucket_regional_domain_name: str
+    price_class: str  # string expression
+    certificate_arn: str  # string or null expression: null uses CloudFront's certificate
+    aliases: str  # list(string) expression
+    web_acl_id: str  # string or null expression
+
+
 class BucketCdn(Construct):
-    def __init__(self, scope: Construct, construct_id: str, props: AwsProps, *, bucket_regional_domain_name: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: BucketCdnProps) -> None:
         super().__init__(scope, construct_id)
-        inputs = props.inputs
         oac = named(
             aws.cloudfront_origin_access_control.CloudfrontOriginAccessControl(
                 self,
                 "origin_access",
-                name=props.name(),
-                description=f"CloudFront reads the bucket of {props.name()}",
+                name=props.name,
+                description=f"CloudFront reads the bucket of {props.name}",
                 origin_access_control_origin_type="s3",
                 signing_behavior="always",
                 signing_protocol="sigv4",
             )
         )
         cf = aws.cloudfront_distribution
-        no_certificate = f"{inner(inputs.cdn_certificate_arn)} == null"
+        no_certificate = f"{inner(props.certificate_arn)} == null"
         self.distribution = named(
             cf.CloudfrontDistribution(
                 self,
                 "distribution",
                 enabled=True,
                 is_ipv6_enabled=True,
-                comment=f"synthdata {props.config.data_type}: {props.name()}",
-                price_class=inputs.cdn_price_class,
-                aliases=Token.as_list(inputs.cdn_aliases),
-                web_acl_id=inputs.cdn_web_acl_id,
+                comment=f"synthdata {props.data_type}: {props.name}",
+                price_class=props.price_class,
+                aliases=Token.as_list(props.aliases),
+                web_acl_id=props.web_acl_id,
                 origin=[
                     cf.CloudfrontDistributionOrigin(
-                        domain_name=bucket_regional_domain_name,
+                        domain_name=props.bucket_regional_domain_name,
                         origin_id=ORIGIN_ID,
                         origin_access_control_id=oac.id,
                     )
@@ -62,10 +70,10 @@ class BucketCdn(Construct):
                 # certificate the minimum is TLS 1.2.
                 viewer_certificate=cf.CloudfrontDistributionViewerCertificate(
                     cloudfront_default_certificate=as_any(f"${{{no_certificate}}}"),
-                    acm_certificate_arn=inputs.cdn_certificate_arn,
+                    acm_certificate_arn=props.certificate_arn,
                     ssl_support_method=f'${{{no_certificate} ? null : "sni-only"}}',
                     minimum_protocol_version=f'${{{no_certificate} ? "TLSv1" : "TLSv1.2_2021"}}',
                 ),
-                tags=props.tags,
+                tags=props.tag_map,
             )
         )

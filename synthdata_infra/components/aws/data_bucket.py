@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, TerraformLocal, TerraformResource, aws
-from synthdata_infra.components.aws.aws_props import AwsProps
+from synthdata_infra.components.aws.aws_props import ServiceResourceProps
 from synthdata_infra.components.expressions import as_any, as_number, inner, named, stable_id
 
 ABORT_MULTIPART_DAYS = 7
@@ -12,17 +12,25 @@ NONCURRENT_EXPIRY_DAYS = 90
 TIERING_AFTER_DAYS = 30
 
 
+class DataBucketProps(ServiceResourceProps):
+    account_id: str  # ends the created bucket's name: bucket names are global
+    kms_key_arn: str  # default encryption
+    given_bucket_name: str  # string or null expression: an existing bucket instead of a created one
+    force_destroy: str  # bool expression
+    noncurrent_version_days: str  # number expression
+    tiering_after_days: str  # number expression
+
+
 class DataBucket(Construct):
-    def __init__(self, scope: Construct, construct_id: str, props: AwsProps, *, kms_key_arn: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: DataBucketProps) -> None:
         super().__init__(scope, construct_id)
-        inputs = props.inputs
         self.bucket = named(
             aws.s3_bucket.S3Bucket(
                 self,
                 "bucket",
-                bucket=f"{props.name()}-{props.account.account_id}",
-                force_destroy=as_any(inputs.force_destroy),
-                tags=props.tags,
+                bucket=f"{props.name}-{props.account_id}",
+                force_destroy=as_any(props.force_destroy),
+                tags=props.tag_map,
             )
         )
         created = f"aws_s3_bucket.{stable_id(self.bucket)}"
@@ -65,7 +73,7 @@ class DataBucket(Construct):
                     sse.S3BucketServerSideEncryptionConfigurationRuleA(
                         bucket_key_enabled=True,
                         apply_server_side_encryption_by_default=sse.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="aws:kms", kms_master_key_id=kms_key_arn
+                            sse_algorithm="aws:kms", kms_master_key_id=props.kms_key_arn
                         ),
                     )
                 ],
@@ -94,7 +102,7 @@ class DataBucket(Construct):
                         status="Enabled",
                         filter=[everything],
                         noncurrent_version_expiration=[
-                            lc.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=as_number(inputs.noncurrent_version_days))
+                            lc.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=as_number(props.noncurrent_version_days))
                         ],
                     ),
                     # Generated data is read often at first, rarely later: let S3 move it.
@@ -104,7 +112,7 @@ class DataBucket(Construct):
                         filter=[everything],
                         transition=[
                             lc.S3BucketLifecycleConfigurationRuleTransition(
-                                days=as_number(inputs.tiering_after_days), storage_class="INTELLIGENT_TIERING"
+                                days=as_number(props.tiering_after_days), storage_class="INTELLIGENT_TIERING"
                             )
                         ],
                     ),
@@ -112,12 +120,12 @@ class DataBucket(Construct):
             )
         )
         # One instance of the bucket and of each of its settings, unless the caller gives a bucket.
-        given_name = inner(inputs.bucket_name)
+        given_name = inner(props.given_bucket_name)
         self.create = f"${{{given_name} == null ? 1 : 0}}"
         for node in self.node.find_all():
             if isinstance(node, TerraformResource):
                 node.add_override("count", self.create)
-        given = named(aws.data_aws_s3_bucket.DataAwsS3Bucket(self, "given", bucket=inputs.bucket_name))
+        given = named(aws.data_aws_s3_bucket.DataAwsS3Bucket(self, "given", bucket=props.given_bucket_name))
         given.add_override("count", f"${{{given_name} == null ? 0 : 1}}")
         given_ref = f"data.aws_s3_bucket.{stable_id(given)}"
 

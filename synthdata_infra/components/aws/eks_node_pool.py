@@ -8,29 +8,20 @@ the node's credentials.
 
 from __future__ import annotations
 
-from synthdata_infra.catalog import aws_managed_policy_arn, storage_class_for
+from synthdata_infra.catalog import aws_managed_policy_arn
 from synthdata_infra.catalog.ebs import VOLUME_LIMITS
 from synthdata_infra.cdk import Construct, TerraformLocal, Token, aws
-from synthdata_infra.components.aws.aws_props import AwsProps, policy_document
+from synthdata_infra.components.aws.aws_props import ServiceResourceProps, policy_document
 from synthdata_infra.components.expressions import as_number, inner, named, stable_id
+from synthdata_infra.components.node_placement import GPU_TAINT_KEY, GPU_TAINT_VALUE, node_labels
 from synthdata_infra.components.node_sizes import node_size_precondition
 
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy")
-GPU_TAINT_KEY = "nvidia.com/gpu"
-ACCELERATOR_LABEL = "synthdata.io/accelerator"
-NODE_POOL_LABEL = "synthdata.io/node-pool"
 
 
-def node_labels(props: AwsProps) -> dict[str, str]:
-    labels = {NODE_POOL_LABEL: props.inputs.service_name}
-    if props.config.gpu:
-        labels[ACCELERATOR_LABEL] = props.inputs.gpu_model
-    return labels
-
-
-def default_ami_type(config) -> str:
+def default_ami_type(gpu: bool) -> str:
     """EKS's Amazon Linux 2023 image, with the NVIDIA driver for GPU profiles."""
-    return "AL2023_x86_64_NVIDIA" if config.gpu else "AL2023_x86_64_STANDARD"
+    return "AL2023_x86_64_NVIDIA" if gpu else "AL2023_x86_64_STANDARD"
 
 
 class DiskPerformance:
@@ -42,9 +33,10 @@ class DiskPerformance:
         self.iops, self.throughput, self.check = iops, throughput, check
 
     @classmethod
-    def of(cls, scope: Construct, disk: dict[str, str], inputs) -> "DiskPerformance":
+    def of(cls, scope: Construct, props: "EksNodePoolProps") -> "DiskPerformance":
+        disk = props.disk
         limits = VOLUME_LIMITS[disk["type"]]
-        size, wanted, ceiling = inner(inputs.node_disk_size_gib), inner(inputs.node_disk_iops), inner(inputs.node_disk_max_iops)
+        size, wanted, ceiling = inner(props.disk_size_gib), inner(props.disk_iops), inner(props.disk_max_iops)
         derived = f"max({limits.min_iops}, min({int(disk['iops'])}, {limits.iops_per_gib} * {size}, {ceiling}))"
         local = named(TerraformLocal(scope, "disk_iops", f"${{coalesce({wanted}, {derived})}}"))
         iops = f"local.{stable_id(local)}"
@@ -64,22 +56,42 @@ class DiskPerformance:
         return cls(f"${{{iops}}}", throughput, check)
 
 
+class EksNodePoolProps(ServiceResourceProps):
+    service_name: str  # the node pool label
+    gpu_model: str | None  # string expression on GPU pools (accelerator label, GPU taint); None on CPU pools
+    cluster_name: str
+    subnet_ids: str  # list(string) expression
+    instance_types: str  # list(string) expression
+    ami_type: str
+    capacity_type: str
+    min_size: str  # number expressions
+    desired_size: str
+    max_size: str
+    disk: dict[str, str]  # the node-disk tier's EBS parameters from the storage-class catalog (type, iops, throughput)
+    disk_size_gib: str  # number expression
+    disk_iops: str  # number or null expression; "" when the tier has no provisioned IOPS
+    disk_max_iops: str  # number expression; "" when the tier has no provisioned IOPS
+    kms_key_arn: str  # encrypts the root disks
+    given_role_arn: str  # string or null expression: an existing node role instead of a created one
+    permissions_boundary_arn: str  # string or null expression
+    partition: str  # of the AWS managed policies' ARNs
+
+
 class EksNodePool(Construct):
-    def __init__(self, scope: Construct, construct_id: str, props: AwsProps, *, kms_key_arn: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: EksNodePoolProps) -> None:
         super().__init__(scope, construct_id)
-        inputs, config = props.inputs, props.config
-        create_role = f"${{{inner(inputs.node_role_arn)} == null ? 1 : 0}}"
+        create_role = f"${{{inner(props.given_role_arn)} == null ? 1 : 0}}"
         role = named(
             aws.iam_role.IamRole(
                 self,
                 "role",
-                name=props.name("nodes"),
-                description=f"EKS node role of {props.name()}",
+                name=props.suffixed("nodes"),
+                description=f"EKS node role of {props.name}",
                 assume_role_policy=policy_document(
                     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
                 ),
-                permissions_boundary=props.inputs.permissions_boundary_arn,
-                tags=props.tags,
+                permissions_boundary=props.permissions_boundary_arn,
+                tags=props.tag_map,
             )
         )
         role.add_override("count", create_role)
@@ -91,33 +103,33 @@ class EksNodePool(Construct):
                     self,
                     policy.lower(),
                     role=f"${{{role_ref}[0].name}}",
-                    policy_arn=aws_managed_policy_arn(policy, props.account.partition),
+                    policy_arn=aws_managed_policy_arn(policy, props.partition),
                 )
             )
             attachment.add_override("count", create_role)
             attachments.append(attachment)
-        node_role_arn = f"${{coalesce({inner(inputs.node_role_arn)}, one({role_ref}[*].arn))}}"
+        node_role_arn = f"${{coalesce({inner(props.given_role_arn)}, one({role_ref}[*].arn))}}"
 
-        disk = storage_class_for("aws", config.resources.storage_type).parameters
-        performance = DiskPerformance.of(self, disk, inputs) if "iops" in disk else None
+        disk = props.disk
+        performance = DiskPerformance.of(self, props) if "iops" in disk else None
         lt = aws.launch_template
         template = named(
             lt.LaunchTemplate(
                 self,
                 "launch_template",
-                name=props.name("nodes"),
-                description=f"Nodes of {props.name()}: encrypted {disk['type']} root disk, IMDSv2 only",
+                name=props.suffixed("nodes"),
+                description=f"Nodes of {props.name}: encrypted {disk['type']} root disk, IMDSv2 only",
                 update_default_version=True,
                 block_device_mappings=[
                     lt.LaunchTemplateBlockDeviceMappings(
                         device_name="/dev/xvda",
                         ebs=lt.LaunchTemplateBlockDeviceMappingsEbs(
-                            volume_size=as_number(inputs.node_disk_size_gib),
+                            volume_size=as_number(props.disk_size_gib),
                             volume_type=disk["type"],
                             iops=as_number(performance.iops) if performance else None,
                             throughput=as_number(performance.throughput) if performance and performance.throughput else None,
                             encrypted="true",
-                            kms_key_id=kms_key_arn,
+                            kms_key_id=props.kms_key_arn,
                             delete_on_termination="true",
                         ),
                     )
@@ -126,39 +138,39 @@ class EksNodePool(Construct):
                     http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
                 ),
                 tag_specifications=[
-                    lt.LaunchTemplateTagSpecifications(resource_type=kind, tags=props.tags)
+                    lt.LaunchTemplateTagSpecifications(resource_type=kind, tags=props.tag_map)
                     for kind in ("instance", "volume")
                 ],
-                tags=props.tags,
+                tags=props.tag_map,
             )
         )
 
         if performance:
             template.add_override("lifecycle", {"precondition": [performance.check]})
         ng = aws.eks_node_group
-        self.labels = node_labels(props)
+        self.labels = node_labels(props.service_name, props.gpu_model)
         self.node_group = named(
             ng.EksNodeGroup(
                 self,
                 "node_group",
-                cluster_name=inputs.cluster_name,
+                cluster_name=props.cluster_name,
                 # A prefix, so a replacement (new instance type, AMI type) is created before the old group goes.
-                node_group_name_prefix=f"{props.name()}-",
+                node_group_name_prefix=f"{props.name}-",
                 node_role_arn=node_role_arn,
-                subnet_ids=Token.as_list(inputs.subnet_ids),
-                instance_types=Token.as_list(inputs.node_instance_types),
-                ami_type=inputs.node_ami_type,
-                capacity_type=inputs.node_capacity_type,
+                subnet_ids=Token.as_list(props.subnet_ids),
+                instance_types=Token.as_list(props.instance_types),
+                ami_type=props.ami_type,
+                capacity_type=props.capacity_type,
                 scaling_config=ng.EksNodeGroupScalingConfig(
-                    desired_size=as_number(inputs.node_desired_size),
-                    min_size=as_number(inputs.node_min_size),
-                    max_size=as_number(inputs.node_max_size),
+                    desired_size=as_number(props.desired_size),
+                    min_size=as_number(props.min_size),
+                    max_size=as_number(props.max_size),
                 ),
                 update_config=ng.EksNodeGroupUpdateConfig(max_unavailable=1),
                 launch_template=ng.EksNodeGroupLaunchTemplate(id=template.id, version=Token.as_string(template.latest_version)),
                 labels=self.labels,
-                taint=[ng.EksNodeGroupTaint(key=GPU_TAINT_KEY, value="present", effect="NO_SCHEDULE")] if config.gpu else None,
-                tags=props.tags,
+                taint=[ng.EksNodeGroupTaint(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE, effect="NO_SCHEDULE")] if props.gpu_model is not None else None,
+                tags=props.tag_map,
                 depends_on=attachments,
             )
         )

@@ -7,14 +7,14 @@ the node count between the minimum and maximum; the initial count is the placeme
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict
+
 from synthdata_infra.cdk import Construct, Token, azurerm
-from synthdata_infra.components.azure.azure_props import AzureProps
-from synthdata_infra.components.expressions import as_any, as_number, inner, named
+from synthdata_infra.components.expressions import as_any, as_map, as_number, inner, named
+from synthdata_infra.components.node_placement import GPU_TAINT_KEY, GPU_TAINT_VALUE, node_labels
 from synthdata_infra.components.node_sizes import node_size_precondition
 
-GPU_TAINT = "nvidia.com/gpu=present:NoSchedule"
-ACCELERATOR_LABEL = "synthdata.io/accelerator"
-NODE_POOL_LABEL = "synthdata.io/node-pool"
+GPU_TAINT = f"{GPU_TAINT_KEY}={GPU_TAINT_VALUE}:NoSchedule"
 # The profile's node-disk tier (an Azure disk SKU from the storage-class catalog) -> AKS OS disk
 # type. Premium SSD v2 and Ultra Disk cannot be OS disks; the closest in latency is an ephemeral
 # OS disk on the VM's local storage (every GPU size has some). Managed OS disks are Premium SSD
@@ -28,50 +28,62 @@ OS_DISK_TYPES = {
 MAX_PODS = 110  # AKS's default for Azure CNI overlay and kubenet
 
 
-def node_labels(props: AzureProps) -> dict[str, str]:
-    labels = {NODE_POOL_LABEL: props.inputs.service_name}
-    if props.config.gpu:
-        labels[ACCELERATOR_LABEL] = props.inputs.gpu_model
-    return labels
-
-
-def node_pool_name(props: AzureProps) -> str:
+def node_pool_name(compact_service: str, name_hash: str) -> str:
     """Linux pool names are at most 12 lower-case letters and digits, starting with a letter:
     8 characters of the service (which starts with a letter) and 4 hex of the name hash."""
-    return f"${{substr({inner(props.context.compact_service)}, 0, 8)}}${{substr({inner(props.context.name_hash)}, 0, 4)}}"
+    return f"${{substr({inner(compact_service)}, 0, 8)}}${{substr({inner(name_hash)}, 0, 4)}}"
+
+
+class AksNodePoolProps(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str  # node_pool_name(...)
+    service_name: str  # the node pool label
+    gpu_model: str | None  # string expression on GPU pools (accelerator label, GPU taint); None on CPU pools
+    tags: str  # map(string) expression
+    kubernetes_cluster_id: str  # expressions from here on
+    vm_size: str
+    min_size: str  # number
+    desired_size: str
+    max_size: str
+    disk_size_gib: str  # number
+    os_disk_type: str
+    host_encryption_enabled: str  # bool
+    ultra_ssd_enabled: str  # bool
+    zones: str  # list(string)
+    vnet_subnet_id: str  # string or null
 
 
 class AksNodePool(Construct):
-    def __init__(self, scope: Construct, construct_id: str, props: AzureProps) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: AksNodePoolProps) -> None:
         super().__init__(scope, construct_id)
-        inputs, config = props.inputs, props.config
         np = azurerm.kubernetes_cluster_node_pool
-        self.labels = node_labels(props)
+        self.labels = node_labels(props.service_name, props.gpu_model)
         self.node_pool = named(
             np.KubernetesClusterNodePool(
                 self,
                 "node_pool",
-                name=node_pool_name(props),
-                kubernetes_cluster_id=inputs.kubernetes_cluster_id,
+                name=props.name,
+                kubernetes_cluster_id=props.kubernetes_cluster_id,
                 mode="User",
                 os_type="Linux",
-                vm_size=inputs.node_vm_size,
+                vm_size=props.vm_size,
                 auto_scaling_enabled=True,
-                min_count=as_number(inputs.node_min_size),
-                max_count=as_number(inputs.node_max_size),
-                node_count=as_number(inputs.node_desired_size),
+                min_count=as_number(props.min_size),
+                max_count=as_number(props.max_size),
+                node_count=as_number(props.desired_size),
                 max_pods=MAX_PODS,
-                os_disk_size_gb=as_number(inputs.node_disk_size_gib),
-                os_disk_type=inputs.node_os_disk_type,
-                host_encryption_enabled=as_any(inputs.host_encryption_enabled),
-                ultra_ssd_enabled=as_any(inputs.ultra_ssd_enabled),
+                os_disk_size_gb=as_number(props.disk_size_gib),
+                os_disk_type=props.os_disk_type,
+                host_encryption_enabled=as_any(props.host_encryption_enabled),
+                ultra_ssd_enabled=as_any(props.ultra_ssd_enabled),
                 node_public_ip_enabled=False,
-                zones=Token.as_list(inputs.zones),
-                vnet_subnet_id=inputs.vnet_subnet_id,
+                zones=Token.as_list(props.zones),
+                vnet_subnet_id=props.vnet_subnet_id,
                 node_labels=self.labels,
-                node_taints=[GPU_TAINT] if config.gpu else None,
+                node_taints=[GPU_TAINT] if props.gpu_model is not None else None,
                 upgrade_settings=np.KubernetesClusterNodePoolUpgradeSettings(max_surge="1"),
-                tags=props.tags,
+                tags=as_map(props.tags),
             )
         )
         # The cluster autoscaler owns the node count once the pool exists.

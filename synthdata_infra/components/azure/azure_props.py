@@ -1,4 +1,5 @@
-"""Props shared by the Azure cloud-layer components."""
+"""What the Azure cloud-layer components share: the module's inputs, where it runs, and the props
+every component has. Each component declares its own ``<Construct>Props`` with only what it uses."""
 
 from __future__ import annotations
 
@@ -6,9 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from synthdata_infra.catalog import Placement
 from synthdata_infra.components.expressions import as_map, stable_id
-from synthdata_infra.config.models import ServiceConfig
 
 # Built-in Azure RBAC roles the module assigns (by name, the same in every tenant).
 BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
@@ -18,10 +17,11 @@ CRYPTO_SERVICE_ENCRYPTION_USER = "Key Vault Crypto Service Encryption User"
 
 
 class AzureInputs(BaseModel):
-    """Terraform expressions for what a caller decides; each comment names the type."""
+    """The module's variables, as Terraform expressions; each comment names the type."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    retain_data_on_destroy: str  # bool
     service_name: str  # string
     environment: str  # string
     resource_group_name: str  # string
@@ -73,30 +73,40 @@ def first_instance(element: Any, attribute: str) -> str:
     return f"${{{element.terraform_resource_type}.{stable_id(element)}[0].{attribute}}}"
 
 
-class AzureProps(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+class AzureResourceProps(BaseModel):
+    """What every Azure component of a service takes."""
 
-    config: ServiceConfig
-    placement: Placement
-    inputs: AzureInputs
-    context: AzureContext
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    service_name: str  # expressions: names are [prefix-]<service>-<environment>[-suffix]
+    environment: str
+    resource_group_name: str
+    location: str
+    tags: str  # map(string) expression: the caller's tags plus service, environment and data type
 
     @property
-    def tags(self) -> Any:
-        """Tags of every resource: the caller's plus service, environment and data type."""
-        return as_map(self.context.tags)
+    def tag_map(self) -> Any:
+        """``tags`` where an attribute is typed as a mapping."""
+        return as_map(self.tags)
 
     def name(self, prefix: str = "", suffix: str = "") -> str:
         """``[prefix-]<service>-<environment>[-suffix]``: unique per service and environment in a resource group."""
         parts = [prefix] if prefix else []
-        parts += [self.inputs.service_name, self.inputs.environment]
+        parts += [self.service_name, self.environment]
         parts += [suffix] if suffix else []
         return "-".join(parts)
 
+
+class GloballyNamedProps(AzureResourceProps):
+    """A component creating resources whose names are global (storage accounts, Key Vaults)."""
+
+    compact_service: str  # the service name without '-', at most 10 characters (expression)
+    name_hash: str  # 12 hex characters, unique per subscription, resource group, service and environment
+
     def global_name(self, prefix: str) -> str:
-        """A globally unique name of at most 24 lower-case letters and digits (storage accounts, Key
-        Vaults): a 2-letter prefix, the first 10 characters of the service without '-', and 12 hex
-        characters of the SHA-1 of subscription, resource group, service and environment."""
+        """A globally unique name of at most 24 lower-case letters and digits: a 2-letter prefix, the
+        first 10 characters of the service without '-', and 12 hex characters of the SHA-1 of
+        subscription, resource group, service and environment."""
         if len(prefix) != 2 or not prefix.isalpha() or not prefix.islower():
             raise ValueError(f"prefix must be two lower-case letters, got {prefix!r}")
-        return f"{prefix}{self.context.compact_service}{self.context.name_hash}"
+        return f"{prefix}{self.compact_service}{self.name_hash}"

@@ -10,34 +10,31 @@ cache key, so one client's signed response is never served to another URL.
 from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, azurerm
-from synthdata_infra.components.azure.azure_props import AzureProps
+from synthdata_infra.components.azure.azure_props import AzureResourceProps
 from synthdata_infra.components.expressions import inner, named
 
 SKU = "Premium_AzureFrontDoor"  # Private Link origins need Premium
 ENDPOINT_NAME_MAX = 46
 
 
+class BlobFrontDoorProps(AzureResourceProps):
+    storage_account_id: str  # the origin, reached through Private Link
+    blob_host: str
+    container_name: str
+
+
 class BlobFrontDoor(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        props: AzureProps,
-        *,
-        storage_account_id: str,
-        blob_host: str,
-        container_name: str,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: BlobFrontDoorProps) -> None:
         super().__init__(scope, construct_id)
-        inputs = props.inputs
+        storage_account_id, blob_host, container_name = props.storage_account_id, props.blob_host, props.container_name
         profile = named(
             azurerm.cdn_frontdoor_profile.CdnFrontdoorProfile(
                 self,
                 "profile",
                 name=props.name("afd"),
-                resource_group_name=inputs.resource_group_name,
+                resource_group_name=props.resource_group_name,
                 sku_name=SKU,
-                tags=props.tags,
+                tags=props.tag_map,
             )
         )
         # Endpoint names are at most 46 characters; Azure appends a hash to make the host unique.
@@ -45,9 +42,9 @@ class BlobFrontDoor(Construct):
             azurerm.cdn_frontdoor_endpoint.CdnFrontdoorEndpoint(
                 self,
                 "endpoint",
-                name=f'${{trim(substr(join("-", [{inner(inputs.service_name)}, {inner(inputs.environment)}]), 0, {ENDPOINT_NAME_MAX}), "-")}}',
+                name=f'${{trim(substr(join("-", [{inner(props.service_name)}, {inner(props.environment)}]), 0, {ENDPOINT_NAME_MAX}), "-")}}',
                 cdn_frontdoor_profile_id=profile.id,
-                tags=props.tags,
+                tags=props.tag_map,
             )
         )
         og = azurerm.cdn_frontdoor_origin_group
@@ -78,7 +75,7 @@ class BlobFrontDoor(Construct):
                 priority=1,
                 weight=1000,
                 private_link=origin.CdnFrontdoorOriginPrivateLink(
-                    location=props.context.location,
+                    location=props.location,
                     private_link_target_id=storage_account_id,
                     target_type="blob",
                     request_message=f"Front Door of {props.name()}",

@@ -13,7 +13,7 @@ the profile asks for backups, point-in-time restore of the blobs too.
 from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, TerraformLocal, Token, azurerm
-from synthdata_infra.components.azure.azure_props import CRYPTO_SERVICE_ENCRYPTION_USER, AzureProps, first_instance
+from synthdata_infra.components.azure.azure_props import CRYPTO_SERVICE_ENCRYPTION_USER, GloballyNamedProps, first_instance
 from synthdata_infra.components.expressions import as_any, as_number, inner, named, stable_id
 
 CONTAINER_NAME = "generated-data"
@@ -21,20 +21,31 @@ COOL_AFTER_DAYS_WITHOUT_ACCESS = 30  # and back to hot on the next read
 NONCURRENT_VERSION_EXPIRY_DAYS = 90
 
 
+class DataStorageProps(GloballyNamedProps):
+    key_vault_id: str  # the vault of the key that encrypts the created account
+    key_name: str
+    key_id: str  # the key's resource id: the storage identity's role scope
+    replication_type: str  # string expression
+    soft_delete_retention_days: str  # number expression
+    public_network_access_enabled: str  # bool expression
+    allowed_ip_ranges: str  # list(string) expression
+    allowed_subnet_ids: str  # list(string) expression
+    point_in_time_restore: bool  # the profile's backup: change feed and a restore policy
+    given_storage_account: str  # object({id, blob_endpoint, container_name}) or null expression
+
+
 class DataStorage(Construct):
-    def __init__(
-        self, scope: Construct, construct_id: str, props: AzureProps, *, key_vault_id: str, key_name: str, key_id: str
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: DataStorageProps) -> None:
         super().__init__(scope, construct_id)
-        inputs, context = props.inputs, props.context
+        key_vault_id, key_name, key_id = props.key_vault_id, props.key_name, props.key_id
         identity = named(
             azurerm.user_assigned_identity.UserAssignedIdentity(
                 self,
                 "identity",
                 name=props.name("id", "storage"),
-                location=context.location,
-                resource_group_name=inputs.resource_group_name,
-                tags=props.tags,
+                location=props.location,
+                resource_group_name=props.resource_group_name,
+                tags=props.tag_map,
             )
         )
         key_access = named(
@@ -49,17 +60,17 @@ class DataStorage(Construct):
             )
         )
         sa = azurerm.storage_account
-        restore_days = f"${{{inner(inputs.soft_delete_retention_days)} - 1}}"
+        restore_days = f"${{{inner(props.soft_delete_retention_days)} - 1}}"
         self.account = named(
             sa.StorageAccount(
                 self,
                 "account",
                 name=props.global_name("st"),
-                location=context.location,
-                resource_group_name=inputs.resource_group_name,
+                location=props.location,
+                resource_group_name=props.resource_group_name,
                 account_kind="StorageV2",
                 account_tier="Standard",
-                account_replication_type=inputs.storage_replication_type,
+                account_replication_type=props.replication_type,
                 access_tier="Hot",
                 https_traffic_only_enabled=True,
                 min_tls_version="TLS1_2",
@@ -69,31 +80,31 @@ class DataStorage(Construct):
                 local_user_enabled=False,
                 cross_tenant_replication_enabled=False,
                 infrastructure_encryption_enabled=True,
-                public_network_access_enabled=as_any(inputs.public_network_access_enabled),
+                public_network_access_enabled=as_any(props.public_network_access_enabled),
                 network_rules=sa.StorageAccountNetworkRules(
                     default_action="Deny",
                     bypass=["AzureServices", "Logging", "Metrics"],
-                    ip_rules=Token.as_list(inputs.allowed_ip_ranges),
-                    virtual_network_subnet_ids=Token.as_list(inputs.allowed_subnet_ids),
+                    ip_rules=Token.as_list(props.allowed_ip_ranges),
+                    virtual_network_subnet_ids=Token.as_list(props.allowed_subnet_ids),
                 ),
                 identity=sa.StorageAccountIdentity(type="UserAssigned", identity_ids=[first_instance(identity, "id")]),
                 blob_properties=sa.StorageAccountBlobProperties(
                     versioning_enabled=True,
                     last_access_time_enabled=True,
-                    change_feed_enabled=props.config.storage.backup_enabled,
+                    change_feed_enabled=props.point_in_time_restore,
                     delete_retention_policy=sa.StorageAccountBlobPropertiesDeleteRetentionPolicy(
-                        days=as_number(inputs.soft_delete_retention_days)
+                        days=as_number(props.soft_delete_retention_days)
                     ),
                     container_delete_retention_policy=sa.StorageAccountBlobPropertiesContainerDeleteRetentionPolicy(
-                        days=as_number(inputs.soft_delete_retention_days)
+                        days=as_number(props.soft_delete_retention_days)
                     ),
                     restore_policy=(
                         sa.StorageAccountBlobPropertiesRestorePolicy(days=as_number(restore_days))
-                        if props.config.storage.backup_enabled
+                        if props.point_in_time_restore
                         else None
                     ),
                 ),
-                tags=props.tags,
+                tags=props.tag_map,
             )
         )
         # The key is set by the customer-managed-key resource below; both would fight over it.
@@ -144,7 +155,7 @@ class DataStorage(Construct):
                 container_access_type="private",
             )
         )
-        given = inner(inputs.storage_account)
+        given = inner(props.given_storage_account)
         for created in (identity, key_access, self.account, customer_managed_key, lifecycle, self.container):
             created.add_override("count", f"${{{given} == null ? 1 : 0}}")
 

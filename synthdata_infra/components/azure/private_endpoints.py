@@ -7,19 +7,24 @@ address in the caller's private DNS zone.
 from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, azurerm
-from synthdata_infra.components.azure.azure_props import AzureProps
+from synthdata_infra.components.azure.azure_props import AzureResourceProps
 from synthdata_infra.components.expressions import inner, named
 
 SUBRESOURCES = ("blob", "vault")  # the targets' sub-resources ("group ids") behind the endpoints
 
 
+class PrivateEndpointsProps(AzureResourceProps):
+    settings: str  # object({subnet_id, blob_dns_zone_id, vault_dns_zone_id}) or null expression: null creates none
+    targets: dict[str, str]  # sub-resource (blob, vault) -> the resource id behind it
+
+
 class PrivateEndpoints(Construct):
-    def __init__(self, scope: Construct, construct_id: str, props: AzureProps, *, targets: dict[str, str]) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: PrivateEndpointsProps) -> None:
         super().__init__(scope, construct_id)
-        inputs = props.inputs
+        targets = props.targets
         if set(targets) != set(SUBRESOURCES):
             raise ValueError(f"expected targets for {', '.join(SUBRESOURCES)}, got {sorted(targets)}")
-        settings = inner(inputs.private_endpoints)
+        settings = inner(props.settings)
         pe = azurerm.private_endpoint
         for subresource in SUBRESOURCES:
             endpoint = named(
@@ -27,8 +32,8 @@ class PrivateEndpoints(Construct):
                     self,
                     subresource,
                     name=props.name("pe", subresource),
-                    location=props.context.location,
-                    resource_group_name=inputs.resource_group_name,
+                    location=props.location,
+                    resource_group_name=props.resource_group_name,
                     subnet_id=f"${{{settings}.subnet_id}}",
                     private_service_connection=pe.PrivateEndpointPrivateServiceConnection(
                         name=props.name(suffix=subresource),
@@ -39,7 +44,7 @@ class PrivateEndpoints(Construct):
                     private_dns_zone_group=pe.PrivateEndpointPrivateDnsZoneGroup(
                         name="default", private_dns_zone_ids=[f"${{{settings}.{subresource}_dns_zone_id}}"]
                     ),
-                    tags=props.tags,
+                    tags=props.tag_map,
                 )
             )
             endpoint.add_override("count", f"${{{settings} == null ? 0 : 1}}")

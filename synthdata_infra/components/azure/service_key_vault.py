@@ -18,7 +18,7 @@ default: run Terraform from an address in ``allowed_ip_ranges`` (or a subnet in
 from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, TerraformLocal, Token, azurerm
-from synthdata_infra.components.azure.azure_props import CRYPTO_OFFICER, AzureProps
+from synthdata_infra.components.azure.azure_props import CRYPTO_OFFICER, GloballyNamedProps
 from synthdata_infra.components.expressions import as_any, as_number, inner, named, stable_id
 
 KEY_TYPE = "RSA-HSM"  # HSM-protected: needs the premium SKU
@@ -30,40 +30,50 @@ NOTIFY_BEFORE_EXPIRY = "P29D"
 FIRST_VERSION_LIFETIME_HOURS = 365 * 24
 
 
+class ServiceKeyVaultProps(GloballyNamedProps):
+    tenant_id: str
+    deployer_object_id: str  # the principal running terraform: it manages the created key
+    soft_delete_retention_days: str  # number expression
+    public_network_access_enabled: str  # bool expression
+    allowed_ip_ranges: str  # list(string) expression
+    allowed_subnet_ids: str  # list(string) expression
+    given_key_resource_id: str  # string or null expression: an existing key instead of the created one
+    given_storage_account: str  # object or null expression: a given account needs no key
+
+
 class ServiceKeyVault(Construct):
-    def __init__(self, scope: Construct, construct_id: str, props: AzureProps) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: ServiceKeyVaultProps) -> None:
         super().__init__(scope, construct_id)
-        inputs, context = props.inputs, props.context
         kv = azurerm.key_vault
         self.vault = named(
             kv.KeyVault(
                 self,
                 "key_vault",
                 name=props.global_name("kv"),
-                location=context.location,
-                resource_group_name=inputs.resource_group_name,
-                tenant_id=context.tenant_id,
+                location=props.location,
+                resource_group_name=props.resource_group_name,
+                tenant_id=props.tenant_id,
                 sku_name="premium",
                 rbac_authorization_enabled=True,
                 purge_protection_enabled=True,
-                soft_delete_retention_days=as_number(inputs.key_vault_soft_delete_retention_days),
-                public_network_access_enabled=as_any(inputs.public_network_access_enabled),
+                soft_delete_retention_days=as_number(props.soft_delete_retention_days),
+                public_network_access_enabled=as_any(props.public_network_access_enabled),
                 network_acls=kv.KeyVaultNetworkAcls(
                     default_action="Deny",
                     bypass="AzureServices",
-                    ip_rules=Token.as_list(inputs.allowed_ip_ranges),
-                    virtual_network_subnet_ids=Token.as_list(inputs.allowed_subnet_ids),
+                    ip_rules=Token.as_list(props.allowed_ip_ranges),
+                    virtual_network_subnet_ids=Token.as_list(props.allowed_subnet_ids),
                 ),
-                tags=props.tags,
+                tags=props.tag_map,
             )
         )
-        given = inner(inputs.key_vault_key_resource_id)
+        given = inner(props.given_key_resource_id)
         self.vault.add_override(
             "lifecycle",
             {
                 "precondition": [
                     {
-                        "condition": f"${{{given} == null || {inner(inputs.storage_account)} == null}}",
+                        "condition": f"${{{given} == null || {inner(props.given_storage_account)} == null}}",
                         "error_message": (
                             "key_vault_key_resource_id encrypts the storage account the module creates: leave it null when "
                             "storage_account is given (that account's encryption stays with its owner)."
@@ -73,14 +83,14 @@ class ServiceKeyVault(Construct):
             },
         )
         # A key only for an account the module creates, and only when none is given.
-        create = f"${{{given} == null && {inner(inputs.storage_account)} == null ? 1 : 0}}"
+        create = f"${{{given} == null && {inner(props.given_storage_account)} == null ? 1 : 0}}"
         deployer = named(
             azurerm.role_assignment.RoleAssignment(
                 self,
                 "deployer_crypto_officer",
                 scope=self.vault.id,
                 role_definition_name=CRYPTO_OFFICER,
-                principal_id=context.deployer_object_id,
+                principal_id=props.deployer_object_id,
                 description=f"Terraform manages the encryption key of {props.name()}",
             )
         )
@@ -101,7 +111,7 @@ class ServiceKeyVault(Construct):
                     notify_before_expiry=NOTIFY_BEFORE_EXPIRY,
                     automatic=key.KeyVaultKeyRotationPolicyAutomatic(time_before_expiry=ROTATE_BEFORE_EXPIRY),
                 ),
-                tags=props.tags,
+                tags=props.tag_map,
                 depends_on=[deployer],
             )
         )

@@ -9,77 +9,81 @@ A deleted log bucket stays reserved for 7 days, so its name cannot be reused at 
 
 from __future__ import annotations
 
-from synthdata_infra.cdk import Construct, TerraformResource, google
+from typing import Any
+
+from synthdata_infra.cdk import Construct, google
 from synthdata_infra.components.expressions import as_number, named
-from synthdata_infra.components.gcp.data_bucket import bucket_in_use_name
-from synthdata_infra.components.gcp.gcp_props import GcpProps
+from synthdata_infra.components.gcp.gcp_props import GcpResourceProps
 
 # GKE writes pod labels into log entries as "k8s-pod/<key>" with "." and "/" replaced by "_".
 INSTANCE_POD_LABEL = 'labels."k8s-pod/app_kubernetes_io/instance"'
 
 
-def audit_filter(props: GcpProps, *, workload_email: str) -> str:
+class AuditLogBucketProps(GcpResourceProps):
+    region: str
+    data_type: str  # in the log bucket's description
+    retention_days: str  # number expression
+    kms_key_id: str
+    key_grant: Any  # the logging service agent's grant on the key: the log bucket is created after it
+    # What the sink routes:
+    cluster_name: str
+    namespace: str
+    service_name: str  # the generator pods' app.kubernetes.io/instance label
+    workload_email: str  # the workload's Google service account
+    bucket_name_without_reference: str  # the data bucket's name (see audit_filter)
+
+
+def audit_filter(props: AuditLogBucketProps) -> str:
     """The generator's container logs, and audit entries of its identity, bucket and secrets.
 
     The bucket (given or created) is named by its name expression rather than a reference: the
     filter only names it, and a reference makes scanners (checkov CKV2_GCP_4) take the bucket for
     the sink's destination."""
-    inputs = props.inputs
     containers = " AND ".join(
         (
             'resource.type="k8s_container"',
-            f'resource.labels.project_id="{inputs.project_id}"',
-            f'resource.labels.cluster_name="{inputs.cluster_name}"',
-            f'resource.labels.namespace_name="{inputs.namespace}"',
-            f'{INSTANCE_POD_LABEL}="{inputs.service_name}"',
+            f'resource.labels.project_id="{props.project_id}"',
+            f'resource.labels.cluster_name="{props.cluster_name}"',
+            f'resource.labels.namespace_name="{props.namespace}"',
+            f'{INSTANCE_POD_LABEL}="{props.service_name}"',
         )
     )
     audited = " OR ".join(
         (
-            f'protoPayload.authenticationInfo.principalEmail="{workload_email}"',
-            f'(resource.type="gcs_bucket" AND resource.labels.bucket_name="{bucket_in_use_name(props)}")',
-            f'protoPayload.resourceName:"/secrets/{props.name()}-"',
+            f'protoPayload.authenticationInfo.principalEmail="{props.workload_email}"',
+            f'(resource.type="gcs_bucket" AND resource.labels.bucket_name="{props.bucket_name_without_reference}")',
+            f'protoPayload.resourceName:"/secrets/{props.name}-"',
         )
     )
     return f'({containers}) OR (logName:"/logs/cloudaudit.googleapis.com" AND ({audited}))'
 
 
 class AuditLogBucket(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        props: GcpProps,
-        *,
-        kms_key_id: str,
-        key_grant: TerraformResource,
-        workload_email: str,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: AuditLogBucketProps) -> None:
         super().__init__(scope, construct_id)
-        inputs = props.inputs
         lb = google.logging_project_bucket_config
         self.log_bucket = named(
             lb.LoggingProjectBucketConfig(
                 self,
                 "log_bucket",
-                project=inputs.project_id,
-                location=props.project.region,
-                bucket_id=props.name("audit"),
-                description=f"Audit trail of {props.name()} ({props.config.data_type})",
-                retention_days=as_number(inputs.log_retention_days),
-                cmek_settings=lb.LoggingProjectBucketConfigCmekSettings(kms_key_name=kms_key_id),
-                depends_on=[key_grant],
+                project=props.project_id,
+                location=props.region,
+                bucket_id=props.suffixed("audit"),
+                description=f"Audit trail of {props.name} ({props.data_type})",
+                retention_days=as_number(props.retention_days),
+                cmek_settings=lb.LoggingProjectBucketConfigCmekSettings(kms_key_name=props.kms_key_id),
+                depends_on=[props.key_grant],
             )
         )
         self.sink = named(
             google.logging_project_sink.LoggingProjectSink(
                 self,
                 "sink",
-                name=props.name("audit"),
-                project=inputs.project_id,
-                description=f"Routes the logs of {props.name()} into its audit log bucket",
+                name=props.suffixed("audit"),
+                project=props.project_id,
+                description=f"Routes the logs of {props.name} into its audit log bucket",
                 destination=f"logging.googleapis.com/{self.log_bucket.id}",
-                filter=audit_filter(props, workload_email=workload_email),
+                filter=audit_filter(props),
                 unique_writer_identity=True,
             )
         )

@@ -11,18 +11,25 @@ from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, google
 from synthdata_infra.components.expressions import inner, named, stable_id
-from synthdata_infra.components.gcp.gcp_props import GcpProps
+from synthdata_infra.components.gcp.gcp_props import LabelledProps
 
 DEFAULT_TTL_SEC = 3600
 MAX_TTL_SEC = 86400
 SIGNED_URL_CACHE_MAX_AGE_SEC = 3600
 
 
+class BucketCdnProps(LabelledProps):
+    bucket_name: str
+    domain_name: str  # string or null expression: null creates nothing
+    grant_fill_service_account: str  # bool expression: let Cloud CDN's cache-fill agent read the bucket
+    fill_service_agent: str  # IAM member of that agent
+
+
 class BucketCdn(Construct):
-    def __init__(self, scope: Construct, construct_id: str, props: GcpProps, *, bucket_name: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: BucketCdnProps) -> None:
         super().__init__(scope, construct_id)
-        inputs = props.inputs
-        domain = inputs.cdn_domain_name
+        domain = props.domain_name
+        bucket_name = props.bucket_name
         enabled = f"${{{inner(domain)} == null ? 0 : 1}}"
 
         def counted(element, condition: str = enabled) -> str:
@@ -36,9 +43,9 @@ class BucketCdn(Construct):
                 bb.ComputeBackendBucket(
                     self,
                     "backend_bucket",
-                    name=props.name("cdn"),
-                    project=inputs.project_id,
-                    description=f"Generated data of {props.name()} through Cloud CDN",
+                    name=props.suffixed("cdn"),
+                    project=props.project_id,
+                    description=f"Generated data of {props.name} through Cloud CDN",
                     bucket_name=bucket_name,
                     enable_cdn=True,
                     compression_mode="AUTOMATIC",
@@ -62,20 +69,20 @@ class BucketCdn(Construct):
                     "fill_reader",
                     bucket=bucket_name,
                     role="roles/storage.objectViewer",
-                    member=props.service_agent("cloud-cdn-fill.iam.gserviceaccount.com"),
+                    member=props.fill_service_agent,
                 )
             ),
-            f"${{{inner(domain)} != null && {inner(inputs.cdn_grant_fill_service_account)} ? 1 : 0}}",
+            f"${{{inner(domain)} != null && {inner(props.grant_fill_service_account)} ? 1 : 0}}",
         )
         address = counted(
             named(
                 google.compute_global_address.ComputeGlobalAddress(
                     self,
                     "address",
-                    name=props.name("cdn"),
-                    project=inputs.project_id,
-                    description=f"Public address of the CDN of {props.name()}: the DNS record of cdn_domain_name",
-                    labels=props.labels,
+                    name=props.suffixed("cdn"),
+                    project=props.project_id,
+                    description=f"Public address of the CDN of {props.name}: the DNS record of cdn_domain_name",
+                    labels=props.label_map,
                 )
             )
         )
@@ -84,8 +91,8 @@ class BucketCdn(Construct):
                 google.compute_managed_ssl_certificate.ComputeManagedSslCertificate(
                     self,
                     "certificate",
-                    name=props.name("cdn"),
-                    project=inputs.project_id,
+                    name=props.suffixed("cdn"),
+                    project=props.project_id,
                     managed=google.compute_managed_ssl_certificate.ComputeManagedSslCertificateManaged(
                         domains=[domain]
                     ),
@@ -97,8 +104,8 @@ class BucketCdn(Construct):
                 google.compute_ssl_policy.ComputeSslPolicy(
                     self,
                     "ssl_policy",
-                    name=props.name("cdn"),
-                    project=inputs.project_id,
+                    name=props.suffixed("cdn"),
+                    project=props.project_id,
                     description="TLS 1.2 or later with modern ciphers",
                     profile="MODERN",
                     min_tls_version="TLS_1_2",
@@ -110,9 +117,9 @@ class BucketCdn(Construct):
                 google.compute_url_map.ComputeUrlMap(
                     self,
                     "url_map",
-                    name=props.name("cdn"),
-                    project=inputs.project_id,
-                    description=f"Every path of the CDN of {props.name()} to the bucket",
+                    name=props.suffixed("cdn"),
+                    project=props.project_id,
+                    description=f"Every path of the CDN of {props.name} to the bucket",
                     default_service=f"${{{backend}[0].id}}",
                 )
             )
@@ -122,8 +129,8 @@ class BucketCdn(Construct):
                 google.compute_target_https_proxy.ComputeTargetHttpsProxy(
                     self,
                     "https_proxy",
-                    name=props.name("cdn"),
-                    project=inputs.project_id,
+                    name=props.suffixed("cdn"),
+                    project=props.project_id,
                     url_map=f"${{{url_map}[0].id}}",
                     ssl_certificates=[f"${{{certificate}[0].id}}"],
                     ssl_policy=f"${{{ssl_policy}[0].id}}",
@@ -135,15 +142,15 @@ class BucketCdn(Construct):
                 google.compute_global_forwarding_rule.ComputeGlobalForwardingRule(
                     self,
                     "https",
-                    name=props.name("cdn-https"),
-                    project=inputs.project_id,
-                    description=f"HTTPS into the CDN of {props.name()}; there is no HTTP listener",
+                    name=props.suffixed("cdn-https"),
+                    project=props.project_id,
+                    description=f"HTTPS into the CDN of {props.name}; there is no HTTP listener",
                     target=f"${{{proxy}[0].id}}",
                     ip_address=f"${{{address}[0].address}}",
                     ip_protocol="TCP",
                     port_range="443",
                     load_balancing_scheme="EXTERNAL_MANAGED",
-                    labels=props.labels,
+                    labels=props.label_map,
                 )
             )
         )

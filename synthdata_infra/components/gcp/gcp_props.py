@@ -1,4 +1,6 @@
-"""Props shared by the GCP cloud-layer components."""
+"""What the GCP cloud-layer components share: the module's inputs, where it runs, and the props
+every component has (its name and project, and labels). Each component declares its own
+``<Construct>Props`` with only what it uses."""
 
 from __future__ import annotations
 
@@ -6,15 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from synthdata_infra.catalog import Placement
 from synthdata_infra.components.expressions import as_map
-from synthdata_infra.config.models import ServiceConfig
 
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 
 
 class GcpInputs(BaseModel):
-    """Terraform expressions for what a caller decides; each comment names the type.
+    """The module's variables, as Terraform expressions; each comment names the type.
 
     Inputs a data type does not use (the GPU ones on CPU pools, the CDN ones without a CDN)
     are empty strings.
@@ -22,6 +22,7 @@ class GcpInputs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    retain_data_on_destroy: str  # bool
     service_name: str  # string
     environment: str  # string
     project_id: str  # string
@@ -58,25 +59,30 @@ class ProjectContext(BaseModel):
     labels: str  # local: map(string)
     short_name: str  # local: <= 21 characters, unique per service and environment
 
-
-class GcpProps(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-    config: ServiceConfig
-    placement: Placement
-    inputs: GcpInputs
-    project: ProjectContext
-
-    @property
-    def labels(self) -> Any:
-        """Labels of every resource: the caller's plus service, environment and data type."""
-        return as_map(self.project.labels)
-
-    def name(self, suffix: str = "") -> str:
-        """``<service>-<environment>[-suffix]``: unique per service and environment in a project."""
-        base = f"{self.inputs.service_name}-{self.inputs.environment}"
-        return f"{base}-{suffix}" if suffix else base
-
     def service_agent(self, domain: str) -> str:
         """IAM member of a Google service agent of the project (``service-<number>@<domain>``)."""
-        return f"serviceAccount:service-{self.project.project_number}@{domain}"
+        return f"serviceAccount:service-{self.project_number}@{domain}"
+
+
+class GcpResourceProps(BaseModel):
+    """What every GCP component of a service takes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str  # <service>-<environment> (expressions): unique per service and environment in a project
+    project_id: str  # string expression: every resource is created in it
+
+    def suffixed(self, suffix: str) -> str:
+        """``<service>-<environment>-<suffix>``."""
+        return f"{self.name}-{suffix}"
+
+
+class LabelledProps(GcpResourceProps):
+    """A component whose resources take labels."""
+
+    labels: str  # map(string) expression: the caller's labels plus service, environment and data type
+
+    @property
+    def label_map(self) -> Any:
+        """``labels`` where an attribute is typed as a mapping."""
+        return as_map(self.labels)

@@ -10,16 +10,17 @@ with the module's key.
 
 from __future__ import annotations
 
-from synthdata_infra.catalog import gpu_models, storage_class_for
-from synthdata_infra.cdk import Construct, TerraformResource, Token, google
-from synthdata_infra.components.expressions import as_number, inner, named
-from synthdata_infra.components.node_sizes import node_size_precondition
-from synthdata_infra.components.gcp.encryption_key import key_location_precondition
-from synthdata_infra.components.gcp.gcp_props import GcpProps
+from typing import Any
 
-GPU_TAINT_KEY = "nvidia.com/gpu"
-ACCELERATOR_LABEL = "synthdata.io/accelerator"
-NODE_POOL_LABEL = "synthdata.io/node-pool"
+from pydantic import BaseModel, ConfigDict
+
+from synthdata_infra.catalog import gpu_models, storage_class_for
+from synthdata_infra.cdk import Construct, Token, google
+from synthdata_infra.components.expressions import as_number, inner, named
+from synthdata_infra.components.node_placement import GPU_TAINT_KEY, GPU_TAINT_VALUE, node_labels
+from synthdata_infra.components.node_sizes import node_size_precondition
+from synthdata_infra.components.gcp.gcp_props import LabelledProps
+
 NODE_ROLES = {
     "log_writer": "roles/logging.logWriter",
     "metric_writer": "roles/monitoring.metricWriter",
@@ -45,13 +46,6 @@ def boot_disk_type(storage_type: str) -> str:
     return BOOT_DISK_TYPES[storage_class_for("gcp", storage_type).parameters.get("type")]
 
 
-def node_labels(props: GcpProps) -> dict[str, str]:
-    labels = {NODE_POOL_LABEL: props.inputs.service_name}
-    if props.config.gpu:
-        labels[ACCELERATOR_LABEL] = props.inputs.gpu_model
-    return labels
-
-
 def accelerator_type(gpu_model: str) -> str:
     """Compute Engine's accelerator name of a catalog GPU model (an expression over the input)."""
     names = {name: spec.gcp_accelerator for name, spec in sorted(gpu_models().items()) if spec.gcp_accelerator}
@@ -59,27 +53,55 @@ def accelerator_type(gpu_model: str) -> str:
     return f"${{lookup({{{listed}}}, {inner(gpu_model)})}}"
 
 
-def local_ssd_count(props: GcpProps) -> int:
+def local_ssd_count(storage_class: str, local_nvme_gib: int) -> int:
     """Local SSDs to attach as raw block devices when the volumes need node-local NVMe (0: none)."""
-    if not storage_class_for("gcp", props.config.storage.storage_class).requires_local_nvme:
+    if not storage_class_for("gcp", storage_class).requires_local_nvme:
         return 0
-    return props.placement.local_nvme_gib // LOCAL_SSD_GIB
+    return local_nvme_gib // LOCAL_SSD_GIB
+
+
+class GkeAcceleratorProps(BaseModel):
+    """The GPUs attached to each node (GKE installs the driver)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str  # string expression: the catalog's GPU model
+    count: str  # number expression
+    driver_version: str  # string expression
+
+
+class GkeNodePoolProps(LabelledProps):
+    short_name: str  # prefix of the node service account's id (30 characters at most)
+    service_name: str  # the node pool label; with environment, the pool's name
+    environment: str
+    gpu_model: str | None  # string expression on GPU pools (the accelerator label); None on CPU pools
+    accelerator: GkeAcceleratorProps | None  # attached GPUs and the GPU taint; None on CPU pools
+    cluster_name: str
+    cluster_location: str
+    node_locations: str  # list(string) or null expression
+    machine_type: str
+    min_size: str  # number expressions
+    desired_size: str
+    max_size: str
+    disk_type: str
+    disk_size_gib: str  # number expression
+    local_ssd_count: int  # local_ssd_count(...): raw block devices for node-local NVMe volumes (0: none)
+    kms_key_id: str  # encrypts the boot disks
+    key_grant: Any  # the compute service agent's grant on the key: the pool is created after it
+    key_precondition: dict[str, str]  # the key's location check (EncryptionKey.location_precondition)
 
 
 class GkeNodePool(Construct):
-    def __init__(
-        self, scope: Construct, construct_id: str, props: GcpProps, *, kms_key_id: str, key_grant: TerraformResource
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: GkeNodePoolProps) -> None:
         super().__init__(scope, construct_id)
-        inputs, placement = props.inputs, props.placement
         self.service_account = named(
             google.service_account.ServiceAccount(
                 self,
                 "service_account",
-                account_id=f"{props.project.short_name}-nodes",
-                display_name=f"synthdata {props.name()} nodes",
-                description=f"Nodes of {props.name()}: write logs and metrics, pull images",
-                project=inputs.project_id,
+                account_id=f"{props.short_name}-nodes",
+                display_name=f"synthdata {props.name} nodes",
+                description=f"Nodes of {props.name}: write logs and metrics, pull images",
+                project=props.project_id,
             )
         )
         grants = [
@@ -87,7 +109,7 @@ class GkeNodePool(Construct):
                 google.project_iam_member.ProjectIamMember(
                     self,
                     grant_id,
-                    project=inputs.project_id,
+                    project=props.project_id,
                     role=role,
                     member=f"serviceAccount:{self.service_account.email}",
                 )
@@ -97,42 +119,42 @@ class GkeNodePool(Construct):
 
         np = google.container_node_pool
         accelerators = None
-        if placement.gpu:
+        if props.accelerator is not None:
             accelerators = [
                 np.ContainerNodePoolNodeConfigGuestAccelerator(
-                    type=accelerator_type(inputs.gpu_model),
-                    count=as_number(inputs.node_accelerator_count),
+                    type=accelerator_type(props.accelerator.model),
+                    count=as_number(props.accelerator.count),
                     gpu_driver_installation_config=np.ContainerNodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfig(
-                        gpu_driver_version=inputs.node_gpu_driver_version
+                        gpu_driver_version=props.accelerator.driver_version
                     ),
                 )
             ]
-        ssds = local_ssd_count(props)
-        self.labels = node_labels(props)
+        ssds = props.local_ssd_count
+        self.labels = node_labels(props.service_name, props.gpu_model)
         self.node_pool = named(
             np.ContainerNodePool(
                 self,
                 "node_pool",
                 # GKE allows 40 characters; the environment's first letters keep names apart.
-                name=f'${{substr(format("%s-%s", {inner(inputs.service_name)}, {inner(inputs.environment)}), 0, 40)}}',
-                project=inputs.project_id,
-                cluster=inputs.cluster_name,
-                location=inputs.cluster_location,
-                node_locations=Token.as_list(inputs.node_locations),
-                initial_node_count=as_number(inputs.node_desired_size),
+                name=f'${{substr(format("%s-%s", {inner(props.service_name)}, {inner(props.environment)}), 0, 40)}}',
+                project=props.project_id,
+                cluster=props.cluster_name,
+                location=props.cluster_location,
+                node_locations=Token.as_list(props.node_locations),
+                initial_node_count=as_number(props.desired_size),
                 autoscaling=np.ContainerNodePoolAutoscaling(
-                    total_min_node_count=as_number(inputs.node_min_size),
-                    total_max_node_count=as_number(inputs.node_max_size),
+                    total_min_node_count=as_number(props.min_size),
+                    total_max_node_count=as_number(props.max_size),
                     location_policy="BALANCED",
                 ),
                 management=np.ContainerNodePoolManagement(auto_repair=True, auto_upgrade=True),
                 upgrade_settings=np.ContainerNodePoolUpgradeSettings(strategy="SURGE", max_surge=1, max_unavailable=0),
                 node_config=np.ContainerNodePoolNodeConfig(
-                    machine_type=inputs.node_machine_type,
+                    machine_type=props.machine_type,
                     image_type="COS_CONTAINERD",
-                    disk_type=inputs.node_disk_type,
-                    disk_size_gb=as_number(inputs.node_disk_size_gib),
-                    boot_disk_kms_key=kms_key_id,
+                    disk_type=props.disk_type,
+                    disk_size_gb=as_number(props.disk_size_gib),
+                    boot_disk_kms_key=props.kms_key_id,
                     local_nvme_ssd_block_config=(
                         np.ContainerNodePoolNodeConfigLocalNvmeSsdBlockConfig(local_ssd_count=ssds) if ssds else None
                     ),
@@ -140,10 +162,10 @@ class GkeNodePool(Construct):
                     service_account=self.service_account.email,
                     oauth_scopes=[CLOUD_PLATFORM_SCOPE],
                     labels=self.labels,
-                    resource_labels=props.labels,
+                    resource_labels=props.label_map,
                     taint=(
-                        [np.ContainerNodePoolNodeConfigTaint(key=GPU_TAINT_KEY, value="present", effect="NO_SCHEDULE")]
-                        if placement.gpu
+                        [np.ContainerNodePoolNodeConfigTaint(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE, effect="NO_SCHEDULE")]
+                        if props.accelerator is not None
                         else None
                     ),
                     metadata={"disable-legacy-endpoints": "true"},
@@ -152,12 +174,12 @@ class GkeNodePool(Construct):
                         enable_secure_boot=True, enable_integrity_monitoring=True
                     ),
                 ),
-                depends_on=[*grants, key_grant],
+                depends_on=[*grants, props.key_grant],
             )
         )
         # The cluster autoscaler owns the node count; a changed initial count would replace the pool.
         # The pool is always created, so it checks the key's region for every user of the key.
         self.node_pool.add_override(
             "lifecycle",
-            {"precondition": [node_size_precondition(), key_location_precondition(props)], "ignore_changes": ["initial_node_count"]},
+            {"precondition": [node_size_precondition(), props.key_precondition], "ignore_changes": ["initial_node_count"]},
         )

@@ -7,15 +7,22 @@ encrypted with its key.
 
 from __future__ import annotations
 
-from synthdata_infra.cdk import Construct, TerraformResource, google
+from typing import Any
+
+from synthdata_infra.cdk import Construct, google
 from synthdata_infra.components.expressions import named
-from synthdata_infra.components.gcp.gcp_props import GcpProps
+from synthdata_infra.components.gcp.gcp_props import LabelledProps
+
+
+class ServiceSecretsProps(LabelledProps):
+    secrets: tuple[str, ...]  # the profile's secret names
+    region: str  # of the one replica
+    kms_key_id: str
+    key_grant: Any  # Secret Manager's service agent's grant on the key: the secrets are created after it
 
 
 class ServiceSecrets(Construct):
-    def __init__(
-        self, scope: Construct, construct_id: str, props: GcpProps, *, kms_key_id: str, key_grant: TerraformResource
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, props: ServiceSecretsProps) -> None:
         super().__init__(scope, construct_id)
         s = google.secret_manager_secret
         self.secrets = {
@@ -23,23 +30,23 @@ class ServiceSecrets(Construct):
                 s.SecretManagerSecret(
                     self,
                     secret.replace("-", "_"),
-                    secret_id=props.name(secret),
-                    project=props.inputs.project_id,
+                    secret_id=props.suffixed(secret),
+                    project=props.project_id,
                     replication=s.SecretManagerSecretReplication(
                         user_managed=s.SecretManagerSecretReplicationUserManaged(
                             replicas=[
                                 s.SecretManagerSecretReplicationUserManagedReplicas(
-                                    location=props.project.region,
+                                    location=props.region,
                                     customer_managed_encryption=s.SecretManagerSecretReplicationUserManagedReplicasCustomerManagedEncryption(
-                                        kms_key_name=kms_key_id
+                                        kms_key_name=props.kms_key_id
                                     ),
                                 )
                             ]
                         )
                     ),
-                    labels=props.labels,
-                    depends_on=[key_grant],
+                    labels=props.label_map,
+                    depends_on=[props.key_grant],
                 )
             )
-            for secret in props.config.security.secrets
+            for secret in props.secrets
         }
