@@ -4,6 +4,7 @@ module per test session."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ import pytest
 import yaml
 
 from synthdata_infra.config import data_types, resolve
+from synthdata_infra.synth.registry import SYNTH_PROVIDERS, modules_for
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -62,16 +64,6 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
 # The data types and which of them run on GPUs, from the project's profiles/ folders.
 TYPES = data_types(REPO)
 GPU_TYPES = tuple(kind for kind in TYPES if resolve(kind, environment=None, root=REPO).gpu)
-# folder under modules_out -> (provider local name, source)
-LAYERS = {
-    "kubernetes": ("kubernetes", "hashicorp/kubernetes"),
-    "aws": ("aws", "hashicorp/aws"),
-    "gcp": ("google", "hashicorp/google"),
-    "azure": ("azurerm", "hashicorp/azurerm"),
-    "onprem": ("kubernetes", "hashicorp/kubernetes"),
-}
-MONITORING = [(layer, "monitoring") for layer in ("aws", "gcp", "azure", "onprem")]
-MODULES = [(layer, kind) for layer in ("kubernetes", "aws", "gcp", "azure") for kind in TYPES] + MONITORING
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -94,26 +86,49 @@ def cdktf_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def fresh_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("synth") / "modules_out"
-    done = run_cli("synth", "--provider", "all", "--out", str(out))
-    assert done.returncode == 0, done.stderr
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every process of this test run shares: the xdist workers' common parent, or the
+    run's own base folder without xdist (never one an earlier run left behind)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def shared_synth(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A real synth of every module into an empty cache of its own, run once per test run: the
+    first process that asks runs it under a lock, the others wait for it and read its result."""
+    folder = run_folder(tmp_path_factory) / f"shared-synth-{name}"
+    folder.mkdir(exist_ok=True)
+    out, cache, result = folder / "modules_out", folder / "cache", folder / "result.json"
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(cache, ignore_errors=True)
+            done = run_cli("synth", "--provider", "all", "--out", str(out), env={"SYNTHDATA_INFRA_CACHE": str(cache), "SYNTHDATA_INFRA_ROOT": str(REPO)})
+            result.write_text(json.dumps({"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}))
+    done = json.loads(result.read_text())
+    assert done["returncode"] == 0, done["stderr"]
+    # Every module synthesized, none copied from a cache: the output is really fresh.
+    count = len(modules_for("all", "all"))
+    assert done["stdout"].strip() == f"{out}: {count} module(s) written ({count} synthesized, 0 from cache), 0 unchanged"
     return out
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory):
-    """``synthesized("gcp")``: a folder holding a real synth of one provider's modules (once per session)."""
-    done: dict[str, Path] = {}
+def fresh_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every module of the registry, synthesized once for the whole test run (all xdist workers)
+    into an empty cache. Read it, never write into it: copy what a test edits."""
+    return shared_synth(tmp_path_factory, "fresh")
+
+
+@pytest.fixture(scope="session")
+def synthesized(fresh_modules: Path):
+    """``synthesized("gcp")``: a folder holding a real synth of that provider's modules (the run's
+    one synth of every module; read only)."""
 
     def get(provider: str) -> Path:
-        if provider not in done:
-            out = tmp_path_factory.mktemp(f"synth-{provider}") / "modules_out"
-            result = run_cli("synth", "--provider", provider, "--out", str(out))
-            assert result.returncode == 0, result.stderr
-            done[provider] = out
-        return done[provider]
+        assert provider in SYNTH_PROVIDERS, provider
+        return fresh_modules
 
     return get
 
