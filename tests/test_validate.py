@@ -104,6 +104,6 @@ def test_failure_exits_non_zero_with_a_table(tmp_path):
         (["--out", "nowhere"], "error: --out: got 'nowhere'; expected a folder of generated modules (run synthdata-infra synth)"),
     ],
 )
-def test_bad_options_exit_2(args, message):
-    done = run_cli("validate", *args)
-    assert done.returncode == 2 and done.stderr.strip() == message
+def test_bad_options_exit_2(args, message, cli):
+    done = cli("validate", *args)
+    assert done.exit_code == 2 and done.stderr.strip() == message

@@ -94,9 +94,9 @@ def test_bad_profile_exits_2_and_writes_nothing(project, tmp_path):
         (["--type", "pictures"], f"error: --type: got 'pictures'; expected one of {', '.join(TYPES)}, all"),
     ],
 )
-def test_synth_bad_options_exit_2(args, message, tmp_path):
-    done = run_cli("synth", *args, "--out", str(tmp_path / "out"))
-    assert done.returncode == 2 and done.stderr.strip() == message
+def test_synth_bad_options_exit_2(args, message, tmp_path, cli):
+    done = cli("synth", *args, "--out", str(tmp_path / "out"))
+    assert done.exit_code == 2 and done.stderr.strip() == message
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
