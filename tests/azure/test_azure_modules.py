@@ -370,6 +370,7 @@ def test_tags_merge_the_callers_with_service_environment_and_type(azure, kind):
 # --- example ----------------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("kind", TYPES)
 def test_example_calls_both_modules_with_their_required_inputs(azure, synthesized, kind):
     example = azure / kind / "examples" / "complete"

@@ -100,6 +100,7 @@ def test_inputs_and_outputs(module):
     assert all(spec["description"] for spec in outputs.values())
 
 
+@pytest.mark.integration
 def test_checkov_finds_nothing(module):
     """checkov from the repository root (its .checkov.yaml applies). Its 3.2 release has no checks
     for these resource types: what matters is that it scans the module and fails nothing. (Its graph

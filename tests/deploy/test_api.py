@@ -13,6 +13,8 @@ from synthdata_infra.api import DataType, SyntheticDataInfrastructure
 from synthdata_infra.errors import ConfigError
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_plan_only_deploy_records_a_planned_service(deploy_project: Path):
     environment_file = deploy_project / "environments" / "staging.yaml"
     kept = environment_file.read_text().split("\nservices:")[0]
@@ -62,6 +64,8 @@ def test_unified_dashboard_location(deploy_project: Path):
     assert str(dashboard) == str(dashboard.path)
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_a_failed_apply_is_recorded_and_reported(deploy_project: Path):
     """Terraform's own failure: exit status 1 with Terraform's message, and status says failed."""
     import boto3
@@ -82,6 +86,7 @@ def test_a_failed_apply_is_recorded_and_reported(deploy_project: Path):
     assert (row["service"], row["status"]) == ("audit-synth", "failed")
 
 
+@pytest.mark.integration
 def test_status_tells_deployed_from_drifted(deploy_project: Path):
     """A record of the last apply against the inputs as they are now: a changed override drifts."""
     from dataclasses import asdict

@@ -479,6 +479,7 @@ def test_readme_says_how_it_is_tested(gcp, kind):
     assert "not `terraform validate`d" in readme and "checkov" in readme
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("kind", TYPES)
 def test_example_calls_both_modules_with_their_required_inputs(gcp, synthesized, kind):
     example = module(gcp, kind) / "examples" / "complete"
@@ -509,6 +510,8 @@ def test_example_calls_both_modules_with_their_required_inputs(gcp, synthesized,
 CHECKOV_SKIPS = ("CKV_GCP_62", "CKV_GCP_82", "CKV_TF_1")
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_checkov_passes_with_the_listed_skips(gcp):
     binary = os.environ.get("CHECKOV") or str(REPO / ".venv-checkov" / "bin" / "checkov")
     if not Path(binary).is_file():

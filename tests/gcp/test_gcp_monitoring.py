@@ -76,6 +76,8 @@ def test_inputs_and_outputs(module):
     assert outputs["notification_channel_ids"]["value"] == "${local.notification_channels}"
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_checkov_finds_nothing(module):
     """checkov from the repository root (its .checkov.yaml applies). It has no checks for
     google_monitoring_*: what matters is that it parses the module and fails nothing."""
