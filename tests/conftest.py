@@ -80,14 +80,24 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 @pytest.fixture(scope="session")
 def cdktf_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The output folder of the real `cdktf synth` (npm cdktf-cli running main.py), once per session."""
+    """The output folder of the real `cdktf synth` (npm cdktf-cli running main.py), once per test
+    run: the first xdist worker that asks runs it under a lock, the others read its result."""
     cdktf = os.environ.get("CDKTF") or str(REPO / ".tools" / "cdktf" / "node_modules" / ".bin" / "cdktf")
     assert Path(cdktf).is_file(), f"cdktf CLI not found at {cdktf}: run `make test`, which installs it"
-    out = tmp_path_factory.mktemp("cdktf") / "cdktf.out"
-    # cdktf.json runs `python main.py`: the project's interpreter must come first on PATH.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "CHECKPOINT_DISABLE": "1"}
-    done = subprocess.run([cdktf, "synth", "--output", str(out)], cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    folder = run_folder(tmp_path_factory) / "shared-cdktf"
+    folder.mkdir(exist_ok=True)
+    out, result = folder / "cdktf.out", folder / "result.json"
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            shutil.rmtree(out, ignore_errors=True)
+            # cdktf.json runs `python main.py`: the project's interpreter must come first on PATH.
+            env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "CHECKPOINT_DISABLE": "1"}
+            env.pop("SYNTHDATA_INFRA_ROOT", None)  # the project's own profiles and environments
+            done = subprocess.run([cdktf, "synth", "--output", str(out)], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+            result.write_text(json.dumps({"returncode": done.returncode, "output": done.stdout + done.stderr}))
+    done = json.loads(result.read_text())
+    assert done["returncode"] == 0, done["output"]
     return out
 
 
