@@ -18,15 +18,25 @@ export CHECKPOINT_DISABLE := 1
 
 .PHONY: synth test install tools clean
 
-$(VENV)/.installed: pyproject.toml
+# uv (from PyPI, in a venv of its own) installs the venvs: the provider bindings are large wheels
+# that pip downloads and unpacks one at a time; uv fetches them in parallel and keeps a cache, so
+# a second clone installs from it. The venvs are plain venvs with pip, as before.
+UV := .tools/uv/bin/uv
+UV_QUIET := --quiet
+
+$(UV):
+	$(PYTHON) -m venv .tools/uv
+	.tools/uv/bin/pip install $(PIP_QUIET) 'uv>=0.4,<1'
+
+$(VENV)/.installed: pyproject.toml | $(UV)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install $(PIP_QUIET) -e '.[test]'
+	$(UV) pip install $(UV_QUIET) --python $(VENV)/bin/python -e '.[test]'
 	touch $@
 
 # checkov pins dependencies that clash with ours, so it lives in its own venv.
-$(CHECKOV_VENV)/.installed:
+$(CHECKOV_VENV)/.installed: | $(UV)
 	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/pip install $(PIP_QUIET) 'checkov==$(CHECKOV_VERSION)'
+	$(UV) pip install $(UV_QUIET) --python $(CHECKOV_VENV)/bin/python 'checkov==$(CHECKOV_VERSION)'
 	touch $@
 
 install: $(VENV)/.installed
@@ -46,7 +56,9 @@ tools: $(CHECKOV_VENV)/.installed .tools/cdktf/.installed /usr/bin/promtool
 synth: install
 	$(VENV)/bin/synthdata-infra synth
 
-test: install tools
+# The venvs, the cdktf CLI and promtool install side by side (mostly downloads and unpacking).
+test:
+	$(MAKE) --no-print-directory -j4 install tools
 	$(VENV)/bin/python -m pytest
 
 clean:

@@ -4,6 +4,7 @@ module per test session."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -16,8 +17,14 @@ import pytest
 import yaml
 
 from synthdata_infra.config import data_types, resolve
+from synthdata_infra.synth.registry import SYNTH_PROVIDERS, modules_for
 
 REPO = Path(__file__).resolve().parents[1]
+
+# checkov's default parallel runner forks a process per CPU for every scan; on a small machine the
+# forks of a large interpreter cost more than they save (same findings, about 40% less CPU time,
+# measured on modules_out). Every checkov the tests start, directly or through `validate`, inherits it.
+os.environ.setdefault("CHECKOV_PARALLELIZATION_TYPE", "none")
 
 
 @pytest.fixture
@@ -62,16 +69,6 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
 # The data types and which of them run on GPUs, from the project's profiles/ folders.
 TYPES = data_types(REPO)
 GPU_TYPES = tuple(kind for kind in TYPES if resolve(kind, environment=None, root=REPO).gpu)
-# folder under modules_out -> (provider local name, source)
-LAYERS = {
-    "kubernetes": ("kubernetes", "hashicorp/kubernetes"),
-    "aws": ("aws", "hashicorp/aws"),
-    "gcp": ("google", "hashicorp/google"),
-    "azure": ("azurerm", "hashicorp/azurerm"),
-    "onprem": ("kubernetes", "hashicorp/kubernetes"),
-}
-MONITORING = [(layer, "monitoring") for layer in ("aws", "gcp", "azure", "onprem")]
-MODULES = [(layer, kind) for layer in ("kubernetes", "aws", "gcp", "azure") for kind in TYPES] + MONITORING
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -83,37 +80,70 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 @pytest.fixture(scope="session")
 def cdktf_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The output folder of the real `cdktf synth` (npm cdktf-cli running main.py), once per session."""
+    """The output folder of the real `cdktf synth` (npm cdktf-cli running main.py), once per test
+    run: the first xdist worker that asks runs it under a lock, the others read its result."""
     cdktf = os.environ.get("CDKTF") or str(REPO / ".tools" / "cdktf" / "node_modules" / ".bin" / "cdktf")
     assert Path(cdktf).is_file(), f"cdktf CLI not found at {cdktf}: run `make test`, which installs it"
-    out = tmp_path_factory.mktemp("cdktf") / "cdktf.out"
-    # cdktf.json runs `python main.py`: the project's interpreter must come first on PATH.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "CHECKPOINT_DISABLE": "1"}
-    done = subprocess.run([cdktf, "synth", "--output", str(out)], cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    folder = run_folder(tmp_path_factory) / "shared-cdktf"
+    folder.mkdir(exist_ok=True)
+    out, result = folder / "cdktf.out", folder / "result.json"
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            shutil.rmtree(out, ignore_errors=True)
+            # cdktf.json runs `python main.py`: the project's interpreter must come first on PATH.
+            env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "CHECKPOINT_DISABLE": "1"}
+            env.pop("SYNTHDATA_INFRA_ROOT", None)  # the project's own profiles and environments
+            done = subprocess.run([cdktf, "synth", "--output", str(out)], cwd=REPO, env=env, capture_output=True, text=True, check=False)
+            result.write_text(json.dumps({"returncode": done.returncode, "output": done.stdout + done.stderr}))
+    done = json.loads(result.read_text())
+    assert done["returncode"] == 0, done["output"]
+    return out
+
+
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every process of this test run shares: the xdist workers' common parent, or the
+    run's own base folder without xdist (never one an earlier run left behind)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def shared_synth(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A real synth of every module into an empty cache of its own, run once per test run: the
+    first process that asks runs it under a lock, the others wait for it and read its result."""
+    folder = run_folder(tmp_path_factory) / f"shared-synth-{name}"
+    folder.mkdir(exist_ok=True)
+    out, cache, result = folder / "modules_out", folder / "cache", folder / "result.json"
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(cache, ignore_errors=True)
+            done = run_cli("synth", "--provider", "all", "--out", str(out), env={"SYNTHDATA_INFRA_CACHE": str(cache), "SYNTHDATA_INFRA_ROOT": str(REPO)})
+            result.write_text(json.dumps({"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}))
+    done = json.loads(result.read_text())
+    assert done["returncode"] == 0, done["stderr"]
+    # Every module synthesized, none copied from a cache: the output is really fresh.
+    count = len(modules_for("all", "all"))
+    assert done["stdout"].strip() == f"{out}: {count} module(s) written ({count} synthesized, 0 from cache), 0 unchanged"
     return out
 
 
 @pytest.fixture(scope="session")
 def fresh_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("synth") / "modules_out"
-    done = run_cli("synth", "--provider", "all", "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    return out
+    """Every module of the registry, synthesized once for the whole test run (all xdist workers)
+    into an empty cache. Read it, never write into it: copy what a test edits."""
+    return shared_synth(tmp_path_factory, "fresh")
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory):
-    """``synthesized("gcp")``: a folder holding a real synth of one provider's modules (once per session)."""
-    done: dict[str, Path] = {}
+def synthesized(fresh_modules: Path):
+    """``synthesized("gcp")``: a folder holding a real synth of that provider's modules (the run's
+    one synth of every module; read only)."""
 
     def get(provider: str) -> Path:
-        if provider not in done:
-            out = tmp_path_factory.mktemp(f"synth-{provider}") / "modules_out"
-            result = run_cli("synth", "--provider", provider, "--out", str(out))
-            assert result.returncode == 0, result.stderr
-            done[provider] = out
-        return done[provider]
+        assert provider in SYNTH_PROVIDERS, provider
+        return fresh_modules
 
     return get
 
@@ -143,8 +173,20 @@ def unescape(text: str) -> str:
     return text.replace("$${", "${").replace("%%{", "%{")
 
 
+# A test using one of these drives a real tool (terraform, moto, the cdktf CLI): integration.
+INTEGRATION_FIXTURES = {"terraform_env", "moto", "moto_endpoint", "terraform_root", "cdktf_out"}
+# ... and these take long enough (the cdktf CLI's synth of every stack) to leave the fast loop.
+SLOW_FIXTURES = {"moto", "moto_endpoint", "cdktf_out"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Slow tests first (a stable sort: the order within each part is kept). With two xdist
-    workers the long applies start at once and the quick tests fill in around them, instead of
-    one long test running alone at the end."""
+    """Markers from the fixtures a test uses, then slow tests first (a stable sort: the order
+    within each part is kept). With xdist workers the long applies start at once and the quick
+    tests fill in around them, instead of one long test running alone at the end."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & INTEGRATION_FIXTURES:
+            item.add_marker(pytest.mark.integration)
+        if used & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -47,6 +47,8 @@ def _checkov(target: list[str], check_types: set[str]) -> dict:
     }
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_generated_modules_pass_checkov_with_custom_checks():
     """Every module and example under modules_out/, with the project's .checkov.yaml."""
     result = run_checkov(REPO / "modules_out")
@@ -86,6 +88,8 @@ def _pod_and_generator_lose_non_root(deployment: dict) -> None:
     del spec["container"][0]["security_context"]["run_as_non_root"]
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("plant", "check_id"),
     [

@@ -102,6 +102,8 @@ def test_monitor_writes_its_dashboard(project, tmp_path):
     assert any("synthdata_point_cloud_fid_score" in q for q in queries)
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_validate_passes_with_its_promtool_cases(project, synthesized, tmp_path):
     """terraform, checkov and promtool on the new type's modules and the monitoring modules."""
     out = tmp_path / "modules"
@@ -112,6 +114,7 @@ def test_validate_passes_with_its_promtool_cases(project, synthesized, tmp_path)
     assert f"profiles/{NEW}/alerts_test.yml" in done.stdout.replace("\n", "")
 
 
+@pytest.mark.integration
 def test_validate_fails_when_its_promtool_case_is_wrong(project, synthesized, tmp_path):
     broken = tmp_path / "project"
     shutil.copytree(project, broken, ignore=shutil.ignore_patterns("modules_out", ".synthdata"))

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from unittest import mock
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -62,6 +63,7 @@ def run_main(*args: str) -> tuple[int, str, str]:
     return code, stdout.getvalue(), stderr.getvalue()
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(kind=st.sampled_from(TYPES), overrides=st.lists(st.tuples(paths, scalars), min_size=1, max_size=3))
 def test_random_overrides_never_break_the_cli(kind, overrides):
@@ -78,6 +80,7 @@ def test_random_overrides_never_break_the_cli(kind, overrides):
         assert len(err.strip().splitlines()) == 1 and err.startswith("error: ") and ": got " in err, err
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(kind=st.sampled_from(TYPES), path=st.sampled_from(PATHS), value=scalars)
 def test_random_override_errors_name_the_key_path(kind, path, value):
@@ -101,6 +104,8 @@ def _mutate(profile: dict, path: tuple[str, ...], value) -> None:
     node[path[-1]] = value
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kind=st.sampled_from(TYPES), path=st.sampled_from(PATHS), value=scalars)
 def test_random_profile_mutation_synthesizes_a_valid_module_or_exits_2(kind, path, value):

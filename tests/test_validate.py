@@ -30,6 +30,8 @@ def failures(out: Path) -> set[tuple[str, str]]:
     return {(f.module, f.check) for f in validate(out) if f.result == "fail"}
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_validate_passes_on_the_committed_modules():
     done = run_cli("validate", "--out", "modules_out")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr
@@ -44,6 +46,8 @@ def _drop_non_root(main: dict) -> None:
     del spec["container"][0]["security_context"]["run_as_non_root"]
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_container_without_run_as_non_root_fails_checkov(tmp_path):
     out = copy_modules(tmp_path, "kubernetes/image")
     edit_json(out / "kubernetes/image/main.tf.json", _drop_non_root)
@@ -52,6 +56,8 @@ def test_container_without_run_as_non_root_fails_checkov(tmp_path):
     assert "CKV_SYNTH_1" in findings[0].detail
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_bucket_without_encryption_fails_checkov(tmp_path):
     out = copy_modules(tmp_path, "aws/tabular")
 
@@ -64,6 +70,7 @@ def test_bucket_without_encryption_fails_checkov(tmp_path):
     assert failures(out) == {("aws/tabular", "checkov")}
 
 
+@pytest.mark.integration
 def test_rules_file_with_a_promql_error_fails_promtool(tmp_path):
     out = copy_modules(tmp_path, "onprem/monitoring")
     rules = out / "onprem/monitoring/rules/common.rules.yml"
@@ -71,6 +78,7 @@ def test_rules_file_with_a_promql_error_fails_promtool(tmp_path):
     assert failures(out) == {("onprem/monitoring/rules/common.rules.yml", "promtool")}
 
 
+@pytest.mark.integration
 def test_exact_provider_pin_fails_conventions(tmp_path):
     out = copy_modules(tmp_path, "aws/tabular")
     edit_json(
@@ -82,12 +90,15 @@ def test_exact_provider_pin_fails_conventions(tmp_path):
     assert "pinned to '5.100.0', not a >= range" in findings[0].detail
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_missing_default_deny_fails_conventions(tmp_path):
     out = copy_modules(tmp_path, "kubernetes/tabular")
     edit_json(out / "kubernetes/tabular/main.tf.json", lambda m: m["resource"]["kubernetes_network_policy_v1"].pop("network_policy_default_deny"))
     assert ("kubernetes/tabular", "conventions") in failures(out)
 
 
+@pytest.mark.integration
 def test_failure_exits_non_zero_with_a_table(tmp_path):
     out = copy_modules(tmp_path, "aws/tabular")
     edit_json(out / "aws/tabular/versions.tf.json", lambda v: v["terraform"]["required_providers"]["aws"].update(version="5.100.0"))
@@ -104,6 +115,6 @@ def test_failure_exits_non_zero_with_a_table(tmp_path):
         (["--out", "nowhere"], "error: --out: got 'nowhere'; expected a folder of generated modules (run synthdata-infra synth)"),
     ],
 )
-def test_bad_options_exit_2(args, message):
-    done = run_cli("validate", *args)
-    assert done.returncode == 2 and done.stderr.strip() == message
+def test_bad_options_exit_2(args, message, cli):
+    done = cli("validate", *args)
+    assert done.exit_code == 2 and done.stderr.strip() == message

@@ -6,6 +6,7 @@ import json
 import shutil
 
 import boto3
+import pytest
 
 from tests.aws.conftest import terraform
 from tests.aws.test_aws_modules import write_provider
@@ -21,6 +22,7 @@ def test_monitoring_module_validates(terraform_env, tmp_path):
     assert validate.returncode == 0, validate.stderr
 
 
+@pytest.mark.slow
 def test_monitoring_applies_replans_clean_and_destroys(moto, terraform_env, tmp_path):
     shutil.copytree(MODULE, tmp_path / "module")
     write_provider(tmp_path, moto)

@@ -145,6 +145,7 @@ def test_a_given_key_replaces_the_created_one_everywhere(azure, kind):
     assert check["condition"] == "${var.key_vault_key_resource_id == null || var.storage_account == null}"
 
 
+@pytest.mark.integration
 def test_terraform_evaluates_the_created_and_the_given_key_and_account(azure, tmp_path):
     """The image module (it has Front Door), evaluated by Terraform: outputs, validations, preconditions."""
     module = azure / "image"

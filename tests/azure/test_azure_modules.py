@@ -15,8 +15,7 @@ import pytest
 from synthdata_infra.catalog import catalog, storage_class_for
 from synthdata_infra.config import resolve
 from synthdata_infra.planning import placement_for
-from synthdata_infra.synth.module_stack import PROVIDER_REQUIREMENTS
-from tests.conftest import GPU_TYPES, TYPES, load, resources, run_cli
+from tests.conftest import GPU_TYPES, TYPES, load, resources
 
 IDENTITY_ROLES = {"Storage Blob Data Contributor", "Key Vault Secrets User"}
 TAGGED = (
@@ -70,46 +69,13 @@ def catalog_row(name: str):
     return row
 
 
-# --- child-module rules -----------------------------------------------------------------------
+# --- inputs (child-module rules for every module: tests/synth/test_conformance.py) ----------
 
 
 @pytest.mark.parametrize("kind", TYPES)
-def test_child_module_rules(azure, kind):
-    module = azure / kind
-    assert {p.name for p in module.iterdir()} == {
-        "main.tf.json", "variables.tf.json", "outputs.tf.json", "versions.tf.json", "README.md", "examples",
-    }
-    terraform = load(module, "versions.tf.json")["terraform"]
-    source, version = PROVIDER_REQUIREMENTS["azurerm"]
-    assert terraform["required_providers"] == {"azurerm": {"source": source, "version": version}}
-    assert version.startswith(">=") and "<" in version
-    assert "backend" not in terraform
-    text = "".join(p.read_text() for p in module.rglob("*") if p.is_file())
-    assert '"//"' not in text
-    assert "/tmp/" not in text and "/work/" not in text and "/home/" not in text
-    main = load(module, "main.tf.json")
-    assert "provider" not in main and set(main) <= {"data", "locals", "resource"}
-    # Path-based, lower-case logical ids: no cdktf hash suffixes.
-    for kind_, blocks in {**main["resource"], **main["data"]}.items():
-        for name in blocks:
-            assert re.fullmatch(r"[a-z][a-z0-9_]*", name), f"{kind_}.{name}"
-
-
-def test_two_synths_are_byte_identical(azure, tmp_path):
-    again = tmp_path / "again"
-    # An empty cache of its own: this run really synthesizes.
-    done = run_cli("synth", "--provider", "azure", "--out", str(again), env={"SYNTHDATA_INFRA_CACHE": str(tmp_path / "cache")})
-    assert done.returncode == 0, done.stderr
-    first = {p.relative_to(azure): p.read_bytes() for p in azure.rglob("*") if p.is_file()}
-    second = {p.relative_to(again / "azure"): p.read_bytes() for p in (again / "azure").rglob("*") if p.is_file()}
-    assert first == second
-
-
-@pytest.mark.parametrize("kind", TYPES)
-def test_every_input_has_type_and_description_and_only_the_references_are_required(azure, kind):
+def test_only_the_references_are_required(azure, kind):
+    """Types and descriptions of every input: tests/synth/test_conformance.py."""
     specs = variables(azure / kind)
-    for name, spec in specs.items():
-        assert spec["type"] and spec["description"], name
     required = {name for name, spec in specs.items() if "default" not in spec}
     assert required == {"service_name", "environment", "resource_group_name", "kubernetes_cluster_id", "oidc_issuer_url"}
 
@@ -404,6 +370,7 @@ def test_tags_merge_the_callers_with_service_environment_and_type(azure, kind):
 # --- example ----------------------------------------------------------------------------------
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("kind", TYPES)
 def test_example_calls_both_modules_with_their_required_inputs(azure, synthesized, kind):
     example = azure / kind / "examples" / "complete"

@@ -30,6 +30,8 @@ def test_unified_dashboard_location(deploy_project: Path):
     assert str(dashboard) == str(dashboard.path)
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_a_failed_apply_is_recorded_and_reported(deploy_project: Path):
     """Terraform's own failure: exit status 1 with Terraform's message, and status says failed."""
     import boto3
@@ -52,6 +54,7 @@ def test_a_failed_apply_is_recorded_and_reported(deploy_project: Path):
     assert [s["name"] for s in yaml.safe_load((deploy_project / "environments" / "dev.yaml").read_text())["services"]] == ["audit-synth"]
 
 
+@pytest.mark.integration
 def test_status_tells_deployed_from_drifted(deploy_project: Path):
     """A record of the last apply against the inputs as they are now: a changed override drifts."""
     from dataclasses import asdict

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import REPO, run_cli
@@ -55,6 +56,7 @@ def _start(worker: str, *args: str, env: dict[str, str]) -> subprocess.Popen[str
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow
 def test_concurrent_destroys_and_deploys_keep_every_change(project: Path, tmp_path: Path):
     env = {**os.environ, "SYNTHDATA_INFRA_ROOT": str(project), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     path = project / "environments" / "dev.yaml"

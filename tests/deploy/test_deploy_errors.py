@@ -102,18 +102,37 @@ CASES = {
 }
 
 
+def assert_one_error_line(code: int, stdout: str, stderr: str, message: str) -> None:
+    assert code == 2, stdout + stderr
+    assert message in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+    assert "Traceback" not in stderr
+
+
+def assert_nothing_written(project: Path, before: dict[str, str]) -> None:
+    assert snapshot(project) == before
+    assert not (project / "cdktf.out").exists() and not (project / ".synthdata").exists()
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_bad_input_exits_2_and_writes_nothing(case: str, deploy_project: Path):
+def test_bad_input_exits_2_and_writes_nothing(case: str, deploy_project: Path, cli):
+    """In process, through the console entry point's error boundary (main)."""
+    args, message = CASES[case]
+    before = snapshot(deploy_project)
+    done = cli(*args)
+    assert_one_error_line(done.exit_code, done.stdout, done.stderr, message)
+    assert_nothing_written(deploy_project, before)
+
+
+@pytest.mark.parametrize("case", ["existing name with another type", "override no module takes"])
+def test_bad_input_in_a_real_process(case: str, deploy_project: Path):
+    """The same as an operator sees it: the installed console script's exit status and stderr."""
     args, message = CASES[case]
     before = snapshot(deploy_project)
     done = run_cli(*args, env={"SYNTHDATA_INFRA_ROOT": str(deploy_project)})
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert message in done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
-    assert "Traceback" not in done.stderr
-    assert snapshot(deploy_project) == before
-    assert not (deploy_project / "cdktf.out").exists() and not (deploy_project / ".synthdata").exists()
+    assert_one_error_line(done.returncode, done.stdout, done.stderr, message)
+    assert_nothing_written(deploy_project, before)
 
 
 def test_every_module_takes_exactly_the_service_names_an_environment_takes():

@@ -178,6 +178,7 @@ def shared_cluster_names(tmp_path_factory):
     return roots, created_by_root(roots, base / "evaluated")
 
 
+@pytest.mark.integration
 def test_services_on_one_cluster_create_no_object_twice(shared_cluster_names):
     roots, by_root = shared_cluster_names
     services = {"customer-synth", "product-images", "marketing-videos", *(s["name"] for s in EXTRA_SERVICES)}
@@ -192,6 +193,7 @@ def test_services_on_one_cluster_create_no_object_twice(shared_cluster_names):
         assert namespaced and all(item[3] == namespace for item in namespaced), service
 
 
+@pytest.mark.integration
 def test_cloud_names_differ_for_two_services_of_one_type_on_one_cluster(shared_cluster_names):
     """customer-synth and ledger-synth are both tabular on the production EKS cluster."""
     _, by_root = shared_cluster_names
@@ -201,6 +203,7 @@ def test_cloud_names_differ_for_two_services_of_one_type_on_one_cluster(shared_c
     assert not names["customer-synth-production"] & names["ledger-synth-production"]
 
 
+@pytest.mark.integration
 def test_the_check_finds_a_shared_object(shared_cluster_names):
     """The check is not vacuous: two roots creating one namespace (the first wave's design) collide."""
     _, by_root = shared_cluster_names

@@ -58,6 +58,7 @@ def expected_nodes(project: Path, replicas: int) -> int:
     return math.ceil(replicas / placement.replicas_per_node)
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_deploy_status_scale_destroy_on_the_local_target(deploy_project: Path):
     # Terraform finds the AWS provider through TF_PROVIDER_MIRROR (the Makefile's), as a user's would.

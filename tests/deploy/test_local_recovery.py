@@ -38,6 +38,7 @@ def one_line_error(done: subprocess.CompletedProcess[str], code: int) -> str:
     return line
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_a_dead_local_api_is_reported_lost_and_its_services_forgotten(deploy_project: Path):
     env = {"SYNTHDATA_INFRA_ROOT": str(deploy_project)}
@@ -80,6 +81,7 @@ def test_a_dead_local_api_is_reported_lost_and_its_services_forgotten(deploy_pro
     assert json.loads(local.state_file(deploy_project).read_text())["endpoint"] == endpoint
 
 
+@pytest.mark.integration
 def test_local_stop_signals_only_the_local_api(deploy_project: Path):
     """aws.json naming a process that is not the moto server started on that port: not signalled."""
     sleeper = subprocess.Popen(["sleep", "120"])
@@ -97,6 +99,7 @@ def test_local_stop_signals_only_the_local_api(deploy_project: Path):
         sleeper.wait()
 
 
+@pytest.mark.integration
 def test_a_truncated_address_file_is_a_note_not_a_traceback(deploy_project: Path):
     env = {"SYNTHDATA_INFRA_ROOT": str(deploy_project)}
     state = local.state_file(deploy_project)
@@ -143,6 +146,7 @@ def test_a_truncated_record_is_one_line(deploy_project: Path):
     one_line_error(bad_input, 2)
 
 
+@pytest.mark.integration
 def test_status_reads_what_terraform_recorded(deploy_project: Path):
     """No record but resources in the root's state: deployed; a record but an empty state: lost;
     Terraform Cloud state that cannot be pulled: unknown, quickly."""

@@ -133,6 +133,7 @@ def dev_roots(project: Path, tmp_path: Path, edit) -> dict[str, Path]:
     return write_roots(lambda app: add_environment_roots(app, plan, Target()), Target(), tmp_path / "stacks", REPO / "modules_out")
 
 
+@pytest.mark.integration
 def test_an_environment_without_terraform_cloud_keeps_state_locally(project, tmp_path):
     """Roots of such an environment get a local backend under .synthdata/state/ (relative to
     the root's folder three levels below the project), and no cloud block or workspaces root."""

@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.conftest import run_cli
@@ -40,6 +41,7 @@ def wait_for_samples(url: str, deadline_seconds: float = 60) -> None:
     raise AssertionError("Prometheus did not scrape the exporter three times")
 
 
+@pytest.mark.integration
 def test_status_reads_throughput_and_usage_from_prometheus(project: Path, tmp_path: Path):
     env = {"SYNTHDATA_INFRA_ROOT": str(project)}
     with exporter(metrics) as port, prometheus(tmp_path, port) as server:

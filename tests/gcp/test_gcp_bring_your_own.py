@@ -110,6 +110,7 @@ def test_a_given_bucket_replaces_the_created_one_everywhere(gcp, kind):
     assert "created bucket" in load(module, "variables.tf.json")["variable"]["force_destroy"]["description"]
 
 
+@pytest.mark.integration
 def test_terraform_evaluates_the_created_and_the_given_key_and_bucket(gcp, tmp_path):
     """The image module (it has a CDN), evaluated by Terraform: outputs, validations, preconditions."""
     module = gcp / "image"

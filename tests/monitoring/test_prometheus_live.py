@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from synthdata_infra.monitoring.rules import rules_files
@@ -24,6 +25,7 @@ def metrics(scrape: int) -> str:
     )
 
 
+@pytest.mark.integration
 def test_prometheus_raises_high_error_rate(tmp_path: Path):
     scrapes = []
 

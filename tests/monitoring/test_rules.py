@@ -52,6 +52,7 @@ def test_every_monitoring_module_ships_the_same_rules():
         assert {p.name: p.read_text() for p in folder.glob("*.rules.yml")} == rules_files()
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("rules_file", committed_rules(), ids=lambda p: f"{p.parts[-4]}/{p.name}")
 def test_promtool_check_rules(rules_file):
     done = subprocess.run([promtool(), "check", "rules", str(rules_file)], capture_output=True, text=True, check=False)
@@ -59,12 +60,14 @@ def test_promtool_check_rules(rules_file):
     assert "SUCCESS" in done.stdout
 
 
+@pytest.mark.integration
 def test_promtool_unit_tests_pass(rules_dir):
     done = subprocess.run([promtool(), "test", "rules", "rules_test.yml"], cwd=rules_dir, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "SUCCESS" in done.stdout
 
 
+@pytest.mark.integration
 def test_promtool_unit_tests_catch_a_changed_threshold(rules_dir):
     common = rules_dir / "common.rules.yml"
     common.write_text(common.read_text().replace("> 0.05", "> 5"))

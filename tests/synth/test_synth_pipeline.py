@@ -1,20 +1,17 @@
-"""The synth pipeline: golden output, determinism, child-module rules, atomic writes."""
+"""The synth pipeline: golden output, partial and atomic writes, bad input, the cdktf CLI.
+(Child-module rules, determinism and docs of every module: test_conformance.py.)"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import re
 from pathlib import Path
 
 import pytest
 
 from synthdata_infra.synth.driver import SynthFailure, replace_atomically
-from tests.conftest import REPO, TYPES, edit_yaml
-from tests.conftest import LAYERS, MODULES, load, run_cli
-
-MODULE_FILES = {"main.tf.json", "variables.tf.json", "outputs.tf.json", "versions.tf.json", "README.md"}
+from synthdata_infra.synth.registry import modules_for
+from tests.conftest import REPO, TYPES, edit_yaml, load, run_cli
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -25,23 +22,9 @@ def tree_digest(folder: Path) -> dict[str, str]:
     }
 
 
-def test_writes_one_module_folder_per_layer_and_data_type(fresh_modules):
-    folders = {(p.parent.name, p.name) for p in fresh_modules.glob("*/*") if p.is_dir()}
-    assert folders == set(MODULES)
-    for layer, kind in MODULES:
-        files = {p.name for p in (fresh_modules / layer / kind).iterdir() if p.is_file()}
-        assert files == MODULE_FILES, (layer, kind)
-
-
 def test_committed_modules_match_a_fresh_synth(fresh_modules):
     """modules_out/ is golden output: regenerate it (make synth) in the commit that changes it."""
     assert tree_digest(REPO / "modules_out") == tree_digest(fresh_modules), "modules_out is stale: run `make synth`"
-
-
-def test_two_runs_give_identical_bytes(fresh_modules, tmp_path):
-    again = tmp_path / "again"
-    assert run_cli("synth", "--provider", "all", "--out", str(again)).returncode == 0
-    assert tree_digest(again) == tree_digest(fresh_modules)
 
 
 def test_one_type_replaces_only_its_folder(fresh_modules, tmp_path):
@@ -53,57 +36,6 @@ def test_one_type_replaces_only_its_folder(fresh_modules, tmp_path):
     assert done.returncode == 0, done.stderr
     assert edited.read_text() == "left alone"
     assert tree_digest(out / "kubernetes" / "video") == tree_digest(fresh_modules / "kubernetes" / "video")
-
-
-@pytest.mark.parametrize(("layer", "kind"), MODULES)
-def test_child_module_rules(fresh_modules, layer, kind):
-    module = fresh_modules / layer / kind
-    documents = {name: load(module, name) for name in MODULE_FILES - {"README.md"}}
-    for name, document in documents.items():
-        assert "provider" not in document, name
-        assert "backend" not in json.dumps(document.get("terraform", {})), name
-        assert '"//"' not in (module / name).read_text(), name
-    text = "".join((module / name).read_text() for name in MODULE_FILES)
-    for absolute in (str(REPO), str(fresh_modules), os.path.expanduser("~") + "/", "/tmp/", "/work/"):
-        assert absolute not in text
-    requirements = documents["versions.tf.json"]["terraform"]["required_providers"]
-    local_name, source = LAYERS[layer]
-    assert list(requirements) == [local_name]
-    assert requirements[local_name]["source"] == source
-    assert re.fullmatch(r">= \d+\.\d+\.\d+, < \d+\.0\.0", requirements[local_name]["version"])
-    for name, variable in documents["variables.tf.json"]["variable"].items():
-        assert variable.get("type") and variable.get("description"), name
-    for name, output in documents["outputs.tf.json"]["output"].items():
-        assert output.get("description"), name
-
-
-@pytest.mark.parametrize(("layer", "kind"), MODULES)
-def test_logical_ids_are_readable_and_stable(fresh_modules, layer, kind):
-    main = load(fresh_modules / layer / kind, "main.tf.json")
-    for block in ("resource", "data"):
-        for resource_type, instances in main.get(block, {}).items():
-            for name in instances:
-                assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", name) and not re.search(r"_[0-9A-F]{8}$", name), name
-    text = json.dumps(main)
-    for prefix, resource_type, name in set(re.findall(r"(data\.)?\b((?:aws|kubernetes|google|azurerm)_[a-z0-9_]+)\.([a-z0-9_]+)\b", text)):
-        block = "data" if prefix else "resource"
-        assert name in main.get(block, {}).get(resource_type, {}), f"dangling reference {prefix}{resource_type}.{name}"
-    for name in set(re.findall(r"\blocal\.([a-z0-9_]+)", text)):
-        assert name in main["locals"], f"dangling reference local.{name}"
-
-
-@pytest.mark.parametrize(("layer", "kind"), MODULES)
-def test_readme_documents_every_input_and_output(fresh_modules, layer, kind):
-    module = fresh_modules / layer / kind
-    readme = (module / "README.md").read_text()
-    variables = load(module, "variables.tf.json")["variable"]
-    for name in [*variables, *load(module, "outputs.tf.json")["output"]]:
-        assert f"| `{name}` |" in readme
-    usage = readme.split("```hcl", 1)[1]
-    assert f'source = "../../modules_out/{layer}/{kind}"' in usage
-    for name, variable in variables.items():
-        if "default" not in variable:
-            assert re.search(rf"^\s+{name}\s+= \S", usage, re.M), f"usage example lacks required input {name}"
 
 
 def test_failed_build_leaves_output_untouched(fresh_modules, tmp_path):
@@ -162,17 +94,17 @@ def test_bad_profile_exits_2_and_writes_nothing(project, tmp_path):
         (["--type", "pictures"], f"error: --type: got 'pictures'; expected one of {', '.join(TYPES)}, all"),
     ],
 )
-def test_synth_bad_options_exit_2(args, message, tmp_path):
-    done = run_cli("synth", *args, "--out", str(tmp_path / "out"))
-    assert done.returncode == 2 and done.stderr.strip() == message
+def test_synth_bad_options_exit_2(args, message, tmp_path, cli):
+    done = cli("synth", *args, "--out", str(tmp_path / "out"))
+    assert done.exit_code == 2 and done.stderr.strip() == message
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
 def test_cdktf_synth_builds_the_same_stacks(fresh_modules, cdktf_out):
     """The real `cdktf synth` (npm cdktf-cli, running main.py): same resources as the modules."""
-    for layer, kind in MODULES:
-        stack = json.loads((cdktf_out / "stacks" / f"{layer}-{kind.replace('_', '-')}" / "cdk.tf.json").read_text())
-        module = load(fresh_modules / layer / kind, "main.tf.json")
+    for spec in modules_for("all", "all"):
+        stack = json.loads((cdktf_out / "stacks" / spec.stack_id / "cdk.tf.json").read_text())
+        module = load(fresh_modules / spec.folder, "main.tf.json")
         assert _without_metadata(stack["resource"]) == module["resource"]
 
 
