@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from synthdata_infra.config import data_types, resolve
-from synthdata_infra.synth.registry import SYNTH_PROVIDERS, modules_for
+from synthdata_infra import providers
+from synthdata_infra.synth.registry import modules_for
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -142,7 +143,7 @@ def synthesized(fresh_modules: Path):
     one synth of every module; read only)."""
 
     def get(provider: str) -> Path:
-        assert provider in SYNTH_PROVIDERS, provider
+        assert provider in providers.names(), provider
         return fresh_modules
 
     return get

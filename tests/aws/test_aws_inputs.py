@@ -4,6 +4,7 @@ message naming the input (AWS with terraform against moto; GCP and Azure as JSON
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -24,22 +25,57 @@ BAD = {
 }
 
 
+def _diagnostics(stderr: str) -> list[str]:
+    """Terraform's error blocks, each as one line of text (box-drawing marks, when drawn, dropped)."""
+    text = re.sub("[\u2500-\u257f]", " ", stderr)
+    return [" ".join(("Error: " + block).split()) for block in text.split("Error: ")[1:]]
+
+
 @pytest.mark.slow
 def test_invalid_inputs_fail_at_plan_naming_the_input(moto, terraform_env, tmp_path):
+    """One plan of a good call, then one plan with a module call per bad case: every case fails,
+    each with the message naming its input, attributed to its own call."""
     write_root(tmp_path, "tabular", moto, **REQUIRED)
     init = terraform(terraform_env, tmp_path, "init", "-input=false")
     assert init.returncode == 0, init.stderr
     good = terraform(terraform_env, tmp_path, "plan", "-input=false")
     assert good.returncode == 0, good.stderr
-    template = (tmp_path / "main.tf").read_text()
-    for case, (inputs, message) in BAD.items():
-        block = "\n".join(f"  {name} = {value}" for name, value in {**REQUIRED, **inputs}.items())
-        (tmp_path / "main.tf").write_text(template.replace("\n".join(f"  {n} = {v}" for n, v in REQUIRED.items()), block))
+    cases = list(BAD.items())
+
+    def plan_calls(indexes: list[int]) -> dict[int, list[str]]:
+        """case index -> the errors of its call (attributed by the call's name, or by being alone)."""
+        calls = []
+        for index in indexes:
+            lines = "\n".join(f"  {name} = {value}" for name, value in {**REQUIRED, **cases[index][1][0]}.items())
+            calls.append(
+                f'module "case_{index}" {{\n  source = "./module"\n  cluster_name = aws_eks_cluster.test.name\n'
+                f"  subnet_ids = aws_subnet.private[*].id\n  oidc_provider_arn = aws_iam_openid_connect_provider.test.arn\n{lines}\n}}\n"
+            )
+        (tmp_path / "cases.tf").write_text("\n".join(calls))
+        assert terraform(terraform_env, tmp_path, "get").returncode == 0  # registers the new calls of the local module
         plan = terraform(terraform_env, tmp_path, "plan", "-input=false")
-        assert plan.returncode != 0, case
-        assert message in " ".join(plan.stderr.split()), f"{case}: {plan.stderr}"
+        assert plan.returncode != 0
+        errors = _diagnostics(plan.stderr)
+        if len(indexes) == 1:
+            return {indexes[0]: errors}
+        found = {i: [e for e in errors if f'module "case_{i}"' in e or f"module.case_{i}." in e] for i in indexes}
+        assert sum(len(mine) for mine in found.values()) == len(errors), errors  # every error names its call
+        return {i: mine for i, mine in found.items() if mine}
+
+    # Terraform reports every invalid input first and evaluates preconditions (the node size
+    # relations, which name no call) only when the inputs are valid: the cases left without an
+    # error are planned again, one at a time.
+    found = plan_calls(list(range(len(cases))))
+    left = [i for i in range(len(cases)) if i not in found]
+    assert len(left) < len(cases)
+    for index in left:
+        found.update(plan_calls([index]))
+    for index, (case, (inputs, message)) in enumerate(cases):
+        mine = found.get(index, [])
+        assert mine, f"{case}: no error for module.case_{index}"
+        assert any(message in e for e in mine), f"{case}: {mine}"
         if inputs.get("service_name") == "null":
-            assert "null" in plan.stderr
+            assert any("null" in e for e in mine)
 
 
 def planned_module(root, kind: str, endpoint: str, env: dict, **inputs: str) -> dict[str, dict]:

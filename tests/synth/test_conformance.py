@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from synthdata_infra import providers
 from synthdata_infra.monitoring.rules import rules_files
 from synthdata_infra.synth.registry import MONITORING, ModuleSpec, modules_for
 from tests.conftest import REPO, TYPES, load, shared_synth
@@ -39,7 +40,7 @@ REQUIREMENTS = {
     "azure": ("azurerm", "hashicorp/azurerm", ">= 4.55.0, < 5.0.0"),
     "onprem": ("kubernetes", "hashicorp/kubernetes", ">= 2.38.0, < 3.0.0"),
 }
-CLOUD_LAYERS = {"aws", "gcp", "azure"}
+CLOUD_LAYERS = {p.cloud_folder for p in providers.REGISTRY.values() if p.cloud_folder}
 LOGICAL_ID = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 REFERENCE = re.compile(r"(data\.)?\b((?:aws|kubernetes|google|azurerm|terraform)_[a-z0-9_]+)\.([a-z0-9_]+)\b")
 
