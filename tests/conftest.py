@@ -109,6 +109,19 @@ def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
+def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, produce) -> Path:
+    """``produce(folder)`` run once per test run (all xdist workers): the first process that asks
+    runs it under a lock, the others wait for it; returns the folder it wrote into."""
+    folder = run_folder(tmp_path_factory) / f"once-{name}"
+    folder.mkdir(exist_ok=True)
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "done").exists():
+            produce(folder)
+            (folder / "done").touch()
+    return folder
+
+
 def shared_synth(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     """A real synth of every module into an empty cache of its own, run once per test run: the
     first process that asks runs it under a lock, the others wait for it and read its result."""
@@ -128,6 +141,19 @@ def shared_synth(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     count = len(modules_for("all", "all"))
     assert done["stdout"].strip() == f"{out}: {count} module(s) written ({count} synthesized, 0 from cache), 0 unchanged"
     return out
+
+
+@pytest.fixture(scope="session")
+def modules_out_checkov(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """checkov over all of modules_out/ with the project's config, once per test run; the
+    provider tests read their modules' findings from it."""
+
+    from tests.test_checkov import run_checkov
+
+    def scan(folder: Path) -> None:
+        (folder / "result.json").write_text(json.dumps(run_checkov(REPO / "modules_out")))
+
+    return json.loads((once_per_run(tmp_path_factory, "checkov-modules-out", scan) / "result.json").read_text())
 
 
 @pytest.fixture(scope="session")

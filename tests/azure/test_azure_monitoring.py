@@ -21,7 +21,8 @@ import pytest
 
 from synthdata_infra.monitoring.rules import all_alert_names, rule_groups
 from synthdata_infra.synth.azure_monitoring_module import iso_duration, terraform_literal
-from tests.conftest import GPU_TYPES, REPO, TYPES, load, resources, strings, unescape
+from tests.conftest import GPU_TYPES, TYPES, load, resources, strings, unescape
+from tests.test_checkov import findings_under
 
 RULE_GROUP = "azurerm_monitor_alert_prometheus_rule_group"
 WORKSPACE = "azurerm_monitor_workspace"
@@ -101,22 +102,13 @@ def test_inputs_and_outputs(module):
 
 
 @pytest.mark.integration
-def test_checkov_finds_nothing(module):
+def test_checkov_finds_nothing(modules_out_checkov):
     """checkov from the repository root (its .checkov.yaml applies). Its 3.2 release has no checks
     for these resource types: what matters is that it scans the module and fails nothing. (Its graph
     builder logs "Failed to add block" for Terraform JSON `dynamic` blocks, the action group's
     receivers; no graph check covers these types, and the per-resource checks still run.)"""
-    checkov = REPO / ".venv-checkov" / "bin" / "checkov"
-    if not checkov.is_file():
-        pytest.skip("checkov is installed by `make test` into .venv-checkov")
-    done = subprocess.run(
-        [str(checkov), "-d", str(module), "--skip-download", "-o", "json"], cwd=REPO, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    report = json.loads(done.stdout)
-    for part in report if isinstance(report, list) else [report]:
-        summary = part.get("summary", part)
-        assert (summary["failed"], summary["parsing_errors"]) == (0, 0), summary
+    result = findings_under(modules_out_checkov, "azure/monitoring")
+    assert (result["failed"], result["parsing_errors"]) == ([], [])
 
 
 # -- workspace and rule groups ---------------------------------------------------------------

@@ -20,7 +20,8 @@ import promql_parser
 import pytest
 
 from synthdata_infra.monitoring.rules import all_alert_names, rule_groups
-from tests.conftest import GPU_TYPES, REPO, TYPES, load, resources, strings, unescape
+from tests.conftest import GPU_TYPES, TYPES, load, resources, strings, unescape
+from tests.test_checkov import findings_under
 
 POLICY = "google_monitoring_alert_policy"
 CHANNEL = "google_monitoring_notification_channel"
@@ -78,20 +79,11 @@ def test_inputs_and_outputs(module):
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_checkov_finds_nothing(module):
+def test_checkov_finds_nothing(modules_out_checkov):
     """checkov from the repository root (its .checkov.yaml applies). It has no checks for
     google_monitoring_*: what matters is that it parses the module and fails nothing."""
-    checkov = REPO / ".venv-checkov" / "bin" / "checkov"
-    if not checkov.is_file():
-        pytest.skip("checkov is installed by `make test` into .venv-checkov")
-    done = subprocess.run(
-        [str(checkov), "-d", str(module), "--skip-download", "-o", "json"], cwd=REPO, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    report = json.loads(done.stdout)
-    for part in report if isinstance(report, list) else [report]:
-        summary = part.get("summary", part)
-        assert (summary["failed"], summary["parsing_errors"]) == (0, 0), summary
+    result = findings_under(modules_out_checkov, "gcp/monitoring")
+    assert (result["failed"], result["parsing_errors"]) == ([], [])
 
 
 # -- alert policies --------------------------------------------------------------------------
