@@ -201,7 +201,10 @@ class Engine:
         plan, planned = self._update(env.name, service, change)
         for note in notes:
             self.note(note)
-        return self._apply(plan, planned, target=target)
+        # A replica count reaches the service's own root only: once its deploy went through, the
+        # local cluster (or the workspaces) and the monitoring root stay as they are.
+        applied = record is not None and record.result == DEPLOYED
+        return self._apply(plan, planned, target=target, only_service=applied, previous=record if applied else None)
 
     def destroy(self, service: str, environment: str | None = None, *, delete_data: bool = False) -> Outcome:
         env = self.environment_of(service, environment)
@@ -453,7 +456,9 @@ class Engine:
             first = [workspaces_stack(plan.environment.name)]  # workspaces exist, tagged, before their runs
         return first + [service.stack, monitoring_stack(service.provider, plan.environment.name)]
 
-    def _apply(self, plan: EnvironmentPlan, service: ServicePlan, *, target: Target) -> Outcome:
+    def _apply(
+        self, plan: EnvironmentPlan, service: ServicePlan, *, target: Target, only_service: bool = False, previous: Record | None = None
+    ) -> Outcome:
         """Apply the service's roots. The environment file already holds the change: whatever
         fails from here on (synthesizing the roots, Terraform) is recorded as ``failed`` with its
         message before it is raised, so ``status`` shows it and a re-run or destroy can follow."""
@@ -467,9 +472,12 @@ class Engine:
             digest=self.digest(service, target),
             at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         )
+        if previous is not None:
+            record.monitoring = previous.monitoring  # its monitoring root is not applied again
         try:
             folders = self._synth(self._builder(plan, service, target), target)
-            for stack in self._order(plan, service, local=target.local):
+            order = [service.stack] if only_service else self._order(plan, service, local=target.local)
+            for stack in order:
                 terraform = self._terraform(folders[stack])
                 terraform.apply()
                 if stack == service.stack:

@@ -89,6 +89,12 @@ def test_deploy_status_scale_destroy_on_the_local_target(deploy_project: Path):
     scale = run_cli("scale", "--service", SERVICE, "--replicas", "10", env=env)
     assert scale.returncode == 0, scale.stdout + scale.stderr
     assert "scaling.max_replicas raised from 3 to 10" in scale.stderr
+    # Only the service's own root is applied again; the record keeps the monitoring outputs.
+    assert f"{SERVICE}-dev: terraform apply" in scale.stderr
+    assert "monitoring-aws-dev: terraform apply" not in scale.stderr and "local-cluster-dev: terraform apply" not in scale.stderr
+    assert "monitoring-aws-dev: terraform apply" in deploy.stderr  # what the deploy applied
+    record = json.loads((deploy_project / ".synthdata" / "records" / "dev" / f"{SERVICE}.json").read_text())
+    assert record["result"] == "deployed" and record["monitoring"].get("prometheus_endpoint")
     # The same API, not a second one started because the first looked busy.
     assert json.loads((deploy_project / ".synthdata" / "local" / "aws.json").read_text()) == api
     assert local.servers_of(deploy_project) == [api["pid"]]
