@@ -15,6 +15,7 @@ from typing import Any
 from synthdata_infra import providers
 from synthdata_infra.catalog import Placement, storage_class_for
 from synthdata_infra.config import Environment, ServiceConfig, ServiceEntry, resolve
+from synthdata_infra.config.models import Monitoring
 from synthdata_infra.errors import ConfigError
 from synthdata_infra.naming import (  # noqa: F401  (stack names: re-exported for the engine and roots)
     KUBERNETES_NAME_MAX,
@@ -26,6 +27,7 @@ from synthdata_infra.naming import (  # noqa: F401  (stack names: re-exported fo
 )
 from synthdata_infra.planning import node_pool_sizes
 from synthdata_infra.providers import WORKLOAD, Provider
+from synthdata_infra.providers.base import alert_receivers
 
 MODULES_FOLDER = "modules"  # inside a root's folder: the copied modules it calls
 STATE_FOLDER = ".synthdata/state"  # local backends of environments without Terraform Cloud (from the project root)
@@ -45,8 +47,8 @@ SERVICE_INPUT_KEYS = (
     "storage.storage_class",
     "networking.bandwidth",
     "deployment.labels",
-    "monitoring",  # the environment's monitoring root, not the service's modules
 )
+ENVIRONMENT_ONLY_KEYS = ("monitoring",)  # read by the environment's monitoring root: set in its config, not per service
 _IGNORED = ("environment", "data_type")
 
 
@@ -184,6 +186,15 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
         raise ConfigError(f"{prefix}{exc.path}" if path else exc.path, exc.value, exc.allowed) from None
     profile = resolve(entry.data_type, None)
     for key, value in _differences(profile.model_dump(mode="json"), config.model_dump(mode="json")):
+        if key.split(".")[0] in ENVIRONMENT_ONLY_KEYS:
+            if key.split(".")[0] in entry.overrides:
+                raise ConfigError(
+                    f"{prefix}overrides.{key}",
+                    value,
+                    f"{key.split('.')[0]} is per environment (one monitoring stack serves every service): set it under "
+                    f"config: in environments/{environment.name}.yaml",
+                )
+            continue
         if key.split(".")[0] in _IGNORED or any(key == k or key.startswith(k + ".") for k in SERVICE_INPUT_KEYS):
             continue
         raise ConfigError(
@@ -191,7 +202,7 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
             value,
             f"the {entry.provider} modules of {entry.data_type} take no input for it; set it in "
             f"profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`. Per service: "
-            + ", ".join(k for k in SERVICE_INPUT_KEYS if k != "monitoring"),
+            + ", ".join(SERVICE_INPUT_KEYS),
         )
     provider = providers.get(entry.provider, f"{prefix}provider")
     if provider.cloud and provider.cluster(environment) is None:
@@ -226,6 +237,30 @@ def _differences(before: Any, after: Any, key: str = "") -> list[tuple[str, Any]
     return [] if before == after else [(key, after)]
 
 
+def monitoring_settings(environment: Environment, data_types: tuple[str, ...]) -> Monitoring:
+    """The environment's monitoring settings, which its monitoring root applies to every data type it
+    covers: a profile that set them differently from another would leave one of them unhonoured."""
+    settings = {kind: resolve(kind, environment.name).monitoring for kind in data_types}
+    first = next(iter(settings.values()))
+    synthesized = resolve(data_types[0], None).monitoring.alerts.runbook_base_url
+    if first.alerts.runbook_base_url != synthesized:
+        raise ConfigError(
+            f"environments/{environment.name}.yaml:config.monitoring.alerts.runbook_base_url",
+            first.alerts.runbook_base_url,
+            f"the committed rules carry {synthesized} (profiles/base.yaml, read at synth): change it there and run "
+            "`synthdata-infra synth`",
+        )
+    for kind, each in settings.items():
+        if each != first:
+            raise ConfigError(
+                f"profiles/{kind}/profile.yaml:monitoring",
+                each.model_dump(mode="json"),
+                f"monitoring is per environment: the same for every data type ({', '.join(data_types)}); set it in "
+                f"environments/{environment.name}.yaml config:, not in a profile",
+            )
+    return first
+
+
 @dataclass(frozen=True)
 class EnvironmentPlan:
     """Every root of an environment: one per service, one monitoring root per provider in use,
@@ -252,6 +287,8 @@ def plan_environment(environment: Environment) -> EnvironmentPlan:
     monitoring: dict[str, set[str]] = {}
     for plan in services:
         monitoring.setdefault(plan.provider, set()).add(plan.data_type)
+    for types in monitoring.values():  # refuse a channel without a destination before anything is written
+        alert_receivers(environment, monitoring_settings(environment, tuple(types)))
     return EnvironmentPlan(
         environment=environment,
         services=services,
