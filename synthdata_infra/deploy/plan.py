@@ -47,6 +47,7 @@ SERVICE_INPUT_KEYS = (
     "storage.storage_class",
     "networking.bandwidth",
     "deployment.labels",
+    "specific.model_cache.size",
 )
 ENVIRONMENT_ONLY_KEYS = ("monitoring",)  # read by the environment's monitoring root: set in its config, not per service
 _IGNORED = ("environment", "data_type")
@@ -166,9 +167,17 @@ class ServicePlan:
         }
         if config.gpu:
             inputs["gpu_count"] = config.gpu.count
+        cache = config.specific.model_cache
+        if cache is not None and cache.enabled:
+            inputs["model_cache_size"] = cache.size
         if config.security.content_filtering.enabled:
             inputs["content_filter_image"] = self.environment.images.content_filter
         return inputs
+
+
+def service_input_keys(provider: str) -> tuple[str, ...]:
+    """Keys a service on ``provider`` may override: module inputs with the profile's value as default."""
+    return SERVICE_INPUT_KEYS + providers.get(provider).service_input_keys
 
 
 def root_tags(environment: Environment, **extra: str) -> dict[str, str]:
@@ -195,14 +204,14 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
                     f"config: in environments/{environment.name}.yaml",
                 )
             continue
-        if key.split(".")[0] in _IGNORED or any(key == k or key.startswith(k + ".") for k in SERVICE_INPUT_KEYS):
+        per_service = service_input_keys(entry.provider)
+        if key.split(".")[0] in _IGNORED or any(key == k or key.startswith(k + ".") for k in per_service):
             continue
         raise ConfigError(
             f"{prefix}overrides.{key}",
             value,
             f"the {entry.provider} modules of {entry.data_type} take no input for it; set it in "
-            f"profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`. Per service: "
-            + ", ".join(SERVICE_INPUT_KEYS),
+            f"profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`. Per service: " + ", ".join(per_service),
         )
     provider = providers.get(entry.provider, f"{prefix}provider")
     if provider.cloud and provider.cluster(environment) is None:

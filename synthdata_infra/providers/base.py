@@ -66,6 +66,8 @@ class Provider:
     force_destroy_input: ClassVar[bool] = False  # the cloud module takes force_destroy (a bucket with objects)
     scraper_namespace: ClassVar[str | None] = None  # where the managed Prometheus's collectors run
     local_target: ClassVar[bool] = False  # `--local` can apply its cloud layer to the local API
+    # Keys a service may override besides deploy.plan.SERVICE_INPUT_KEYS: inputs only this provider's cloud module takes.
+    service_input_keys: ClassVar[tuple[str, ...]] = ()
     # What the monitoring backend fixes, shown by `config show --provider` (monitoring.prometheus.retention is refused).
     prometheus_retention: ClassVar[str]
     grafana: ClassVar[str]  # what monitoring.grafana.enabled switches here
