@@ -128,6 +128,10 @@ class Storage(Strict):
     mount_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9_./-]*$")]
 
 
+# cert-manager's ingress-shim issues the TLS certificate from the ClusterIssuer named by this annotation.
+CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
+
+
 class Ingress(Strict):
     enabled: bool
     tls: bool

@@ -15,7 +15,7 @@ from typing import Any
 from synthdata_infra import providers
 from synthdata_infra.catalog import Placement, storage_class_for
 from synthdata_infra.config import Environment, ServiceConfig, ServiceEntry, resolve
-from synthdata_infra.config.models import Monitoring
+from synthdata_infra.config.models import CLUSTER_ISSUER_ANNOTATION, Monitoring
 from synthdata_infra.errors import ConfigError
 from synthdata_infra.naming import (  # noqa: F401  (stack names: re-exported for the engine and roots)
     KUBERNETES_NAME_MAX,
@@ -48,6 +48,7 @@ SERVICE_INPUT_KEYS = (
     "networking.bandwidth",
     "deployment.labels",
     "specific.model_cache.size",
+    f"networking.ingress.annotations.{CLUSTER_ISSUER_ANNOTATION}",  # the workload's cluster_issuer
 )
 ENVIRONMENT_ONLY_KEYS = ("monitoring",)  # read by the environment's monitoring root: set in its config, not per service
 _IGNORED = ("environment", "data_type")
@@ -170,6 +171,9 @@ class ServicePlan:
         cache = config.specific.model_cache
         if cache is not None and cache.enabled:
             inputs["model_cache_size"] = cache.size
+        ingress = config.networking.ingress
+        if ingress.enabled and ingress.tls and CLUSTER_ISSUER_ANNOTATION in ingress.annotations:
+            inputs["cluster_issuer"] = ingress.annotations[CLUSTER_ISSUER_ANNOTATION]
         if config.security.content_filtering.enabled:
             inputs["content_filter_image"] = self.environment.images.content_filter
         return inputs
@@ -205,6 +209,9 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
                 )
             continue
         per_service = service_input_keys(entry.provider)
+        ingress = config.networking.ingress
+        if key.endswith(CLUSTER_ISSUER_ANNOTATION) and not (ingress.enabled and ingress.tls):
+            raise ConfigError(f"{prefix}overrides.{key}", value, f"{entry.data_type} has no TLS Ingress (networking.ingress): no certificate to issue")
         if key.split(".")[0] in _IGNORED or any(key == k or key.startswith(k + ".") for k in per_service):
             continue
         raise ConfigError(
