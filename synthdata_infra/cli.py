@@ -70,6 +70,8 @@ def config_show(
     if provider is not None:
         check_provider(provider)
         document["provider"] = provider
+        # What the provider's monitoring backend fixes (monitoring.prometheus.retention is refused for that reason).
+        document["monitoring_backend"] = providers.get(provider).monitoring_notes()
         placement = providers.get(provider).placement(config)
         if placement is not None:
             document["placement"] = placement.to_dict()

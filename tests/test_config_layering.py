@@ -27,9 +27,9 @@ def test_environment_wins_over_type_profile(project):
 
 
 def test_environment_wins_over_base(project):
-    edit_yaml(project / "profiles/base.yaml", lambda d: d["monitoring"]["prometheus"].update(retention="30d"))
-    edit_yaml(project / "environments/dev.yaml", lambda d: d["config"]["monitoring"]["prometheus"].update(retention="3d"))
-    assert resolve("tabular", "dev").monitoring.prometheus.retention == "3d"
+    edit_yaml(project / "profiles/base.yaml", lambda d: d["monitoring"]["grafana"].update(enabled=True))
+    edit_yaml(project / "environments/dev.yaml", lambda d: d["config"]["monitoring"].update(grafana={"enabled": False}))
+    assert resolve("tabular", "dev").monitoring.grafana.enabled is False
 
 
 def test_override_wins_over_environment(project):
@@ -46,9 +46,9 @@ def test_lists_replace_and_mappings_merge(project):
     config = resolve(
         "tabular",
         "production",
-        {"monitoring": {"alerts": {"channels": ["webhook"]}}, "deployment": {"labels": {"team": "data"}}},
+        {"monitoring": {"alerts": {"channels": ["slack"]}}, "deployment": {"labels": {"team": "data"}}},
     )
-    assert config.monitoring.alerts.channels == ("webhook",)
+    assert config.monitoring.alerts.channels == ("slack",)
     assert config.deployment.labels == {"app": "inferloop-synthdata", "managed-by": "common-infra-lib", "team": "data"}
 
 

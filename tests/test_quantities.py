@@ -10,6 +10,7 @@ import yaml
 
 from synthdata_infra.quantities import DURATION_HINT, duration_seconds
 from synthdata_infra.synth.azure_monitoring_module import iso_duration
+from tests.conftest import edit_yaml
 
 ACCEPTED = {
     "30s": 30,
@@ -66,8 +67,15 @@ def test_azure_for_is_the_same_duration_in_iso_8601():
         iso_duration("30m1h")
 
 
-def test_a_profile_duration_uses_the_same_rules(cli):
-    assert cli("config", "show", "--type", "tabular", "--set", "monitoring.prometheus.retention=1h30m").exit_code == 0
-    refused = cli("config", "show", "--type", "tabular", "--set", "monitoring.prometheus.retention=30m1h")
-    assert refused.exit_code == 2
-    assert "monitoring.prometheus.retention" in (refused.stdout + refused.stderr) and DURATION_HINT in (refused.stdout + refused.stderr)
+def test_a_profile_duration_uses_the_same_rules(project):
+    """A type's alert `for` (profiles/<type>/alerts.yaml) is read with the same duration rules."""
+    from synthdata_infra.errors import ConfigError
+    from synthdata_infra.monitoring.rules import type_alerts
+
+    alerts = project / "profiles" / "tabular" / "alerts.yaml"
+    edit_yaml(alerts, lambda d: d["alerts"][0].update({"for": "1h30m"}))
+    assert type_alerts("tabular")[0].for_ == "1h30m"
+    edit_yaml(alerts, lambda d: d["alerts"][0].update({"for": "30m1h"}))
+    with pytest.raises(ConfigError) as refused:
+        type_alerts("tabular")
+    assert "profiles/tabular/alerts.yaml:alerts.0.for" in str(refused.value) and DURATION_HINT in str(refused.value)

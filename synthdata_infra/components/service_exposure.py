@@ -7,10 +7,9 @@ from pydantic import BaseModel, ConfigDict
 
 from synthdata_infra.components.expressions import inner, named
 from synthdata_infra.components.workload_props import WorkloadObjectProps
+from synthdata_infra.config.models import CLUSTER_ISSUER_ANNOTATION
 
 SERVICE_PORT = 80
-# cert-manager's ingress-shim issues the TLS certificate from the ClusterIssuer named here.
-CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
 
 
 class IngressProps(BaseModel):

@@ -200,6 +200,23 @@ def _environment_name(value: str) -> str:
     return value
 
 
+class SlackReceiver(Strict):
+    """Where the environment's alerts reach Slack. No secret value here: ``secret`` names the secret holding
+    it in each provider's store (GCP Secret Manager: the Slack app's bot token; Azure Key Vault
+    ``azure_key_vault_id``: an incoming-webhook URL; on premises a Kubernetes Secret in the monitoring namespace,
+    key ``url``: an incoming-webhook URL). AWS Chatbot needs no secret: the workspace is authorised in its console."""
+
+    channel: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,79}$", description="Slack channel name, without '#'")
+    workspace_id: str = Field(pattern=r"^T[A-Z0-9]{8,}$", description="Slack workspace (team) id, for AWS Chatbot")
+    channel_id: str = Field(pattern=r"^[CG][A-Z0-9]{8,}$", description="Slack channel id, for AWS Chatbot")
+    secret: str = Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", description="secret name in the provider's store")
+    azure_key_vault_id: str | None = Field(
+        default=None,
+        pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.KeyVault/vaults/[^/]+$",
+        description="Key Vault holding `secret` (services on Azure)",
+    )
+
+
 class Environment(Strict):
     name: Annotated[str, AfterValidator(_environment_name)]
     description: str
@@ -207,7 +224,8 @@ class Environment(Strict):
     terraform_cloud: TerraformCloud | None
     clusters: Clusters = Clusters()
     images: Images = Images()
-    alert_email: str | None = Field(default=None, pattern=EMAIL_RULE)
+    alert_email: str | None = Field(default=None, pattern=EMAIL_RULE, description="receives alerts when monitoring.alerts.channels has email")
+    alert_slack: SlackReceiver | None = Field(default=None, description="receives alerts when monitoring.alerts.channels has slack")
     config: dict[str, Any] = Field(default_factory=dict, description="layer merged over base and type")
     services: tuple[ServiceEntry, ...] = ()
 

@@ -208,6 +208,9 @@ def resolve(
     is what the reusable modules in modules_out/ take their defaults from.
     """
     root = root or project_root()
+    for coordinate, option in (("data_type", "--type"), ("environment", "--environment")):
+        if overrides and coordinate in overrides:
+            raise ConfigError(coordinate, overrides[coordinate], f"not an override: choose it with {option}")
     kind = check_data_type(str(getattr(data_type, "value", data_type)), root)
     layers = (
         load_yaml(root / "profiles" / "base.yaml", "profiles/base.yaml"),

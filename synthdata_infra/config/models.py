@@ -128,6 +128,10 @@ class Storage(Strict):
     mount_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9_./-]*$")]
 
 
+# cert-manager's ingress-shim issues the TLS certificate from the ClusterIssuer named by this annotation.
+CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
+
+
 class Ingress(Strict):
     enabled: bool
     tls: bool
@@ -150,28 +154,76 @@ class Toggle(Strict):
     enabled: bool
 
 
-class Prometheus(Strict):
-    enabled: bool
-    retention: Duration
+def _always_on(why: str):
+    def check(value: bool) -> bool:
+        if value is not True:
+            raise ValueError(f"expected true: this cannot be switched off ({why})")
+        return value
+
+    return Annotated[bool, AfterValidator(check)]
+
+
+class RbacSwitch(Strict):
+    enabled: _always_on("every service runs under its own service account with a least-privilege Role") = True
+
+
+class NetworkPolicySwitch(Strict):
+    enabled: _always_on("every namespace gets a default-deny NetworkPolicy plus explicit allows") = True
+
+
+class PodSecuritySwitch(Strict):
+    enabled: _always_on("every namespace enforces Pod Security 'restricted' and every container runs restricted") = True
+
+
+class PrometheusSwitch(Strict):
+    enabled: _always_on("the generators' metrics feed the autoscalers, the alerts and `status` health") = True
+    retention: None = Field(
+        default=None,
+        description="refused: no backend this project creates keeps a retention it can set (see PROMETHEUS_RETENTION_REFUSAL)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retention_is_the_backends(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("retention") is not None:
+            raise ConfigError("monitoring.prometheus.retention", data["retention"], PROMETHEUS_RETENTION_REFUSAL)
+        return data
+
+
+PROMETHEUS_RETENTION_REFUSAL = (
+    "leave it unset (null): the backends fix their retention (Amazon Managed Prometheus 150 days, Google Cloud "
+    "Managed Service for Prometheus 24 months, Azure Monitor workspace 18 months) and on premises the cluster's own "
+    "Prometheus, which these modules do not create, owns it (set --storage.tsdb.retention.time there)"
+)
+
+ALERT_CHANNELS = ("email", "slack")
+"""Channel kinds every provider's monitoring module creates a receiver for."""
+
+
+def _known_channel(value: str) -> str:
+    if value not in ALERT_CHANNELS:
+        raise ValueError(f"expected one of {', '.join(ALERT_CHANNELS)} (the receivers every provider's monitoring module creates)")
+    return value
 
 
 class Alerts(Strict):
-    enabled: bool
-    channels: tuple[Literal["email", "slack", "pagerduty", "webhook"], ...]
+    enabled: bool = Field(description="false: no alert receivers and no alert routing (recording rules stay: autoscaling reads them)")
+    channels: tuple[Annotated[str, AfterValidator(_known_channel)], ...]
     runbook_base_url: Annotated[str, Field(pattern=r"^https://[^\s]+[^/]$")]
 
 
 class Monitoring(Strict):
-    prometheus: Prometheus
+    """Per environment: the environment's monitoring root reads it (a service cannot override it)."""
+
+    prometheus: PrometheusSwitch
     grafana: Toggle
     alerts: Alerts
-    metrics: tuple[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], ...]
 
 
 class Security(Strict):
-    rbac: Toggle
-    network_policies: Toggle
-    pod_security: Toggle
+    rbac: RbacSwitch
+    network_policies: NetworkPolicySwitch
+    pod_security: PodSecuritySwitch
     secrets: tuple[DnsLabel, ...]
     content_filtering: Toggle
 
@@ -252,22 +304,12 @@ class Specific(Strict):
     postprocessing: Postprocessing | None = None
 
 
-AllocationStrategy = Literal[
-    "cpu_intensive",
-    "memory_intensive",
-    "balanced",
-    "gpu_intensive",
-    "storage_intensive",
-    "gpu_storage_intensive",
-]
-
 
 class ServiceConfig(Strict):
     """The effective configuration of one data type in one environment."""
 
     data_type: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="the profiles/ folder this was resolved from")
     environment: DnsLabel
-    allocation_strategy: AllocationStrategy
     replicas: int = Field(ge=1, le=1000)
     deployment: Deployment
     resources: Resources

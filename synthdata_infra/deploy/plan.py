@@ -15,6 +15,7 @@ from typing import Any
 from synthdata_infra import providers
 from synthdata_infra.catalog import Placement, storage_class_for
 from synthdata_infra.config import Environment, ServiceConfig, ServiceEntry, resolve
+from synthdata_infra.config.models import CLUSTER_ISSUER_ANNOTATION, Monitoring
 from synthdata_infra.errors import ConfigError
 from synthdata_infra.naming import (  # noqa: F401  (stack names: re-exported for the engine and roots)
     KUBERNETES_NAME_MAX,
@@ -26,6 +27,7 @@ from synthdata_infra.naming import (  # noqa: F401  (stack names: re-exported fo
 )
 from synthdata_infra.planning import node_pool_sizes
 from synthdata_infra.providers import WORKLOAD, Provider
+from synthdata_infra.providers.base import alert_receivers
 
 MODULES_FOLDER = "modules"  # inside a root's folder: the copied modules it calls
 STATE_FOLDER = ".synthdata/state"  # local backends of environments without Terraform Cloud (from the project root)
@@ -45,8 +47,10 @@ SERVICE_INPUT_KEYS = (
     "storage.storage_class",
     "networking.bandwidth",
     "deployment.labels",
-    "monitoring",  # the environment's monitoring root, not the service's modules
+    "specific.model_cache.size",
+    f"networking.ingress.annotations.{CLUSTER_ISSUER_ANNOTATION}",  # the workload's cluster_issuer
 )
+ENVIRONMENT_ONLY_KEYS = ("monitoring",)  # read by the environment's monitoring root: set in its config, not per service
 _IGNORED = ("environment", "data_type")
 
 
@@ -164,9 +168,20 @@ class ServicePlan:
         }
         if config.gpu:
             inputs["gpu_count"] = config.gpu.count
+        cache = config.specific.model_cache
+        if cache is not None and cache.enabled:
+            inputs["model_cache_size"] = cache.size
+        ingress = config.networking.ingress
+        if ingress.enabled and ingress.tls and CLUSTER_ISSUER_ANNOTATION in ingress.annotations:
+            inputs["cluster_issuer"] = ingress.annotations[CLUSTER_ISSUER_ANNOTATION]
         if config.security.content_filtering.enabled:
             inputs["content_filter_image"] = self.environment.images.content_filter
         return inputs
+
+
+def service_input_keys(provider: str) -> tuple[str, ...]:
+    """Keys a service on ``provider`` may override: module inputs with the profile's value as default."""
+    return SERVICE_INPUT_KEYS + providers.get(provider).service_input_keys
 
 
 def root_tags(environment: Environment, **extra: str) -> dict[str, str]:
@@ -184,14 +199,26 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
         raise ConfigError(f"{prefix}{exc.path}" if path else exc.path, exc.value, exc.allowed) from None
     profile = resolve(entry.data_type, None)
     for key, value in _differences(profile.model_dump(mode="json"), config.model_dump(mode="json")):
-        if key.split(".")[0] in _IGNORED or any(key == k or key.startswith(k + ".") for k in SERVICE_INPUT_KEYS):
+        if key.split(".")[0] in ENVIRONMENT_ONLY_KEYS:
+            if key.split(".")[0] in entry.overrides:
+                raise ConfigError(
+                    f"{prefix}overrides.{key}",
+                    value,
+                    f"{key.split('.')[0]} is per environment (one monitoring stack serves every service): set it under "
+                    f"config: in environments/{environment.name}.yaml",
+                )
+            continue
+        per_service = service_input_keys(entry.provider)
+        ingress = config.networking.ingress
+        if key.endswith(CLUSTER_ISSUER_ANNOTATION) and not (ingress.enabled and ingress.tls):
+            raise ConfigError(f"{prefix}overrides.{key}", value, f"{entry.data_type} has no TLS Ingress (networking.ingress): no certificate to issue")
+        if key.split(".")[0] in _IGNORED or any(key == k or key.startswith(k + ".") for k in per_service):
             continue
         raise ConfigError(
             f"{prefix}overrides.{key}",
             value,
             f"the {entry.provider} modules of {entry.data_type} take no input for it; set it in "
-            f"profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`. Per service: "
-            + ", ".join(k for k in SERVICE_INPUT_KEYS if k != "monitoring"),
+            f"profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`. Per service: " + ", ".join(per_service),
         )
     provider = providers.get(entry.provider, f"{prefix}provider")
     if provider.cloud and provider.cluster(environment) is None:
@@ -226,6 +253,30 @@ def _differences(before: Any, after: Any, key: str = "") -> list[tuple[str, Any]
     return [] if before == after else [(key, after)]
 
 
+def monitoring_settings(environment: Environment, data_types: tuple[str, ...]) -> Monitoring:
+    """The environment's monitoring settings, which its monitoring root applies to every data type it
+    covers: a profile that set them differently from another would leave one of them unhonoured."""
+    settings = {kind: resolve(kind, environment.name).monitoring for kind in data_types}
+    first = next(iter(settings.values()))
+    synthesized = resolve(data_types[0], None).monitoring.alerts.runbook_base_url
+    if first.alerts.runbook_base_url != synthesized:
+        raise ConfigError(
+            f"environments/{environment.name}.yaml:config.monitoring.alerts.runbook_base_url",
+            first.alerts.runbook_base_url,
+            f"the committed rules carry {synthesized} (profiles/base.yaml, read at synth): change it there and run "
+            "`synthdata-infra synth`",
+        )
+    for kind, each in settings.items():
+        if each != first:
+            raise ConfigError(
+                f"profiles/{kind}/profile.yaml:monitoring",
+                each.model_dump(mode="json"),
+                f"monitoring is per environment: the same for every data type ({', '.join(data_types)}); set it in "
+                f"environments/{environment.name}.yaml config:, not in a profile",
+            )
+    return first
+
+
 @dataclass(frozen=True)
 class EnvironmentPlan:
     """Every root of an environment: one per service, one monitoring root per provider in use,
@@ -252,6 +303,8 @@ def plan_environment(environment: Environment) -> EnvironmentPlan:
     monitoring: dict[str, set[str]] = {}
     for plan in services:
         monitoring.setdefault(plan.provider, set()).add(plan.data_type)
+    for types in monitoring.values():  # refuse a channel without a destination before anything is written
+        alert_receivers(environment, monitoring_settings(environment, tuple(types)))
     return EnvironmentPlan(
         environment=environment,
         services=services,

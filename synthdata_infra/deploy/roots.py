@@ -36,6 +36,7 @@ from synthdata_infra.deploy.plan import (
     EnvironmentPlan,
     ServicePlan,
     Target,
+    monitoring_settings,
     monitoring_stack,
     root_tags,
     workspaces_stack,
@@ -132,7 +133,8 @@ def build_monitoring_root(app, env: Environment, provider_name: str, data_types:
     provider = providers.get(provider_name)
     name = monitoring_stack(provider.name, env.name)
     stack = RootStack(app, name, environment=env, workspace=_workspace(env, monitoring_service(provider.name), "all"), target=target)
-    inputs: dict[str, Any] = {"data_types": list(data_types), **provider.monitoring_root(stack, env, target, root_tags(env))}
+    settings = monitoring_settings(env, data_types)
+    inputs: dict[str, Any] = {"data_types": list(data_types), **provider.monitoring_root(stack, env, target, root_tags(env), settings)}
     ref = stack.module("monitoring", f"{provider.monitoring.folder}/{MONITORING}", inputs)
     stack.output("monitoring", f"${{{ref}}}", "Everything the monitoring module outputs (endpoints, rule groups).")
     return stack

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthdata_infra.providers.base import Binding, ModuleLayer, Provider
+from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers
 
 # Services the local AWS API stands in for (what the AWS modules call).
 LOCAL_AWS_SERVICES = ("amp", "backup", "cloudfront", "ec2", "eks", "grafana", "iam", "kms", "logs", "s3", "secretsmanager", "sns", "sts")
@@ -18,6 +18,9 @@ class Aws(Provider):
     monitoring = ModuleLayer("aws", "aws", "synthdata_infra.synth.aws_monitoring_module:build")
     has_catalog = True
     cost_catalog = "aws"
+    service_input_keys = ("storage.backup_enabled",)  # enable_backup (AWS Backup plan of the bucket)
+    prometheus_retention = "150 days, fixed by Amazon Managed Prometheus"
+    grafana = "an Amazon Managed Grafana workspace"
     force_destroy_input = True
     local_target = True
 
@@ -30,7 +33,7 @@ class Aws(Provider):
         return None
 
     def cloud_inputs(self, plan, target) -> dict[str, Any]:
-        inputs: dict[str, Any] = {"node_instance_types": [plan.placement.instance_type]}
+        inputs: dict[str, Any] = {"node_instance_types": [plan.placement.instance_type], "enable_backup": plan.config.storage.backup_enabled}
         if target.local:
             # The local AWS API has no AWS Backup selections, and a local run is torn down whole.
             inputs.update(force_destroy=True, secret_recovery_window_days=0, enable_backup=False, retain_data_on_destroy=False)
@@ -86,11 +89,22 @@ class Aws(Provider):
             )
         return cloud
 
-    def monitoring_root(self, stack, environment, target, tags) -> dict[str, Any]:
+    def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack, environment.regions.aws, target, tags)
-        inputs: dict[str, Any] = {"environment": environment.name, "tags": tags, "alert_email": environment.alert_email}
-        if target.local:  # the local AWS API has neither Managed Grafana nor the AMP alert manager
-            inputs.update(enable_grafana=False, enable_alert_manager=False)
+
+    def monitoring_inputs(self, environment, target, tags, settings) -> dict[str, Any]:
+        receivers = alert_receivers(environment, settings)
+        slack = receivers.slack
+        inputs: dict[str, Any] = {
+            "environment": environment.name,
+            "tags": tags,
+            "enable_grafana": settings.grafana.enabled,
+            "enable_alert_manager": settings.alerts.enabled,
+            "alert_email": receivers.email,
+            "slack_channel": {"workspace_id": slack.workspace_id, "channel_id": slack.channel_id} if slack else None,
+        }
+        if target.local:  # the local AWS API has neither Managed Grafana, the AMP alert manager nor AWS Chatbot
+            inputs.update(enable_grafana=False, enable_alert_manager=False, slack_channel=None)
         return inputs
 
     def local_cluster_root(self, app, env, target):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthdata_infra.providers.base import Binding, ModuleLayer, Provider
+from synthdata_infra.errors import ConfigError
+from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers
 
 
 class Azure(Provider):
@@ -15,6 +16,8 @@ class Azure(Provider):
     monitoring = ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_monitoring_module:build")
     has_catalog = True
     cost_catalog = "azure"
+    prometheus_retention = "18 months, fixed by the Azure Monitor workspace"
+    grafana = "an Azure Managed Grafana"
     scraper_namespace = "kube-system"  # AKS's metrics add-on (ama-metrics) runs its collectors there
 
     def tag_problem(self, key: str, value: str) -> tuple[str, str] | None:
@@ -62,14 +65,27 @@ class Azure(Provider):
         )
         return cloud
 
-    def monitoring_root(self, stack, environment, target, tags) -> dict[str, Any]:
-        cluster = self.cluster(environment)
+    def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack)
+
+    def monitoring_inputs(self, environment, target, tags, settings) -> dict[str, Any]:
+        cluster = self.cluster(environment)
+        receivers = alert_receivers(environment, settings)
+        slack = receivers.slack
+        if slack is not None and slack.azure_key_vault_id is None:
+            raise ConfigError(
+                f"environments/{environment.name}.yaml:alert_slack.azure_key_vault_id",
+                None,
+                "services on azure read the Slack webhook URL from Key Vault: set the id of the vault holding alert_slack.secret",
+            )
         return {
             "environment": environment.name,
             "location": environment.regions.azure,
             "resource_group_name": cluster.resource_group,
             "cluster_name": cluster.name,
-            "alert_emails": [environment.alert_email] if environment.alert_email else [],
+            "enable_grafana": settings.grafana.enabled,
+            "enable_alerts": settings.alerts.enabled,
+            "alert_emails": receivers.emails,
+            "slack_webhook": {"key_vault_id": slack.azure_key_vault_id, "secret_name": slack.secret} if slack else None,
             "tags": tags,
         }

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from synthdata_infra.catalog import Placement
     from synthdata_infra.config import Environment, ServiceConfig
+    from synthdata_infra.config.environment import SlackReceiver
+    from synthdata_infra.config.models import Monitoring
     from synthdata_infra.deploy.plan import ServicePlan, Target
     from synthdata_infra.deploy.roots import RootStack
 
@@ -64,6 +66,11 @@ class Provider:
     force_destroy_input: ClassVar[bool] = False  # the cloud module takes force_destroy (a bucket with objects)
     scraper_namespace: ClassVar[str | None] = None  # where the managed Prometheus's collectors run
     local_target: ClassVar[bool] = False  # `--local` can apply its cloud layer to the local API
+    # Keys a service may override besides deploy.plan.SERVICE_INPUT_KEYS: inputs only this provider's cloud module takes.
+    service_input_keys: ClassVar[tuple[str, ...]] = ()
+    # What the monitoring backend fixes, shown by `config show --provider` (monitoring.prometheus.retention is refused).
+    prometheus_retention: ClassVar[str]
+    grafana: ClassVar[str]  # what monitoring.grafana.enabled switches here
 
     @property
     def cloud(self) -> bool:
@@ -103,9 +110,60 @@ class Provider:
         ``inputs`` (plus the cluster references); returns its reference, or None without one."""
         raise NotImplementedError
 
-    def monitoring_root(self, stack: RootStack, environment: Environment, target: Target, tags: dict[str, str]) -> dict[str, Any]:
+    def monitoring_root(
+        self, stack: RootStack, environment: Environment, target: Target, tags: dict[str, str], settings: Monitoring
+    ) -> dict[str, Any]:
         """Configure a monitoring root's providers; returns the monitoring module's inputs."""
+        self.monitoring_providers(stack, environment, target, tags)
+        return self.monitoring_inputs(environment, target, tags, settings)
+
+    def monitoring_providers(self, stack: RootStack, environment: Environment, target: Target, tags: dict[str, str]) -> None:
+        """The provider blocks of a monitoring root."""
         raise NotImplementedError
+
+    def monitoring_inputs(self, environment: Environment, target: Target, tags: dict[str, str], settings: Monitoring) -> dict[str, Any]:
+        """The monitoring module's inputs for the environment's monitoring ``settings`` (grafana, alerts
+        and their receivers)."""
+        raise NotImplementedError
+
+    def monitoring_notes(self) -> dict[str, str]:
+        """What this provider's monitoring backend fixes or does, for `config show --provider`."""
+        return {"prometheus_retention": self.prometheus_retention, "grafana": self.grafana}
 
     def __repr__(self) -> str:
         return f"<provider {self.name}>"
+
+
+@dataclass(frozen=True)
+class AlertReceivers:
+    """Where an environment's alerts go, as ``monitoring.alerts`` asks: nothing when alerts are off."""
+
+    email: str | None
+    slack: SlackReceiver | None
+
+    @property
+    def emails(self) -> list[str]:
+        return [self.email] if self.email else []
+
+
+def alert_receivers(environment: Environment, settings: Monitoring) -> AlertReceivers:
+    """The receivers ``settings.alerts.channels`` asks for; a channel the environment file gives no
+    destination for is an error (a channel asked for and silently dropped is worse than none)."""
+    from synthdata_infra.errors import ConfigError
+
+    alerts = settings.alerts
+    if not alerts.enabled:
+        return AlertReceivers(email=None, slack=None)
+    destinations = {"email": environment.alert_email, "slack": environment.alert_slack}
+    for channel in alerts.channels:
+        if destinations[channel] is None:
+            raise ConfigError(
+                f"environments/{environment.name}.yaml:alert_{channel}",
+                None,
+                f"monitoring.alerts.channels asks for {channel}: set alert_{channel} in the environment file, "
+                f"or leave {channel} out of the channels",
+            )
+    return AlertReceivers(
+        email=environment.alert_email if "email" in alerts.channels else None,
+        slack=environment.alert_slack if "slack" in alerts.channels else None,
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from synthdata_infra.providers.base import Binding, ModuleLayer, Provider
+from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers
 
 
 def labels(tags: dict[str, str]) -> dict[str, str]:
@@ -27,6 +27,8 @@ class Gcp(Provider):
     monitoring = ModuleLayer("gcp", "google", "synthdata_infra.synth.gcp_monitoring_module:build")
     has_catalog = True
     cost_catalog = "gcp"
+    prometheus_retention = "24 months, fixed by Google Cloud Managed Service for Prometheus"
+    grafana = "none created (import the dashboards into your Grafana): nothing to switch"
     force_destroy_input = True
 
     def tag_problem(self, key: str, value: str) -> tuple[str, str] | None:
@@ -76,7 +78,18 @@ class Gcp(Provider):
         )
         return cloud
 
-    def monitoring_root(self, stack, environment, target, tags) -> dict[str, Any]:
-        cluster = self.provider_block(stack, environment)
-        emails = [environment.alert_email] if environment.alert_email else []
-        return {"environment": environment.name, "project_id": cluster.project, "alert_emails": emails, "labels": labels(tags)}
+    def monitoring_providers(self, stack, environment, target, tags) -> None:
+        self.provider_block(stack, environment)
+
+    def monitoring_inputs(self, environment, target, tags, settings) -> dict[str, Any]:
+        cluster = self.cluster(environment)
+        receivers = alert_receivers(environment, settings)
+        slack = receivers.slack
+        return {
+            "environment": environment.name,
+            "project_id": cluster.project,
+            "enabled": settings.alerts.enabled,
+            "alert_emails": receivers.emails,
+            "slack_channel": {"channel": slack.channel, "token_secret": slack.secret} if slack else None,
+            "labels": labels(tags),
+        }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthdata_infra.providers.base import KUBERNETES, WORKLOAD, ModuleLayer, Provider
+from synthdata_infra.providers.base import KUBERNETES, WORKLOAD, ModuleLayer, Provider, alert_receivers
 
 
 class Onprem(Provider):
@@ -15,6 +15,8 @@ class Onprem(Provider):
     modules = (WORKLOAD,)
     monitoring = ModuleLayer("onprem", "kubernetes", "synthdata_infra.synth.onprem_monitoring_module:build")
     cost_catalog = "aws"  # no prices of its own: the unified dashboard shows the AWS figures
+    prometheus_retention = "your Prometheus's own (its Prometheus resource's retention): the module does not create it"
+    grafana = "dashboards as ConfigMaps for your Grafana's sidecar"
 
     def provider_block(self, stack, environment) -> None:
         from synthdata_infra.deploy.roots import kubernetes_provider
@@ -26,6 +28,15 @@ class Onprem(Provider):
         self.provider_block(stack, plan.environment)
         return None
 
-    def monitoring_root(self, stack, environment, target, tags) -> dict[str, Any]:
+    def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack, environment)
-        return {}
+
+    def monitoring_inputs(self, environment, target, tags, settings) -> dict[str, Any]:
+        receivers = alert_receivers(environment, settings)
+        slack = receivers.slack
+        return {
+            "enable_dashboards": settings.grafana.enabled,
+            "enable_alerts": settings.alerts.enabled,
+            "alert_emails": receivers.emails,
+            "slack_channel": {"channel": slack.channel, "secret_name": slack.secret} if slack else None,
+        }

@@ -1,8 +1,9 @@
 """The AWS monitoring stack: ``modules_out/aws/monitoring/``.
 
 Amazon Managed Prometheus with the project's rule groups, an alert manager routing to an SNS
-topic (email subscription), and Amazon Managed Grafana reading the workspace. The alert
-manager definition and Grafana are each behind an input (default on).
+topic with the receivers the environment asks for (an email subscription, an AWS Chatbot Slack
+channel), and Amazon Managed Grafana reading the workspace. The alert manager definition and
+Grafana are each behind an input (default on).
 """
 
 from __future__ import annotations
@@ -29,9 +30,13 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
             summary=(
                 "Amazon Managed Prometheus workspace carrying the synthdata recording and alert rules "
                 "(`rules/`, one rule group namespace per file, for the data types in `data_types`), an alert "
-                "manager routing alerts to an encrypted SNS topic with an optional email subscription, and "
-                "Amazon Managed Grafana with the workspace as data source. Import the dashboards in "
-                "`dashboards/` (datasource is a variable). Alert manager and Grafana can each be switched off."
+                "manager routing alerts to an encrypted SNS topic, and Amazon Managed Grafana with the workspace "
+                "as data source. Receivers of the topic: an email subscription (`alert_email`) and an AWS Chatbot "
+                "Slack channel configuration (`slack_channel`: authorise the Slack workspace once in the AWS "
+                "Chatbot console; no webhook or token passes through Terraform; its guardrail `AWSDenyAll` lets the "
+                "channel receive alerts and run nothing). Import the dashboards in `dashboards/` (datasource is a "
+                "variable). Alert manager and Grafana can each be switched off. Amazon Managed Prometheus keeps "
+                "samples 150 days; the module cannot change that."
             ),
             source="../../modules_out/aws/monitoring",
         ),
@@ -40,6 +45,15 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     environment = environment_input(stack, "Environment name; part of every resource name.")
     data_types_variable(stack)  # read by the rules files' count conditions as var.data_types
     alert_email = v("alert_email", type="string", description="Email address subscribed to alerts; null subscribes none.", default=None)
+    slack_channel = v(
+        "slack_channel",
+        type="object({ workspace_id = string, channel_id = string })",
+        description=(
+            "Slack channel AWS Chatbot posts the alerts to (workspace = Slack team id T..., channel id C...); the workspace "
+            "must be authorised in the AWS Chatbot console first. null creates no Slack receiver."
+        ),
+        default=None,
+    )
     enable_alert_manager = v("enable_alert_manager", type="bool", description="Route alerts to the SNS topic.", default=True)
     enable_grafana = v("enable_grafana", type="bool", description="Create an Amazon Managed Grafana workspace.", default=True)
     tags = v("tags", type="map(string)", description="Tags added to every resource.", default={})
@@ -99,6 +113,37 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         )
     )
     subscription.add_override("count", f"${{{inner(alert_email)} == null ? 0 : 1}}")
+
+    slack_count = f"${{{inner(slack_channel)} == null ? 0 : 1}}"
+    chatbot_role = named(
+        aws.iam_role.IamRole(
+            stack,
+            "chatbot_role",
+            name=f"{name}-chatbot",
+            description="AWS Chatbot posts the synthdata alerts to Slack (no permissions: it only relays SNS messages)",
+            assume_role_policy=policy_document(
+                {"Effect": "Allow", "Principal": {"Service": "chatbot.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ),
+            tags=all_tags,
+        )
+    )
+    chatbot_role.add_override("count", slack_count)
+    slack = named(
+        aws.chatbot_slack_channel_configuration.ChatbotSlackChannelConfiguration(
+            stack,
+            "alerts_slack",
+            configuration_name=f"{name}-alerts",
+            iam_role_arn=f"${{aws_iam_role.{stable_id(chatbot_role)}[0].arn}}",
+            slack_team_id=f"${{{inner(slack_channel)}.workspace_id}}",
+            slack_channel_id=f"${{{inner(slack_channel)}.channel_id}}",
+            sns_topic_arns=[topic.arn],
+            # Members of the channel can read alerts but run no AWS command from Slack.
+            guardrail_policy_arns=[aws_managed_policy_arn("AWSDenyAll", f"${{data.aws_partition.{stable_id(partition)}.partition}}")],
+            logging_level="ERROR",
+            tags=all_tags,
+        )
+    )
+    slack.add_override("count", slack_count)
 
     definition = named(
         aws.prometheus_alert_manager_definition.PrometheusAlertManagerDefinition(
@@ -172,6 +217,11 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     out("prometheus_endpoint", workspace.prometheus_endpoint, "Workspace endpoint (query and remote write share it).")
     out("remote_write_url", f"{workspace.prometheus_endpoint}api/v1/remote_write", "Where cluster Prometheus agents remote-write.")
     out("sns_topic_arn", topic.arn, "SNS topic receiving the alerts.")
+    out(
+        "slack_channel_configuration_arn",
+        f"${{one(aws_chatbot_slack_channel_configuration.{stable_id(slack)}[*].chat_configuration_arn)}}",
+        "AWS Chatbot Slack channel configuration relaying the topic; null when slack_channel is null.",
+    )
     out("rule_group_namespaces", f"${{concat({', '.join(namespaces)})}}", "Rule group namespaces created for data_types.")
     out(
         "grafana_endpoint",

@@ -82,6 +82,22 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
             }
         ],
     )
+    slack_webhook = v(
+        "slack_webhook",
+        type="object({ key_vault_id = string, secret_name = string })",
+        description=(
+            "Key Vault secret holding the URL of the Slack webhook the action group also calls (a Slack Workflow Builder "
+            "webhook trigger or a relay that posts the common alert schema to Slack; a plain incoming webhook rejects "
+            "that schema). The URL never appears in the configuration. null creates no Slack receiver."
+        ),
+        default=None,
+    )
+    enable_alerts = v(
+        "enable_alerts",
+        type="bool",
+        description="Enable the alert rules (false keeps them, switched off; recording rules stay on for autoscaling).",
+        default=True,
+    )
     cluster_name = v(
         "cluster_name",
         type="string",
@@ -148,11 +164,24 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
             },
         },
     )
+    slack_url = named(
+        azurerm.data_azurerm_key_vault_secret.DataAzurermKeyVaultSecret(
+            stack, "slack_webhook", key_vault_id=f"${{{inner(slack_webhook)}.key_vault_id}}", name=f"${{{inner(slack_webhook)}.secret_name}}"
+        )
+    )
+    slack_url.add_override("count", f"${{{inner(slack_webhook)} == null ? 0 : 1}}")
+    # for_each holds the receivers' names only: a sensitive value (the Slack URL) cannot decide how many blocks exist.
     action_group.add_override(
         "dynamic.webhook_receiver",
         {
-            "for_each": f"${{{inner(webhook_url)} == null ? [] : [{inner(webhook_url)}]}}",
-            "content": {"name": "webhook", "service_uri": "${webhook_receiver.value}", "use_common_alert_schema": True},
+            "for_each": f'${{concat({inner(webhook_url)} == null ? [] : ["webhook"], {inner(slack_webhook)} == null ? [] : ["slack"])}}',
+            "content": {
+                "name": "${webhook_receiver.value}",
+                "service_uri": (
+                    f'${{webhook_receiver.value == "slack" ? data.azurerm_key_vault_secret.{stable_id(slack_url)}[0].value : {inner(webhook_url)}}}'
+                ),
+                "use_common_alert_schema": True,
+            },
         },
     )
 
@@ -173,7 +202,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
                 interval=iso_duration(group.get("interval", DEFAULT_INTERVAL)),
                 # azurerm sends an unset flag as false, which would create the group disabled.
                 rule_group_enabled=True,
-                rule=[_rule(rule, action_group.id) for rule in group["rules"]],
+                rule=[_rule(rule, action_group.id, enable_alerts) for rule in group["rules"]],
                 tags=all_tags,
             )
         )
@@ -219,7 +248,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     return stack
 
 
-def _rule(rule: dict, action_group_id: str):
+def _rule(rule: dict, action_group_id: str, enable_alerts: str):
     """One rule block. azurerm sends an unset `enabled` as false, so every rule sets it; a recording
     rule must not carry the alert-only fields (the provider refuses them)."""
     pr = azurerm.monitor_alert_prometheus_rule_group
@@ -233,7 +262,7 @@ def _rule(rule: dict, action_group_id: str):
         labels={key: terraform_literal(value) for key, value in rule["labels"].items()},
         # Azure renders the same Go templates ({{ $labels.x }}, {{ $value }}) as Prometheus.
         annotations={key: terraform_literal(value) for key, value in rule["annotations"].items()},
-        enabled=True,
+        enabled=as_any(enable_alerts),
         action=[pr.MonitorAlertPrometheusRuleGroupRuleAction(action_group_id=action_group_id)],
         alert_resolution=pr.MonitorAlertPrometheusRuleGroupRuleAlertResolution(auto_resolved=True, time_to_resolve=TIME_TO_RESOLVE),
     )
@@ -255,8 +284,9 @@ def _summary() -> str:
         "Alert rules keep their PromQL, their `for` (as ISO 8601, `0m` -> `PT0M`), labels and annotations (Azure "
         "renders the same `{{ $labels.x }}` templates as Prometheus), resolve themselves 10 minutes after their "
         "condition clears, and notify one action group: an email receiver per address in `alert_emails` and, when "
-        "`webhook_url` is set, a webhook receiver. Severity: `critical` -> Sev1 (Error), `warning` -> Sev2 (Warning); "
-        "Sev0 is left to platform-wide outages.\n\n"
+        "`webhook_url` is set, a webhook receiver, and when `slack_webhook` is set, a webhook receiver whose URL is read "
+        "from Key Vault. `enable_alerts = false` switches the alert rules off (recording rules stay). Severity: `critical` -> Sev1 (Error), `warning` -> Sev2 (Warning); "
+        "Sev0 is left to platform-wide outages. The Azure Monitor workspace keeps samples 18 months.\n\n"
         "The webhook URL is stored in Terraform state. Some services put a secret in it (Slack, Teams, PagerDuty "
         "integration keys): leave `webhook_url` null for those and add the receiver to the action group outside "
         "Terraform (portal or `az monitor action-group update --add-action webhook ...`).\n\n"

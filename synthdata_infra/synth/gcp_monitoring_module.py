@@ -3,8 +3,8 @@
 Cloud Monitoring alert policies for Google Cloud Managed Service for Prometheus: one policy
 per alerting rule of ``rule_groups()``, with the rule's PromQL as its condition, created only
 when the rule's group is deployed for ``var.data_types``. Email notification channels come
-from an input; channels that need a secret (Slack's OAuth token) are created outside
-Terraform and passed in by id. Recording rules are no alert policies: they ship in ``rules/``
+from an input; a Slack channel takes its bot token from a Secret Manager secret named by an
+input (the token never appears in the configuration). Recording rules are no alert policies: they ship in ``rules/``
 for Managed Service for Prometheus' rule evaluator.
 """
 
@@ -88,6 +88,15 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
             }
         ],
     )
+    slack_channel = v(
+        "slack_channel",
+        type="object({ channel = string, token_secret = string })",
+        description=(
+            "Slack channel notified of every alert: `channel` is its name without '#', `token_secret` the Secret Manager "
+            "secret (id in project_id) whose latest version holds the Slack app's bot token (xoxb-...). null creates none."
+        ),
+        default=None,
+    )
     labels = v("labels", type="map(string)", description="Labels added to every alert policy and notification channel.", default={})
     enabled = v("enabled", type="bool", description="Enable the alert policies (false keeps them, switched off).", default=True)
 
@@ -108,10 +117,35 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         )
     )
     email.add_override("count", f"${{length({inner(alert_emails)})}}")
+    slack_count = f"${{{inner(slack_channel)} == null ? 0 : 1}}"
+    token = named(
+        google.data_google_secret_manager_secret_version.DataGoogleSecretManagerSecretVersion(
+            stack, "slack_token", project=project_id, secret=f"${{{inner(slack_channel)}.token_secret}}"
+        )
+    )
+    token.add_override("count", slack_count)
+    slack = named(
+        google.monitoring_notification_channel.MonitoringNotificationChannel(
+            stack,
+            "slack",
+            project=project_id,
+            type="slack",
+            display_name=f"synthdata {environment} alerts: Slack #${{{inner(slack_channel)}.channel}}",
+            description="Receives the synthdata alerts.",
+            labels={"channel_name": f"#${{{inner(slack_channel)}.channel}}"},
+            sensitive_labels=google.monitoring_notification_channel.MonitoringNotificationChannelSensitiveLabels(
+                auth_token=f"${{data.google_secret_manager_secret_version.{stable_id(token)}[0].secret_data}}"
+            ),
+            user_labels=as_map(common_labels),
+            force_delete=True,
+        )
+    )
+    slack.add_override("count", slack_count)
     channels = _local(
         stack,
         "notification_channels",
-        f"${{concat(google_monitoring_notification_channel.{stable_id(email)}[*].name, {inner(channel_ids)})}}",
+        f"${{concat(google_monitoring_notification_channel.{stable_id(email)}[*].name, "
+        f"google_monitoring_notification_channel.{stable_id(slack)}[*].name, {inner(channel_ids)})}}",
     )
 
     ap = google.monitoring_alert_policy
@@ -193,11 +227,13 @@ def _summary() -> str:
         "Cloud Monitoring alert policies for Google Cloud Managed Service for Prometheus: one policy per synthdata "
         "alerting rule (PromQL condition with the rule's query, `for` duration, rule group and severity; documentation "
         "with the rule's summary, description and runbook), created for the data types in `data_types` (the GPU alert "
-        "only when a GPU type is deployed). Every policy notifies one email channel per address in `alert_emails` plus "
-        "the existing channels in `notification_channel_ids`.\n\n"
-        "Slack (and any channel holding a secret) is not created here, because this project never puts secret values in "
-        "Terraform: authorise the Slack channel in the console (Monitoring > Alerting > Edit notification channels) and "
-        "pass its name, `projects/<project>/notificationChannels/<id>`, in `notification_channel_ids`.\n\n"
+        "only when a GPU type is deployed). Every policy notifies one email channel per address in `alert_emails`, a Slack "
+        "channel when `slack_channel` is set, and the existing channels in `notification_channel_ids`.\n\n"
+        "The Slack channel's bot token is read from Secret Manager (`slack_channel.token_secret`, latest version): no "
+        "secret value is written in the configuration, though, as for every secret a resource needs, Terraform keeps it "
+        "in state (keep state encrypted and access-controlled). Other channels holding a secret can be authorised in "
+        "the console and passed by name, `projects/<project>/notificationChannels/<id>`, in `notification_channel_ids`."
+        " Google Cloud Managed Service for Prometheus keeps samples 24 months; this module creates no Grafana.\n\n"
         "GKE's managed collection must be on (Managed Service for Prometheus) so the generators' metrics reach Cloud "
         "Monitoring. The recording rules in `rules/` are not alert policies: deploy them with Managed Service for "
         "Prometheus' rule evaluator (a `Rules`/`ClusterRules` resource) or a self-deployed evaluator; the GPU alert "

@@ -1,9 +1,11 @@
 """The on-premises monitoring stack: ``modules_out/onprem/monitoring/``.
 
 For a cluster that runs the Prometheus operator and Grafana's dashboard sidecar: one
-PrometheusRule per rules file, a ServiceMonitor for the generators' metrics ports, and every
-dashboard as a ConfigMap labelled ``grafana_dashboard: "1"``. PrometheusRule and ServiceMonitor
-are custom resources (``kubernetes_manifest`` needs the CRDs at plan time), behind ``enable_crds``.
+PrometheusRule per rules file, a ServiceMonitor for the generators' metrics ports, an
+AlertmanagerConfig routing the alerts to email and Slack receivers, and every dashboard as a
+ConfigMap labelled ``grafana_dashboard: "1"``. PrometheusRule, ServiceMonitor and
+AlertmanagerConfig are custom resources (``kubernetes_manifest`` needs the CRDs at plan time),
+behind ``enable_crds``.
 """
 
 from __future__ import annotations
@@ -51,6 +53,23 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         description="Labels the Prometheus operator's ruleSelector and serviceMonitorSelector match (kube-prometheus-stack's default shown).",
         default={"release": "kube-prometheus-stack"},
     )
+    enable_dashboards = v(
+        "enable_dashboards",
+        type="bool",
+        description="Create the dashboard ConfigMaps Grafana's sidecar loads (false: no Grafana is fed).",
+        default=True,
+    )
+    enable_alerts = v("enable_alerts", type="bool", description="Create the AlertmanagerConfig routing the alerts to the receivers.", default=True)
+    alert_emails = v("alert_emails", type="list(string)", description="Email addresses the Alertmanager notifies of every alert.", default=[])
+    slack_channel = v(
+        "slack_channel",
+        type="object({ channel = string, secret_name = string })",
+        description=(
+            "Slack channel (name without '#') notified of every alert; `secret_name` is a Secret in `namespace` whose key "
+            "`url` holds the incoming-webhook URL. null creates no Slack receiver."
+        ),
+        default=None,
+    )
     crds = inner(enable_crds)
 
     names = []
@@ -96,6 +115,35 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     )
     monitor.add_override("count", f"${{{crds} ? 1 : 0}}")
 
+    receiver = "synthdata"
+    alertmanager = named(
+        k8s.manifest.Manifest(
+            stack,
+            "alertmanager_config",
+            manifest={
+                "apiVersion": "monitoring.coreos.com/v1alpha1",
+                "kind": "AlertmanagerConfig",
+                "metadata": {"name": "synthdata-alerts", "namespace": namespace, "labels": as_map(rule_labels)},
+                "spec": {
+                    "route": {"receiver": receiver, "groupBy": ["alertname", "service"], "groupWait": "30s", "repeatInterval": "4h"},
+                    "receivers": [
+                        {
+                            "name": receiver,
+                            "emailConfigs": f"${{[for address in {inner(alert_emails)} : {{ to = address, sendResolved = true }}]}}",
+                            "slackConfigs": (
+                                f"${{{inner(slack_channel)} == null ? [] : [{{ channel = \"#${{{inner(slack_channel)}.channel}}\", "
+                                f"sendResolved = true, apiURL = {{ name = {inner(slack_channel)}.secret_name, key = \"url\" }} }}]}}"
+                            ),
+                        }
+                    ],
+                },
+            },
+        )
+    )
+    alertmanager.add_override(
+        "count", f"${{{crds} && {inner(enable_alerts)} && (length({inner(alert_emails)}) > 0 || {inner(slack_channel)} != null) ? 1 : 0}}"
+    )
+
     config_maps = []
     for file_name in dashboard_files():
         board = file_name.removesuffix(".json")
@@ -109,13 +157,16 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
                 data={file_name: f'${{file("${{path.module}}/{DASHBOARDS_DIR}/{file_name}")}}'},
             )
         )
-        if board in data_types():
-            config_map.add_override("count", f'${{contains(var.data_types, "{board}") ? 1 : 0}}')
-            config_maps.append(f"kubernetes_config_map_v1.{stable_id(config_map)}[*].metadata[0].name")
-        else:
-            config_maps.append(f"[kubernetes_config_map_v1.{stable_id(config_map)}.metadata[0].name]")
+        wanted = f'contains(var.data_types, "{board}")' if board in data_types() else "true"
+        config_map.add_override("count", f"${{{inner(enable_dashboards)} && {wanted} ? 1 : 0}}")
+        config_maps.append(f"kubernetes_config_map_v1.{stable_id(config_map)}[*].metadata[0].name")
 
     stack.output("prometheus_rule_names", f"${{concat({', '.join(names)})}}", "PrometheusRule objects created (empty when enable_crds is false).")
+    stack.output(
+        "alertmanager_config",
+        f"${{one(kubernetes_manifest.{stable_id(alertmanager)}[*].manifest.metadata.name)}}",
+        "AlertmanagerConfig routing the alerts; null when none is created.",
+    )
     stack.output("dashboard_config_maps", f"${{concat({', '.join(config_maps)})}}", "ConfigMaps holding the dashboards.")
     stack.check_logical_ids()
     return stack

@@ -58,3 +58,31 @@ def test_monitoring_applies_replans_clean_and_destroys(moto, terraform_env, tmp_
     destroy = terraform(terraform_env, tmp_path, "destroy", "-auto-approve", "-input=false")
     assert destroy.returncode == 0, destroy.stderr
     assert amp.list_workspaces()["workspaces"] == []
+
+
+def test_slack_and_email_receivers_plan_when_asked(moto, terraform_env, tmp_path):
+    """With both receivers given, Terraform plans the email subscription and the AWS Chatbot Slack
+    channel on the alert topic (moto has no Chatbot API: planned, not applied)."""
+    shutil.copytree(MODULE, tmp_path / "module")
+    write_provider(tmp_path, moto)
+    (tmp_path / "main.tf").write_text(
+        'module "monitoring" {\n'
+        '  source               = "./module"\n'
+        '  environment          = "test"\n'
+        '  enable_grafana       = false\n'
+        '  alert_email          = "oncall@example.com"\n'
+        '  slack_channel        = { workspace_id = "T0000000000", channel_id = "C0000000001" }\n'
+        "}\n"
+    )
+    for step in (("init", "-input=false"), ("plan", "-input=false", "-out=plan.bin")):
+        done = terraform(terraform_env, tmp_path, *step)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    planned = json.loads(terraform(terraform_env, tmp_path, "show", "-json", "plan.bin").stdout)
+    created = {change["address"]: change["change"]["after"] for change in planned["resource_changes"] if "create" in change["change"]["actions"]}
+    email = created["module.monitoring.aws_sns_topic_subscription.alerts_email[0]"]
+    assert (email["protocol"], email["endpoint"]) == ("email", "oncall@example.com")
+    slack = created["module.monitoring.aws_chatbot_slack_channel_configuration.alerts_slack[0]"]
+    assert (slack["slack_team_id"], slack["slack_channel_id"], slack["configuration_name"]) == ("T0000000000", "C0000000001", "synthdata-test-alerts")
+    assert slack["guardrail_policy_arns"] == ["arn:aws:iam::aws:policy/AWSDenyAll"]
+    assert "module.monitoring.aws_iam_role.chatbot_role[0]" in created
+    assert "module.monitoring.aws_prometheus_alert_manager_definition.alert_manager[0]" in created

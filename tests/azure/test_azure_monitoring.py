@@ -76,6 +76,8 @@ def test_inputs_and_outputs(module):
         "data_types": ("list(string)", list(TYPES)),
         "alert_emails": ("list(string)", []),
         "webhook_url": ("string", None),
+        "slack_webhook": ("object({ key_vault_id = string, secret_name = string })", None),
+        "enable_alerts": ("bool", True),
         "cluster_name": ("string", None),
         "public_network_access_enabled": ("bool", True),
         "enable_grafana": ("bool", True),
@@ -148,7 +150,8 @@ def test_every_rule_with_its_expression(groups):
             assert body.get("record") == rule.get("record") and body.get("alert") == rule.get("alert"), body
             assert body["expression"] == rule["expr"]
             promql_parser.parse(unescape(body["expression"]))
-            assert body["enabled"] is True  # azurerm sends an unset flag as false
+            # azurerm sends an unset flag as false; alert rules follow enable_alerts, recording rules stay on.
+            assert body["enabled"] == ("${var.enable_alerts}" if "alert" in body else True)
 
 
 def test_recording_rules_carry_no_alert_fields(groups):
@@ -227,9 +230,21 @@ def test_action_group_receivers(main):
             "content": {"name": "email-${email_receiver.key}", "email_address": "${email_receiver.value}", "use_common_alert_schema": True},
         },
         "webhook_receiver": {
-            "for_each": "${var.webhook_url == null ? [] : [var.webhook_url]}",
-            "content": {"name": "webhook", "service_uri": "${webhook_receiver.value}", "use_common_alert_schema": True},
+            # Names only: the Slack URL is sensitive and cannot decide how many blocks exist.
+            "for_each": '${concat(var.webhook_url == null ? [] : ["webhook"], var.slack_webhook == null ? [] : ["slack"])}',
+            "content": {
+                "name": "${webhook_receiver.value}",
+                "service_uri": '${webhook_receiver.value == "slack" ? data.azurerm_key_vault_secret.slack_webhook[0].value : var.webhook_url}',
+                "use_common_alert_schema": True,
+            },
         },
+    }
+    # The Slack webhook URL is read from Key Vault, never passed as a variable.
+    secret = main["data"]["azurerm_key_vault_secret"]["slack_webhook"]
+    assert secret == {
+        "count": "${var.slack_webhook == null ? 0 : 1}",
+        "key_vault_id": "${var.slack_webhook.key_vault_id}",
+        "name": "${var.slack_webhook.secret_name}",
     }
 
 
@@ -299,6 +314,7 @@ def terraform_root(module, main, tmp_path_factory) -> Path:
         "reader_count": {"value": reader["count"]},
         "emails": {"value": action_group["dynamic"]["email_receiver"]["for_each"]},
         "webhooks": {"value": action_group["dynamic"]["webhook_receiver"]["for_each"]},
+        "slack_secret_count": {"value": main["data"]["azurerm_key_vault_secret"]["slack_webhook"]["count"]},
         "short_name": {"value": action_group["short_name"]},
         "names": {"value": {"workspace": workspace["name"], "grafana": grafana["name"], "action_group": action_group["name"]}},
         "tags": {"value": "${local.tags}"},
@@ -368,12 +384,16 @@ def test_grafana_and_its_role_follow_enable_grafana(terraform_root):
 
 def test_receivers_follow_inputs(terraform_root):
     values = apply(terraform_root, environment="test")
-    assert (values["emails"], values["webhooks"]) == ([], [])
+    assert (values["emails"], values["webhooks"], values["slack_secret_count"]) == ([], [], 0)
     values = apply(
-        terraform_root, environment="test", alert_emails=["oncall@example.com", "ml@example.com"], webhook_url="https://hooks.example.com/synthdata"
+        terraform_root,
+        environment="test",
+        alert_emails=["oncall@example.com", "ml@example.com"],
+        webhook_url="https://hooks.example.com/synthdata",
+        slack_webhook={"key_vault_id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv", "secret_name": "slack"},
     )
     assert values["emails"] == ["oncall@example.com", "ml@example.com"]
-    assert values["webhooks"] == ["https://hooks.example.com/synthdata"]
+    assert (values["webhooks"], values["slack_secret_count"]) == (["webhook", "slack"], 1)
 
 
 def test_names_fit_azure_limits(terraform_root):

@@ -175,7 +175,7 @@ def test_no_unescaped_template_sequences(module):
 
 def test_email_channels_from_input(module):
     channels = resources(module, CHANNEL)
-    assert set(channels) == {"email"}
+    assert set(channels) == {"email", "slack"}
     email = channels["email"]
     assert email["count"] == "${length(var.alert_emails)}"
     assert email["type"] == "email"
@@ -184,8 +184,22 @@ def test_email_channels_from_input(module):
     assert email["user_labels"] == "${local.labels}"
     assert "sensitive_labels" not in email
     assert load(module, "main.tf.json")["locals"]["notification_channels"] == (
-        f"${{concat({CHANNEL}.email[*].name, var.notification_channel_ids)}}"
+        f"${{concat({CHANNEL}.email[*].name, {CHANNEL}.slack[*].name, var.notification_channel_ids)}}"
     )
+
+
+def test_slack_channel_takes_its_token_from_secret_manager(module):
+    main = load(module, "main.tf.json")
+    slack = resources(module, CHANNEL)["slack"]
+    assert slack["type"] == "slack" and slack["count"] == "${var.slack_channel == null ? 0 : 1}"
+    assert slack["labels"] == {"channel_name": "#${var.slack_channel.channel}"}
+    # The token is read from Secret Manager: no variable carries it.
+    assert slack["sensitive_labels"] == {"auth_token": "${data.google_secret_manager_secret_version.slack_token[0].secret_data}"}
+    token = main["data"]["google_secret_manager_secret_version"]["slack_token"]
+    assert token == {"count": "${var.slack_channel == null ? 0 : 1}", "project": "${var.project_id}", "secret": "${var.slack_channel.token_secret}"}
+    variables = load(module, "variables.tf.json")["variable"]
+    assert variables["slack_channel"]["type"] == "object({ channel = string, token_secret = string })"
+    assert variables["slack_channel"]["default"] is None
 
 
 def test_readme_documents_the_module(module):

@@ -1,0 +1,51 @@
+"""What a service may override reaches its modules as an input; anything else is refused with the
+list of what may be overridden on that provider."""
+
+from __future__ import annotations
+
+import pytest
+
+from synthdata_infra.config import load_environment
+from synthdata_infra.config.environment import ServiceEntry
+from synthdata_infra.deploy.plan import Target, plan_service, service_input_keys
+from synthdata_infra.errors import ConfigError
+from tests.conftest import edit_yaml
+
+
+def planned(data_type: str, provider: str, overrides: dict):
+    return plan_service(load_environment("production"), ServiceEntry(name="svc", data_type=data_type, provider=provider, overrides=overrides))
+
+
+def test_model_cache_size_is_a_workload_input():
+    assert planned("image", "aws", {}).workload_inputs()["model_cache_size"] == "100Gi"
+    assert planned("image", "aws", {"specific": {"model_cache": {"size": "150Gi"}}}).workload_inputs()["model_cache_size"] == "150Gi"
+    assert "model_cache_size" not in planned("tabular", "aws", {}).workload_inputs()  # no model cache: no input
+
+
+def test_backup_is_per_service_on_aws():
+    assert planned("tabular", "aws", {}).cloud_inputs(Target())["enable_backup"] is True
+    assert planned("tabular", "aws", {"storage": {"backup_enabled": False}}).cloud_inputs(Target())["enable_backup"] is False
+
+
+def test_a_key_no_module_takes_lists_what_may_be_overridden():
+    with pytest.raises(ConfigError) as refused:
+        planned("tabular", "gcp", {"storage": {"backup_enabled": False}})
+    assert refused.value.path == "overrides.storage.backup_enabled"
+    assert "Per service: " + ", ".join(service_input_keys("gcp")) in str(refused.value)
+    assert "storage.backup_enabled" not in service_input_keys("gcp") and "storage.backup_enabled" in service_input_keys("aws")
+
+
+def test_the_cluster_issuer_is_per_service_and_no_other_annotation():
+    issuer = "cert-manager.io/cluster-issuer"
+    assert planned("tabular", "aws", {}).workload_inputs()["cluster_issuer"] == "letsencrypt"
+    overridden = planned("tabular", "aws", {"networking": {"ingress": {"annotations": {issuer: "internal-ca"}}}})
+    assert overridden.workload_inputs()["cluster_issuer"] == "internal-ca"
+    with pytest.raises(ConfigError) as refused:
+        planned("tabular", "aws", {"networking": {"ingress": {"annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "50m"}}}})
+    assert refused.value.path == "overrides.networking.ingress.annotations.nginx.ingress.kubernetes.io/proxy-body-size"
+
+
+def test_an_issuer_without_a_tls_ingress_is_refused(project):
+    edit_yaml(project / "profiles" / "tabular" / "profile.yaml", lambda d: d.setdefault("networking", {}).update(ingress={"tls": False}))
+    with pytest.raises(ConfigError, match="no TLS Ingress"):
+        planned("tabular", "aws", {"networking": {"ingress": {"annotations": {"cert-manager.io/cluster-issuer": "internal-ca"}}}})
