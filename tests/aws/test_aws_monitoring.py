@@ -22,21 +22,19 @@ def test_monitoring_module_validates(terraform_env, tmp_path):
     assert validate.returncode == 0, validate.stderr
 
 
+def write_monitoring_root(root, endpoint: str, **inputs: str) -> None:
+    """A root calling a copy of the AWS monitoring module with ``inputs`` (HCL values), against moto."""
+    shutil.copytree(MODULE, root / "module")
+    write_provider(root, endpoint)
+    lines = "".join(f"  {name} = {value}\n" for name, value in {"environment": '"test"', **inputs}.items())
+    (root / "main.tf").write_text(f'module "monitoring" {{\n  source = "./module"\n{lines}}}\n\noutput "monitoring" {{\n  value = module.monitoring\n}}\n')
+
+
 @pytest.mark.slow
 def test_monitoring_applies_replans_clean_and_destroys(moto, terraform_env, tmp_path):
-    shutil.copytree(MODULE, tmp_path / "module")
-    write_provider(tmp_path, moto)
     # moto implements neither Managed Grafana nor the alert manager definition: both off,
     # every other input at its default.
-    (tmp_path / "main.tf").write_text(
-        'module "monitoring" {\n'
-        '  source               = "./module"\n'
-        '  environment          = "test"\n'
-        '  enable_grafana       = false\n'
-        '  enable_alert_manager = false\n'
-        "}\n\n"
-        'output "monitoring" {\n  value = module.monitoring\n}\n'
-    )
+    write_monitoring_root(tmp_path, moto, enable_grafana="false", enable_alert_manager="false")
     for step in (("init", "-input=false"), ("apply", "-auto-approve", "-input=false")):
         done = terraform(terraform_env, tmp_path, *step)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr
@@ -63,16 +61,12 @@ def test_monitoring_applies_replans_clean_and_destroys(moto, terraform_env, tmp_
 def test_slack_and_email_receivers_plan_when_asked(moto, terraform_env, tmp_path):
     """With both receivers given, Terraform plans the email subscription and the AWS Chatbot Slack
     channel on the alert topic (moto has no Chatbot API: planned, not applied)."""
-    shutil.copytree(MODULE, tmp_path / "module")
-    write_provider(tmp_path, moto)
-    (tmp_path / "main.tf").write_text(
-        'module "monitoring" {\n'
-        '  source               = "./module"\n'
-        '  environment          = "test"\n'
-        '  enable_grafana       = false\n'
-        '  alert_email          = "oncall@example.com"\n'
-        '  slack_channel        = { workspace_id = "T0000000000", channel_id = "C0000000001" }\n'
-        "}\n"
+    write_monitoring_root(
+        tmp_path,
+        moto,
+        enable_grafana="false",
+        alert_email='"oncall@example.com"',
+        slack_channel='{ workspace_id = "T0000000000", channel_id = "C0000000001" }',
     )
     for step in (("init", "-input=false"), ("plan", "-input=false", "-out=plan.bin")):
         done = terraform(terraform_env, tmp_path, *step)
