@@ -15,6 +15,11 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CHECKOV := $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 export CDKTF := $(CURDIR)/.tools/cdktf/node_modules/.bin/cdktf
 export CHECKPOINT_DISABLE := 1
+# Terraform and its AWS provider are Go programs started thousands of times by the tests, each
+# loading the provider's large schema: a lazier garbage collector cuts their CPU by about a third
+# (`terraform validate` of an AWS module: 1.7-1.9 s of CPU instead of 2.3-2.9 s) for about 10 %
+# more memory per process. Measured on this project's 2-core machines; an environment value wins.
+export GOGC ?= 400
 
 .PHONY: synth test install tools clean
 
