@@ -47,6 +47,7 @@ BINDING_PACKAGES = {
     "google": "cdktf_cdktf_provider_google",
     "azurerm": "cdktf_cdktf_provider_azurerm",
     "kubernetes": "cdktf_cdktf_provider_kubernetes",
+    "helm": "cdktf_cdktf_provider_helm",
 }
 
 
@@ -89,6 +90,7 @@ aws = Bindings("aws")
 google = Bindings("google")
 azurerm = Bindings("azurerm")
 kubernetes = Bindings("kubernetes")
+helm = Bindings("helm")
 
 __all__ = [
     "App",
@@ -111,5 +113,6 @@ __all__ = [
     "aws",
     "azurerm",
     "google",
+    "helm",
     "kubernetes",
 ]

@@ -47,7 +47,20 @@ def service_namespace(prefix: str, service: str, environment: str) -> str:
 MONITORING_PREFIX = "monitoring-"
 WORKSPACES_PREFIX = "workspaces-"
 LOCAL_CLUSTER_PREFIX = "local-cluster-"
-RESERVED_PREFIXES = (MONITORING_PREFIX, WORKSPACES_PREFIX, LOCAL_CLUSTER_PREFIX)
+PLATFORM_PREFIX = "platform-"
+RESERVED_PREFIXES = (MONITORING_PREFIX, WORKSPACES_PREFIX, LOCAL_CLUSTER_PREFIX, PLATFORM_PREFIX)
+
+# What a cluster's platform module creates and the workload modules refer to by name.
+PLATFORM_SECRET_STORE = "synthdata-secrets"  # External Secrets ClusterSecretStore of the cloud's secret service
+PLATFORM_KEDA_AUTH = "synthdata-prometheus"  # KEDA ClusterTriggerAuthentication for the provider's Prometheus
+INGRESS_NAMESPACE = "ingress-nginx"  # where the ingress controller runs (the NetworkPolicies allow it)
+INGRESS_CLASS = "nginx"
+CLUSTER_ISSUER = "letsencrypt"  # cert-manager ClusterIssuer the profiles' Ingress annotation names
+
+
+def platform_stack(provider: str, environment: str) -> str:
+    """The root applied once per cluster (provider and environment) before its first service."""
+    return f"{PLATFORM_PREFIX}{provider}-{environment}"
 
 
 def service_stack(service: str, environment: str) -> str:

@@ -51,6 +51,8 @@ class ModuleLayer:
 KUBERNETES = Binding(
     "kubernetes", "hashicorp/kubernetes", ">= 2.38.0, < 3.0.0", 'provider "kubernetes" {\n  config_path = "~/.kube/config"\n}'
 )
+# helm provider 3.x (the cdktf binding 12.1.2 is generated from 3.1.1): the platform modules' charts.
+HELM = Binding("helm", "hashicorp/helm", ">= 3.1.1, < 4.0.0", 'provider "helm" {\n  kubernetes = {\n    config_path = "~/.kube/config"\n  }\n}')
 WORKLOAD = ModuleLayer("kubernetes", "kubernetes", "synthdata_infra.synth.workload_module:build")
 
 
@@ -61,6 +63,10 @@ class Provider:
     binding: ClassVar[Binding]  # the provider's own Terraform provider
     modules: ClassVar[tuple[ModuleLayer, ...]]  # per data type, in this order
     monitoring: ClassVar[ModuleLayer]  # one per provider, covering every type
+    platform: ClassVar[ModuleLayer | None] = None  # once per cluster: what the other layers assume a cluster has
+    # Kind of the scrape object a workload creates for this provider's metrics collector
+    # (ServiceMonitor, PodMonitoring, PodMonitor).
+    scrape_kind: ClassVar[str | None] = None
     has_catalog: ClassVar[bool] = False  # catalog/<name>.yaml: node types and prices
     cost_catalog: ClassVar[str]  # the catalog the unified dashboard prices replicas with
     force_destroy_input: ClassVar[bool] = False  # the cloud module takes force_destroy (a bucket with objects)

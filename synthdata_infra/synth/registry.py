@@ -35,6 +35,7 @@ class ModuleSpec:
 
 
 MONITORING = "monitoring"
+PLATFORM = "platform"
 
 
 def modules_for(provider: str, data_type: str) -> list[ModuleSpec]:
@@ -55,5 +56,10 @@ def modules_for(provider: str, data_type: str) -> list[ModuleSpec]:
         specs += [
             ModuleSpec(layer=each.monitoring.folder, name=MONITORING, binding=each.monitoring.binding, builder=each.monitoring.builder)
             for each in chosen
+        ]
+        specs += [  # once per cluster, covering every type
+            ModuleSpec(layer=each.platform.folder, name=PLATFORM, binding=each.platform.binding, builder=each.platform.builder)
+            for each in chosen
+            if each.platform is not None
         ]
     return specs
