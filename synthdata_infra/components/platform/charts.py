@@ -175,3 +175,32 @@ MANAGED_EXPORTERS: dict[str, tuple[str, ...]] = {}
 
 def chart(component: str) -> Chart:
     return CHARTS[component]
+
+
+README_BEGIN = "<!-- platform charts: generated from synthdata_infra/components/platform/charts.py -->"
+README_END = "<!-- end of platform charts -->"
+
+
+def readme_table() -> str:
+    """The README's "What the platform module installs" table, one row per chart of the table."""
+    rows = ["| Component | Chart, version (repository) | Namespace | Pod Security | Why |", "| --- | --- | --- | --- | --- |"]
+    for c in CHARTS.values():
+        security = c.pod_security if c.pod_security == "restricted" else f"{c.pod_security}: {c.pod_security_reason}"
+        rows.append(f"| {c.component} | `{c.chart}` {c.version} ({c.repository}) | `{c.namespace}` | {security} | {c.why} |")
+    return "\n".join(rows)
+
+
+def update_readme(text: str) -> str:
+    """``text`` (README.md) with the part between the markers replaced by ``readme_table()``."""
+    head, begin, rest = text.partition(README_BEGIN)
+    _, end, tail = rest.partition(README_END)
+    if not begin or not end:
+        raise ValueError(f"README.md lacks the markers {README_BEGIN} ... {README_END}")
+    return f"{head}{README_BEGIN}\n{readme_table()}\n{README_END}{tail}"
+
+
+if __name__ == "__main__":  # python -m synthdata_infra.components.platform.charts: rewrite the README's table
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[3] / "README.md"
+    readme.write_text(update_readme(readme.read_text(encoding="utf-8")), encoding="utf-8")
