@@ -131,3 +131,19 @@ def test_a_platform_root_is_applied_in_two_steps_only_on_a_new_cluster(project, 
     monkeypatch.setattr(engine, "_terraform", lambda folder: fake)
     engine._apply_platform(project)
     assert fake.calls == applies
+
+
+def test_deploy_refuses_an_environment_its_platform_root_cannot_be_built_for_and_writes_nothing(deploy_project):
+    from tests.conftest import run_cli
+    from tests.deploy.conftest import snapshot
+
+    edit_yaml(deploy_project / "environments" / "dev.yaml", lambda d: d["clusters"].update(onprem={"context": "lab"}))
+    before = snapshot(deploy_project)
+    for extra in ((), ("--plan-only",)):
+        done = run_cli(
+            "deploy", "--type", "text", "--name", "notes", "--provider", "onprem", "--environment", "dev", *extra,
+            env={"SYNTHDATA_INFRA_ROOT": str(deploy_project)},
+        )  # fmt: skip
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "environments/dev.yaml:clusters.onprem.storage_provisioner" in done.stderr and "Traceback" not in done.stderr
+    assert snapshot(deploy_project) == before
