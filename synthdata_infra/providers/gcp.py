@@ -25,6 +25,8 @@ class Gcp(Provider):
     )
     modules = (ModuleLayer("gcp", "google", "synthdata_infra.synth.gcp_module:build"),)
     monitoring = ModuleLayer("gcp", "google", "synthdata_infra.synth.gcp_monitoring_module:build")
+    platform = ModuleLayer("gcp", "google", "synthdata_infra.synth.gcp_platform_module:build")
+    scrape_kind = "PodMonitoring"
     has_catalog = True
     cost_catalog = "gcp"
     prometheus_retention = "24 months, fixed by Google Cloud Managed Service for Prometheus"
