@@ -44,18 +44,23 @@ def unattachable(
     mapping_for: Callable[[str, str], StorageClassMapping] = storage_class_for,
 ) -> list[str]:
     """What a ``provider`` module placing ``gpu_model`` with volumes of ``storage_class`` would pick
-    and could not attach the class's disk to (empty: every candidate machine attaches it)."""
-    if provider != "gcp":
-        return []  # EBS limits are checked by catalog.ebs; Azure disk SKUs are not recorded per VM size
+    and could not attach the class's disk to (empty: every candidate machine attaches it).
+    Clouds without a recorded machine/disk table answer empty: EBS limits are checked by
+    ``catalog.ebs``; Azure disk SKUs are not recorded per VM size."""
+    can_attach = CAN_ATTACH.get(provider)
     mapping = mapping_for(provider, storage_class)
-    if mapping.requires_local_nvme:
+    if can_attach is None or mapping.requires_local_nvme:
         return []  # node-local disks: the candidates are the machines that have them
     disk_type = mapping.parameters["type"]
     return [
         f"{row.name} ({row.vcpu} vCPU, {gpu_model or 'no GPU'}) cannot attach {disk_type} ({storage_class} -> {mapping.storage_class_name})"
         for row in candidate_rows(provider, gpu_model, needs_local_nvme=False)
-        if not gcp_can_attach(row, disk_type)
+        if not can_attach(row, disk_type)
     ]
+
+
+# Clouds whose machine/disk-type support is recorded: provider -> (machine row, disk type) -> attachable.
+CAN_ATTACH: dict[str, Callable[[InstanceType, str], bool]] = {"gcp": gcp_can_attach}
 
 
 def gpu_models_of(provider: str) -> list[str]:

@@ -42,7 +42,7 @@ from synthdata_infra.deploy.plan import (
     workspaces_stack,
 )
 from synthdata_infra.naming import monitoring_service
-from synthdata_infra.providers import KUBERNETES, Binding
+from synthdata_infra.providers import HELM, KUBERNETES, Binding
 from synthdata_infra.synth.module_stack import TERRAFORM_REQUIRED_VERSION
 from synthdata_infra.synth.registry import MONITORING
 
@@ -127,6 +127,15 @@ def named(element, name: str):
 def kubernetes_provider(stack: RootStack, **options: Any) -> None:
     named(kubernetes.provider.KubernetesProvider(stack, "kubernetes", **options), "kubernetes")
     stack.require(KUBERNETES)
+
+
+def helm_provider(stack: RootStack, **connection: Any) -> None:
+    """The helm provider reaching the cluster the kubernetes provider reaches (``connection``: the
+    same options; helm 3.x takes them as its ``kubernetes`` attribute)."""
+    from synthdata_infra.cdk import helm
+
+    named(helm.provider.HelmProvider(stack, "helm", kubernetes=helm.provider.HelmProviderKubernetes(**connection)), "helm")
+    stack.require(HELM)
 
 
 def build_monitoring_root(app, env: Environment, provider_name: str, data_types: tuple[str, ...], target: Target) -> RootStack:

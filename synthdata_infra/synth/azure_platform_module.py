@@ -13,6 +13,7 @@ from synthdata_infra.cdk import Construct, TerraformLocal
 from synthdata_infra.components.expressions import inner, named, stable_id
 from synthdata_infra.components.platform.azure import AzurePlatform, AzurePlatformProps
 from synthdata_infra.naming import PLATFORM_KEDA_AUTH
+from synthdata_infra.patterns import AZURE_DISK_ENCRYPTION_SET_ID_RULE
 from synthdata_infra.synth.azure_module import TESTING_NOTE
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.shared_inputs import environment_input
@@ -21,7 +22,6 @@ PROVIDERS = ("azurerm", "kubernetes", "helm")
 # Resource Manager ids the module takes (segments are case-insensitive in Azure).
 CLUSTER_ID_RULE = "(?i)^/subscriptions/[-0-9a-f]{36}/resourceGroups/[^/]+/providers/Microsoft[.]ContainerService/managedClusters/[^/]+$"
 WORKSPACE_ID_RULE = "(?i)^/subscriptions/[-0-9a-f]{36}/resourceGroups/[^/]+/providers/Microsoft[.]Monitor/accounts/[^/]+$"
-DES_ID_RULE = "(?i)^/subscriptions/[-0-9a-f]{36}/resourceGroups/[^/]+/providers/Microsoft[.]Compute/diskEncryptionSets/[^/]+$"
 
 
 def _id_input(stack: ModuleStack, name: str, description: str, rule: str, example: str) -> str:
@@ -67,7 +67,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         f'"/subscriptions/{subscription}/resourceGroups/rg-synthdata-production/providers/Microsoft.Monitor/accounts/synthdata-production"',
     )
     des_id = _id_input(
-        stack, "disk_encryption_set_id", "the disk encryption set every StorageClass encrypts its disks with.", DES_ID_RULE,
+        stack, "disk_encryption_set_id", "the disk encryption set every StorageClass encrypts its disks with.", AZURE_DISK_ENCRYPTION_SET_ID_RULE,
         f'"/subscriptions/{subscription}/resourceGroups/rg-synthdata-production/providers/Microsoft.Compute/diskEncryptionSets/synthdata"',
     )
     enable_custom_resources = v(

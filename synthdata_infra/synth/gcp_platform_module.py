@@ -12,8 +12,8 @@ from synthdata_infra.cdk import Construct
 from synthdata_infra.components.platform.gcp import GcpPlatform, GcpPlatformProps
 from synthdata_infra.components.platform.scrape import ScrapeTarget
 from synthdata_infra.naming import PLATFORM_KEDA_AUTH
-from synthdata_infra.patterns import GCP_PROJECT_ID_RULE, hcl_regex
-from synthdata_infra.synth.gcp_module import KMS_KEY_ID_RULE, TESTING_NOTE
+from synthdata_infra.patterns import GCP_KMS_KEY_ID_RULE, GCP_PROJECT_ID_RULE, hcl_regex
+from synthdata_infra.synth.gcp_module import TESTING_NOTE
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.shared_inputs import environment_input
 
@@ -50,7 +50,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         type="string",
         description="Cloud KMS key (projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>) every StorageClass encrypts its disks with; in the cluster's region.",
         example='"projects/synthdata-prod/locations/us-central1/keyRings/synthdata/cryptoKeys/volumes"',
-        validation=[{"condition": f'${{can(regex("{KMS_KEY_ID_RULE}", var.kms_key_id))}}', "error_message": "kms_key_id must be a Cloud KMS key id."}],
+        validation=[{"condition": f'${{can(regex({hcl_regex(GCP_KMS_KEY_ID_RULE)}, var.kms_key_id))}}', "error_message": "kms_key_id must be a Cloud KMS key id."}],
     )
     grant_key_access = v(
         "grant_disk_key_access",
