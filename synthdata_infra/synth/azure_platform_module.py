@@ -12,10 +12,14 @@ from __future__ import annotations
 from synthdata_infra.cdk import Construct, TerraformLocal
 from synthdata_infra.components.expressions import inner, named, stable_id
 from synthdata_infra.components.platform.azure import AzurePlatform, AzurePlatformProps
+from synthdata_infra.components.platform.charts import CHARTS
+from synthdata_infra.components.platform.core import PlatformCore, PlatformCoreProps
+from synthdata_infra.components.platform.scrape import DCGM, KEDA_OPERATOR_SERVICE_ACCOUNT, order_after_releases
 from synthdata_infra.naming import PLATFORM_KEDA_AUTH
 from synthdata_infra.patterns import AZURE_DISK_ENCRYPTION_SET_ID_RULE
 from synthdata_infra.synth.azure_module import TESTING_NOTE
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
+from synthdata_infra.synth.platform_inputs import core_inputs, core_outputs
 from synthdata_infra.synth.shared_inputs import environment_input
 
 PROVIDERS = ("azurerm", "kubernetes", "helm")
@@ -42,6 +46,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         doc=ModuleDoc(label="platform", title="synthdata platform (AKS)", summary=_summary(), source="../../modules_out/azure/platform"),
     )
     v = stack.variable
+    inputs = core_inputs(stack)
     subscription = "00000000-0000-0000-0000-000000000000"
     resource_group_name = v(
         "resource_group_name",
@@ -70,18 +75,10 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         stack, "disk_encryption_set_id", "the disk encryption set every StorageClass encrypts its disks with.", AZURE_DISK_ENCRYPTION_SET_ID_RULE,
         f'"/subscriptions/{subscription}/resourceGroups/rg-synthdata-production/providers/Microsoft.Compute/diskEncryptionSets/synthdata"',
     )
-    enable_custom_resources = v(
-        "enable_custom_resources",
-        type="bool",
-        description=(
-            "Create the custom resources (KEDA ClusterTriggerAuthentication, PodMonitors). kubernetes_manifest needs their "
-            "CRDs at plan time: apply once with false on a new cluster (the charts install KEDA's CRDs), then with true."
-        ),
-        default=True,
-    )
     tags = v("tags", type="map(string)", description="Tags added to every Azure resource.", default={})
     tags_local = named(TerraformLocal(stack, "tags", f'${{merge({inner(tags)}, {{"synthdata:environment" = {inner(environment)}}})}}'))
 
+    keda = CHARTS["keda"]
     cloud = AzurePlatform(
         stack,
         "aks",
@@ -94,15 +91,32 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
             oidc_issuer_url=oidc_issuer_url,
             monitor_workspace_id=workspace_id,
             disk_encryption_set_id=des_id,
-            keda_namespace="keda",
-            keda_service_account="keda-operator",
-            enable_custom_resources=enable_custom_resources,
-            scrape_targets=(),
+            keda_namespace=keda.namespace,
+            keda_service_account=KEDA_OPERATOR_SERVICE_ACCOUNT,
+            enable_crds=inputs.enable_crds,
+            scrape_targets=(DCGM,),
         ),
     )
+    core = PlatformCore(
+        stack,
+        "platform",
+        PlatformCoreProps(
+            provider="azure",
+            acme_email=inputs.acme_email,
+            acme_server=inputs.acme_server,
+            enable_crds=inputs.enable_crds,
+            device_plugin=True,  # AKS installs the NVIDIA driver on GPU node pools, not the device plugin
+            kube_state_metrics=False,  # the metrics add-on runs and scrapes its own (ama-metrics-ksm)
+            values={"keda": cloud.keda_values},
+            storage_parameters=cloud.storage_parameters,
+        ),
+    )
+    order_after_releases(cloud.trigger_authentication, cloud.monitors, core.releases)
+    core_outputs(stack, core)
 
     out = stack.output
     out("keda_client_id", cloud.keda_identity.client_id, "Client id of KEDA's user-assigned identity (Monitoring Data Reader on the workspace).")
+    out("prometheus_url", cloud.prometheus_url, "Prometheus query endpoint of the Azure Monitor workspace KEDA's Prometheus triggers read.")
     out("keda_authentication", PLATFORM_KEDA_AUTH, "ClusterTriggerAuthentication the workloads' ScaledObjects name (podIdentity azure-workload).")
     stack.check_logical_ids()
     return stack

@@ -9,12 +9,15 @@ service account for Managed Service for Prometheus, and the PodMonitorings of th
 from __future__ import annotations
 
 from synthdata_infra.cdk import Construct
-from synthdata_infra.components.platform.gcp import GcpPlatform, GcpPlatformProps
-from synthdata_infra.components.platform.scrape import ScrapeTarget
+from synthdata_infra.components.platform.charts import CHARTS
+from synthdata_infra.components.platform.core import PlatformCore, PlatformCoreProps
+from synthdata_infra.components.platform.gcp import GKE_DCGM_VALUES, GcpPlatform, GcpPlatformProps
+from synthdata_infra.components.platform.scrape import DCGM, KUBE_STATE_METRICS, KEDA_OPERATOR_SERVICE_ACCOUNT, order_after_releases
 from synthdata_infra.naming import PLATFORM_KEDA_AUTH
 from synthdata_infra.patterns import GCP_KMS_KEY_ID_RULE, GCP_PROJECT_ID_RULE, hcl_regex
 from synthdata_infra.synth.gcp_module import TESTING_NOTE
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
+from synthdata_infra.synth.platform_inputs import core_inputs, core_outputs
 from synthdata_infra.synth.shared_inputs import environment_input
 
 PROVIDERS = ("google", "kubernetes", "helm")
@@ -28,6 +31,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         doc=ModuleDoc(label="platform", title="synthdata platform (GKE)", summary=_summary(), source="../../modules_out/gcp/platform"),
     )
     v = stack.variable
+    inputs = core_inputs(stack)
     project_id = v(
         "project_id",
         type="string",
@@ -62,16 +66,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         ),
         default=True,
     )
-    enable_custom_resources = v(
-        "enable_custom_resources",
-        type="bool",
-        description=(
-            "Create the custom resources (KEDA ClusterTriggerAuthentication, PodMonitorings). kubernetes_manifest needs their "
-            "CRDs at plan time: apply once with false on a new cluster (the charts install KEDA's CRDs), then with true."
-        ),
-        default=True,
-    )
-
+    keda = CHARTS["keda"]
     cloud = GcpPlatform(
         stack,
         "gke",
@@ -82,12 +77,27 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
             cluster_location=cluster_location,
             kms_key_id=kms_key_id,
             grant_key_access=grant_key_access,
-            keda_namespace="keda",
-            keda_service_account="keda-operator",
-            enable_custom_resources=enable_custom_resources,
-            scrape_targets=(),
+            keda_namespace=keda.namespace,
+            keda_service_account=KEDA_OPERATOR_SERVICE_ACCOUNT,
+            enable_crds=inputs.enable_crds,
+            scrape_targets=(DCGM, KUBE_STATE_METRICS),
         ),
     )
+    core = PlatformCore(
+        stack,
+        "platform",
+        PlatformCoreProps(
+            provider="gcp",
+            acme_email=inputs.acme_email,
+            acme_server=inputs.acme_server,
+            enable_crds=inputs.enable_crds,
+            device_plugin=False,  # GKE runs its own NVIDIA device plugin on GPU nodes
+            values={"keda": cloud.keda_values, "dcgm-exporter": GKE_DCGM_VALUES},
+            storage_parameters=cloud.storage_parameters,
+        ),
+    )
+    order_after_releases(cloud.trigger_authentication, cloud.monitors, core.releases)
+    core_outputs(stack, core)
 
     out = stack.output
     out("keda_service_account_email", cloud.keda_identity.email, "Google service account KEDA's operator acts as (roles/monitoring.viewer).")

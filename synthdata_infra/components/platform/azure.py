@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from synthdata_infra.cdk import Construct, azurerm, kubernetes as k8s
-from synthdata_infra.components.expressions import as_map, count_if, named
+from synthdata_infra.components.expressions import as_map, count_if, inner, named
 from synthdata_infra.components.platform.scrape import ScrapeTarget
 from synthdata_infra.naming import PLATFORM_KEDA_AUTH
 
@@ -48,7 +48,7 @@ class AzurePlatformProps(BaseModel):
     disk_encryption_set_id: str  # the volumes' disk encryption set
     keda_namespace: str
     keda_service_account: str
-    enable_custom_resources: str  # bool expression: the ClusterTriggerAuthentication and PodMonitors
+    enable_crds: str  # bool expression: the ClusterTriggerAuthentication and PodMonitors
     scrape_targets: tuple[ScrapeTarget, ...]
 
 
@@ -132,7 +132,7 @@ class AzurePlatform(Construct):
             )
         )
 
-        custom = count_if(props.enable_custom_resources)
+        custom = count_if(props.enable_crds)
         trigger_auth = named(k8s.manifest.Manifest(self, "keda_trigger_authentication", manifest={}))
         trigger_auth.add_override(
             "manifest",
@@ -145,11 +145,25 @@ class AzurePlatform(Construct):
             },
         )
         trigger_auth.add_override("count", custom)
+        self.trigger_authentication = trigger_auth  # needs KEDA's CRDs: the module orders it after KEDA's release
+        self.monitors: dict[str, Any] = {}  # exporter component -> its scrape object (ordered after the exporter)
         for target in props.scrape_targets:
-            monitor = named(k8s.manifest.Manifest(self, f"pod_monitor_{target.name.replace('-', '_')}", manifest={}))
+            monitor = named(k8s.manifest.Manifest(self, f"scrape_{target.name.replace('-', '_')}", manifest={}))
             monitor.add_override("manifest", pod_monitor(target))
             monitor.add_override("count", custom)
+            self.monitors[target.name] = monitor
 
+        # The workspace's Prometheus query endpoint (what KEDA's triggers read), from its resource id:
+        # /subscriptions/<s>/resourceGroups/<rg>/providers/Microsoft.Monitor/accounts/<name>.
+        workspace = named(
+            azurerm.data_azurerm_monitor_workspace.DataAzurermMonitorWorkspace(
+                self,
+                "workspace",
+                name=f'${{element(split("/", {inner(props.monitor_workspace_id)}), 8)}}',
+                resource_group_name=f'${{element(split("/", {inner(props.monitor_workspace_id)}), 4)}}',
+            )
+        )
+        self.prometheus_url = workspace.query_endpoint
         self.storage_parameters = {DES_PARAMETER: props.disk_encryption_set_id}
         self.keda_values: dict[str, Any] = {
             # keda chart values.yaml: podIdentity.azureWorkload.enabled labels the operator's pods
@@ -168,6 +182,8 @@ def pod_monitor(target: ScrapeTarget) -> dict[str, Any]:
         "metadata": {"name": target.name, "namespace": target.namespace},
         "spec": {
             "selector": {"matchLabels": dict(target.match_labels)},
-            "podMetricsEndpoints": [{"port": target.port, "path": target.path, "interval": target.interval}],
+            "podMetricsEndpoints": [
+                {"port": target.port, "path": target.path, "interval": target.interval, "honorLabels": target.honor_labels}
+            ],
         },
     }

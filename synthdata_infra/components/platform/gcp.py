@@ -30,10 +30,26 @@ from synthdata_infra.naming import PLATFORM_KEDA_AUTH
 MONITORING_VIEWER = "roles/monitoring.viewer"  # monitoring.timeSeries.list: the Prometheus query API
 # Managed Service for Prometheus' Prometheus-compatible query API (KEDA's serverAddress).
 GMP_QUERY_URL = "https://monitoring.googleapis.com/v1/projects/{project}/location/global/prometheus"
-POD_MONITORING_API = "monitoring.googleapis.com/v1"  # PodMonitoring, served by GKE managed collection
+POD_MONITORING_API = "monitoring.googleapis.com/v1"  # PodMonitoring and ClusterPodMonitoring: GKE managed collection
 KEDA_API = "keda.sh/v1alpha1"
 # pd.csi.storage.gke.io StorageClass parameter naming the Cloud KMS key of the disks (GKE CMEK docs).
 CMEK_PARAMETER = "disk-encryption-kms-key"
+# The DCGM exporter on GKE nodes (Google's DCGM exporter manifest for Managed Service for Prometheus,
+# github.com/GoogleCloudPlatform/prometheus-engine examples/nvidia-dcgm/exporter.yaml): GKE's driver
+# installer puts the NVIDIA libraries under /home/kubernetes/bin/nvidia, and the GPUs' device files
+# reach a container that does not request a GPU only when it is privileged. Keys from the
+# dcgm-exporter chart's values.yaml at 4.8.2 (extraHostVolumes, extraVolumeMounts, extraEnv,
+# securityContext); extraVolumeMounts replaces the chart's list, so its counters mount is repeated.
+GKE_NVIDIA_HOST_PATH = "/home/kubernetes/bin/nvidia"
+GKE_DCGM_VALUES: dict[str, Any] = {
+    "extraHostVolumes": [{"name": "nvidia-install-dir-host", "hostPath": GKE_NVIDIA_HOST_PATH}],
+    "extraVolumeMounts": [
+        {"name": "exporter-metrics-volume", "mountPath": "/etc/dcgm-exporter/default-counters.csv", "subPath": "default-counters.csv"},
+        {"name": "nvidia-install-dir-host", "mountPath": "/usr/local/nvidia", "readOnly": True},
+    ],
+    "extraEnv": [{"name": "LD_LIBRARY_PATH", "value": "/usr/local/nvidia/lib64"}],
+    "securityContext": {"privileged": True, "allowPrivilegeEscalation": True},
+}
 
 
 class GcpPlatformProps(BaseModel):
@@ -47,7 +63,7 @@ class GcpPlatformProps(BaseModel):
     grant_key_access: str  # bool expression: let the Compute Engine service agent use the key
     keda_namespace: str  # where the KEDA chart runs its operator
     keda_service_account: str  # the operator's Kubernetes service account (chart value)
-    enable_custom_resources: str  # bool expression: create the ClusterTriggerAuthentication and PodMonitorings
+    enable_crds: str  # bool expression: create the ClusterTriggerAuthentication and PodMonitorings
     scrape_targets: tuple[ScrapeTarget, ...]  # exporters the platform installed
 
 
@@ -113,7 +129,7 @@ class GcpPlatform(Construct):
         )
         key_access.add_override("count", count_if(props.grant_key_access))
 
-        custom = count_if(props.enable_custom_resources)
+        custom = count_if(props.enable_crds)
         trigger_auth = named(k8s.manifest.Manifest(self, "keda_trigger_authentication", manifest={}))
         trigger_auth.add_override(
             "manifest",
@@ -125,10 +141,13 @@ class GcpPlatform(Construct):
             },
         )
         trigger_auth.add_override("count", custom)
+        self.trigger_authentication = trigger_auth  # needs KEDA's CRDs: the module orders it after KEDA's release
+        self.monitors: dict[str, Any] = {}  # exporter component -> its scrape object (ordered after the exporter)
         for target in props.scrape_targets:
-            monitor = named(k8s.manifest.Manifest(self, f"pod_monitoring_{target.name.replace('-', '_')}", manifest={}))
+            monitor = named(k8s.manifest.Manifest(self, f"scrape_{target.name.replace('-', '_')}", manifest={}))
             monitor.add_override("manifest", pod_monitoring(target))
             monitor.add_override("count", custom)
+            self.monitors[target.name] = monitor
 
         self.storage_parameters = {CMEK_PARAMETER: props.kms_key_id}
         self.prometheus_url = GMP_QUERY_URL.format(project=project)
@@ -140,13 +159,23 @@ class GcpPlatform(Construct):
 
 
 def pod_monitoring(target: ScrapeTarget) -> dict[str, Any]:
-    """A ``PodMonitoring`` (GKE managed collection) for ``target``."""
+    """The managed-collection object scraping ``target``. A ``PodMonitoring`` stamps its own
+    namespace, pod and container on every series (a metric label of the same name arrives as
+    ``exported_namespace`` ...), so a target whose own labels must win gets a ``ClusterPodMonitoring``
+    with no metadata target labels: its series keep the namespace and pod they carry (Google's
+    kube-state-metrics example for Managed Service for Prometheus does the same)."""
+    endpoint = {"port": target.port, "path": target.path, "interval": target.interval}
+    selector = {"matchLabels": dict(target.match_labels)}
+    if target.honor_labels:
+        return {
+            "apiVersion": POD_MONITORING_API,
+            "kind": "ClusterPodMonitoring",
+            "metadata": {"name": target.name},
+            "spec": {"selector": selector, "endpoints": [endpoint], "targetLabels": {"metadata": []}},
+        }
     return {
         "apiVersion": POD_MONITORING_API,
         "kind": "PodMonitoring",
         "metadata": {"name": target.name, "namespace": target.namespace},
-        "spec": {
-            "selector": {"matchLabels": dict(target.match_labels)},
-            "endpoints": [{"port": target.port, "path": target.path, "interval": target.interval}],
-        },
+        "spec": {"selector": selector, "endpoints": [endpoint]},
     }

@@ -25,6 +25,7 @@ provider "kubernetes" {
 module "platform" {
   source = "../.."
 
+  acme_email             = "platform-team@example.com"
   cluster_id             = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-synthdata-production/providers/Microsoft.ContainerService/managedClusters/platform"
   disk_encryption_set_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-synthdata-production/providers/Microsoft.Compute/diskEncryptionSets/synthdata"
   environment            = "production"

@@ -26,6 +26,7 @@ provider "kubernetes" {
 module "platform" {
   source = "../.."
 
+  acme_email       = "platform-team@example.com"
   cluster_location = "us-central1"
   cluster_name     = "platform"
   environment      = "production"
