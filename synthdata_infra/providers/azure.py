@@ -72,37 +72,29 @@ class Azure(Provider):
         )
         return stack.module("cloud", plan.cloud_folder, inputs)
 
-    def platform_root(self, stack, environment, target, tags, monitoring_outputs) -> dict[str, Any]:
-        """Providers of the platform root (azurerm, kubernetes, helm) and the AKS platform module's inputs.
-        The Azure Monitor workspace is the monitoring root's (applied first): its recorded
-        ``workspace_id`` output, else looked up by the name the monitoring module gives it."""
-        from synthdata_infra.cdk import azurerm
-        from synthdata_infra.deploy.roots import helm_provider, named
+    def platform_providers(self, stack, environment, target, tags) -> None:
+        from synthdata_infra.deploy.roots import helm_provider
 
-        cluster, connection = self.cluster_providers(stack, environment)
+        _, connection = self.cluster_providers(stack, environment)
         helm_provider(stack, **connection)
+
+    def platform_inputs(self, environment, target, tags, monitoring_outputs) -> dict[str, Any]:
+        """The AKS platform module's inputs: the cluster (looked up by the providers), its disk
+        encryption set, and the Azure Monitor workspace of the monitoring root (applied first)."""
+        cluster = self.cluster(environment)
         if cluster.disk_encryption_set_id is None:
             raise ConfigError(
                 f"environments/{environment.name}.yaml:clusters.azure.disk_encryption_set_id",
                 None,
                 "the AKS platform encrypts every volume with a disk encryption set (customer-managed key): set its resource id",
             )
-        workspace_id = (monitoring_outputs or {}).get("workspace_id")
-        if workspace_id is None:
-            named(
-                azurerm.data_azurerm_monitor_workspace.DataAzurermMonitorWorkspace(
-                    stack, "workspace", name=f"synthdata-{environment.name}", resource_group_name=cluster.resource_group
-                ),
-                "workspace",
-            )
-            workspace_id = "${data.azurerm_monitor_workspace.workspace.id}"
         return {
             "resource_group_name": cluster.resource_group,
             "location": environment.regions.azure,
             "environment": environment.name,
             "cluster_id": "${data.azurerm_kubernetes_cluster.cluster.id}",
             "oidc_issuer_url": "${data.azurerm_kubernetes_cluster.cluster.oidc_issuer_url}",
-            "monitor_workspace_id": workspace_id,
+            "monitor_workspace_id": monitoring_outputs.ref("workspace_id"),
             "disk_encryption_set_id": cluster.disk_encryption_set_id,
             "tags": tags,
         }

@@ -85,14 +85,18 @@ class Gcp(Provider):
         inputs.update(project_id=cluster.project, cluster_name=cluster.name, cluster_location=cluster.location, labels=labels(tags))
         return stack.module("cloud", plan.cloud_folder, inputs)
 
-    def platform_root(self, stack, environment, target, tags, monitoring_outputs) -> dict[str, Any]:
-        """Providers of the platform root (google, kubernetes, helm) and the GKE platform module's inputs.
-        Managed Service for Prometheus needs no workspace: KEDA queries the cluster's project."""
+    def platform_providers(self, stack, environment, target, tags) -> None:
         from synthdata_infra.deploy.roots import helm_provider
+
+        _, connection = self.cluster_providers(stack, environment)
+        helm_provider(stack, **connection)
+
+    def platform_inputs(self, environment, target, tags, monitoring_outputs) -> dict[str, Any]:
+        """The GKE platform module's inputs. Managed Service for Prometheus needs no workspace: KEDA
+        queries the cluster's project, so nothing is read from the monitoring root."""
         from synthdata_infra.errors import ConfigError
 
-        cluster, connection = self.cluster_providers(stack, environment)
-        helm_provider(stack, **connection)
+        cluster = self.cluster(environment)
         if cluster.volume_kms_key is None:
             raise ConfigError(
                 f"environments/{environment.name}.yaml:clusters.gcp.volume_kms_key",
