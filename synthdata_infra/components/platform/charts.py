@@ -157,3 +157,27 @@ EXTRA_NAMESPACES: dict[str, tuple[str, PodSecurity, str]] = {
 
 def chart(component: str) -> Chart:
     return CHARTS[component]
+
+
+# Custom resources a cloud serves itself, with no chart of the platform: its managed metrics
+# collector brings them. A workload, monitoring or platform module of that provider may create them;
+# the consistency tests count them as installed for that provider.
+CLOUD_PROVIDED_CRDS: dict[str, frozenset[tuple[str, str]]] = {
+    # GKE managed collection (Managed Service for Prometheus; on by default for clusters created on
+    # GKE 1.27 and later, `--enable-managed-prometheus` otherwise): its operator in gmp-system serves
+    # the CRDs of github.com/GoogleCloudPlatform/prometheus-engine charts/operator/crds/ (v1).
+    "gcp": _crds(
+        "monitoring.googleapis.com/v1",
+        "PodMonitoring",
+        "ClusterPodMonitoring",
+        "ClusterNodeMonitoring",
+        "Rules",
+        "ClusterRules",
+        "GlobalRules",
+        "OperatorConfig",
+    ),
+    # AKS metrics add-on (ama-metrics, `monitor_metrics {}` on the cluster): Azure Monitor docs
+    # "Customize collection using CRDs (Service and Pod Monitors)" — the prometheus-operator CRDs
+    # under the azmonitoring.coreos.com group, deployed when managed Prometheus is enabled.
+    "azure": _crds("azmonitoring.coreos.com/v1", "PodMonitor", "ServiceMonitor"),
+}
