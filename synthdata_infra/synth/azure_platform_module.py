@@ -132,5 +132,10 @@ def _summary() -> str:
         "Cluster settings this module does not change: the metrics add-on (`monitor_metrics {}` on `azurerm_kubernetes_cluster`, "
         "or `az aks update --enable-azure-monitor-metrics`), which runs the ama-metrics collectors and brings the PodMonitor "
         "CRD (azmonitoring.coreos.com/v1); `oidc_issuer_enabled` and `workload_identity_enabled`; the node pools' autoscaler. "
-        "AKS installs the NVIDIA driver on GPU node pools, not the device plugin, so the module installs it.\n\n" + TESTING_NOTE
+        "AKS installs the NVIDIA driver on GPU node pools, not the device plugin, so the module installs it. kube-state-metrics "
+        "is the add-on's own (ama-metrics-ksm, scraped by default), so the module installs no second one.\n\n"
+        "On a new cluster apply twice: first with `enable_crds = false` (the charts install KEDA's and cert-manager's "
+        "CRDs), then with `enable_crds = true` (the ClusterIssuer, the ClusterTriggerAuthentication, the PodMonitor). "
+        "Apply order for plain Terraform: the monitoring module (its `workspace_id` is this module's "
+        "`monitor_workspace_id`), this module, then the services.\n\n" + TESTING_NOTE
     )

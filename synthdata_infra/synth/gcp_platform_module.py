@@ -3,7 +3,7 @@
 The common platform core (cert-manager and the ClusterIssuer, ingress-nginx, KEDA, External
 Secrets Operator, kube-state-metrics, the DCGM exporter, the catalog's StorageClasses) plus what
 GKE needs around it (``components/platform/gcp.py``): CMEK on the StorageClasses, KEDA's Google
-service account for Managed Service for Prometheus, and the PodMonitorings of the exporters.
+service account for Managed Service for Prometheus, and the ClusterPodMonitorings of the exporters.
 """
 
 from __future__ import annotations
@@ -112,8 +112,15 @@ def _summary() -> str:
         "What a GKE cluster needs before any synthdata service: the catalog's StorageClasses (pd.csi.storage.gke.io, "
         "encrypted with `kms_key_id`), cert-manager with the `letsencrypt` ClusterIssuer, ingress-nginx, External Secrets "
         "Operator, KEDA with a Google service account for Managed Service for Prometheus (Workload Identity) and the "
-        "`synthdata-prometheus` ClusterTriggerAuthentication, kube-state-metrics and the DCGM exporter with PodMonitorings.\n\n"
+        "`synthdata-prometheus` ClusterTriggerAuthentication, kube-state-metrics and the DCGM exporter (with GKE's driver "
+        "path) scraped by ClusterPodMonitorings that keep the exporters' own namespace/pod labels.\n\n"
         "GKE provides the rest: the NVIDIA driver and device plugin on GPU node pools, node autoscaling, and Managed Service "
-        "for Prometheus managed collection (on by default from GKE 1.27; its PodMonitoring CRD comes with it). A "
-        "precondition refuses a cluster without managed collection or Workload Identity.\n\n" + TESTING_NOTE
+        "for Prometheus managed collection (on by default for clusters created on GKE 1.27 or later, else "
+        "`gcloud container clusters update --enable-managed-prometheus`; its PodMonitoring and ClusterPodMonitoring CRDs "
+        "come with it). Preconditions refuse a cluster without managed collection or Workload Identity; KEDA's operator "
+        "runs on nodes with the GKE metadata server (node pools with Workload Identity).\n\n"
+        "On a new cluster apply twice: first with `enable_crds = false` (the charts install KEDA's and cert-manager's "
+        "CRDs), then with `enable_crds = true` (the ClusterIssuer, the ClusterTriggerAuthentication, the "
+        "ClusterPodMonitorings). Apply order for plain Terraform: the monitoring module, this module, then the services.\n\n"
+        + TESTING_NOTE
     )

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from synthdata_infra.cdk import Construct, google, kubernetes as k8s
-from synthdata_infra.components.expressions import count_if, inner, named
+from synthdata_infra.components.expressions import count_if, named
 from synthdata_infra.components.gcp.gcp_props import ENCRYPTER_DECRYPTER
 from synthdata_infra.components.gcp.workload_identity import workload_identity_member
 from synthdata_infra.components.platform.scrape import ScrapeTarget
