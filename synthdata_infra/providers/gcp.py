@@ -32,6 +32,7 @@ class Gcp(Provider):
     prometheus_retention = "24 months, fixed by Google Cloud Managed Service for Prometheus"
     grafana = "none created (import the dashboards into your Grafana): nothing to switch"
     force_destroy_input = True
+    scraper_namespace = "gmp-system"  # GKE managed collection runs its collectors there
 
     def tag_problem(self, key: str, value: str) -> tuple[str, str] | None:
         # https://cloud.google.com/resource-manager/docs/labels-overview#requirements
