@@ -41,6 +41,7 @@ from synthdata_infra.deploy.plan import (
     local_cluster_stack,
     monitoring_stack,
     plan_environment,
+    platform_stack,
     plan_service,
     workspaces_stack,
 )
@@ -429,10 +430,12 @@ class Engine:
     def _target(self, *, local: bool) -> Target:
         return Target(local_endpoint=local_api.ensure_running(self.project, self.note)) if local else Target()
 
-    def _builder(self, plan: EnvironmentPlan, service: ServicePlan, target: Target, types: tuple[str, ...] | None = None):
+    def _builder(
+        self, plan: EnvironmentPlan, service: ServicePlan, target: Target, types: tuple[str, ...] | None = None, *, platform: bool = False
+    ):
         from synthdata_infra.deploy.synth_roots import service_and_monitoring
 
-        return service_and_monitoring(plan, service, target, types)
+        return service_and_monitoring(plan, service, target, types, platform=platform)
 
     def _synth(self, build, target: Target) -> dict[str, Path]:
         from synthdata_infra.deploy.synth_roots import write_roots
@@ -448,13 +451,34 @@ class Engine:
 
     def _order(self, plan: EnvironmentPlan, service: ServicePlan, *, local: bool) -> list[str]:
         """The roots a deploy of ``service`` applies, in order: first what its plan runs against
-        (the local cluster, or the Terraform Cloud workspaces), then its own and its monitoring."""
+        (the local cluster, or the Terraform Cloud workspaces), then its provider's monitoring and
+        platform (the cluster's charts, StorageClasses and ClusterIssuer the service relies on; in
+        the order the provider needs), then its own.
+
+        The platform root is skipped on the local target: it installs charts into a cluster, and
+        no Kubernetes API answers there (the service roots skip their Kubernetes layer too); its
+        cloud resources only serve those charts."""
+        env = plan.environment.name
         first = []
         if local:
-            first = [local_cluster_stack(plan.environment.name)]
+            first = [local_cluster_stack(env)]
         elif plan.environment.terraform_cloud is not None:
-            first = [workspaces_stack(plan.environment.name)]  # workspaces exist, tagged, before their runs
-        return first + [service.stack, monitoring_stack(service.provider, plan.environment.name)]
+            first = [workspaces_stack(env)]  # workspaces exist, tagged, before their runs
+        provider = providers.get(service.provider)
+        shared = [monitoring_stack(service.provider, env)]
+        if provider.platform is not None and not local:
+            platform = platform_stack(service.provider, env)
+            shared = [*shared, platform] if provider.platform_after_monitoring else [platform, *shared]
+        return first + shared + [service.stack]
+
+    def _apply_platform(self, folder: Path) -> None:
+        """Apply a platform root. On a cluster it was never applied to, its custom resources (the
+        ClusterIssuer) cannot be planned before the charts bring their CRDs: a first apply without
+        them, then the full one. Afterwards one apply (a no-op when nothing changed)."""
+        terraform = self._terraform(folder)
+        if not terraform.state_resources():
+            terraform.apply(variables={"enable_crds": "false"})
+        terraform.apply()
 
     def _apply(
         self, plan: EnvironmentPlan, service: ServicePlan, *, target: Target, only_service: bool = False, previous: Record | None = None
@@ -475,9 +499,12 @@ class Engine:
         if previous is not None:
             record.monitoring = previous.monitoring  # its monitoring root is not applied again
         try:
-            folders = self._synth(self._builder(plan, service, target), target)
+            folders = self._synth(self._builder(plan, service, target, platform=not only_service), target)
             order = [service.stack] if only_service else self._order(plan, service, local=target.local)
             for stack in order:
+                if stack == platform_stack(service.provider, plan.environment.name):
+                    self._apply_platform(folders[stack])
+                    continue
                 terraform = self._terraform(folders[stack])
                 terraform.apply()
                 if stack == service.stack:
@@ -515,7 +542,7 @@ class Engine:
             scratch = Path(folder)
             if self.report:
                 self.report("synthesizing roots (in a scratch folder)", 0, 0)
-            folders = write_roots(self._builder(plan, service, target), target, scratch / "stacks", self.project / "modules_out")
+            folders = write_roots(self._builder(plan, service, target, platform=not local), target, scratch / "stacks", self.project / "modules_out")
             env = terraform_env(self.project, scratch=scratch)
             for stack in order:
                 terraform = Terraform(folders[stack], env, self.report)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from synthdata_infra.catalog import storage_class_for, storage_classes
-from synthdata_infra.components.platform.charts import CHARTS, CLOUD_PROVIDED_CRDS
+from synthdata_infra.components.platform.charts import CHARTS, MANAGED_CRDS
 from synthdata_infra.naming import PLATFORM_KEDA_AUTH
 from tests.conftest import load, resources
 from tests.test_checkov import findings_under
@@ -117,7 +117,7 @@ def test_the_dcgm_exporter_is_scraped_keeping_its_labels(manifests):
 
 def test_every_custom_resource_is_served_by_a_chart_here_or_by_aks(module, manifests):
     installed = {release["name"] for release in resources(module, "helm_release").values()}
-    served = set().union(*(CHARTS[name].crds for name in installed)) | CLOUD_PROVIDED_CRDS["azure"]
+    served = set().union(*(CHARTS[name].crds for name in installed)) | MANAGED_CRDS["azure"]
     kinds = {(body["manifest"]["apiVersion"], body["manifest"]["kind"]) for body in manifests.values()}
     assert kinds <= served
     assert ("azmonitoring.coreos.com/v1", "PodMonitor") in kinds - set().union(*(CHARTS[name].crds for name in installed))

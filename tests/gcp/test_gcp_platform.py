@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from synthdata_infra.catalog import storage_class_for, storage_classes
-from synthdata_infra.components.platform.charts import CHARTS, CLOUD_PROVIDED_CRDS
+from synthdata_infra.components.platform.charts import CHARTS, MANAGED_CRDS
 from synthdata_infra.naming import PLATFORM_KEDA_AUTH
 from tests.conftest import load, resources
 from tests.test_checkov import findings_under
@@ -118,11 +118,11 @@ def test_the_exporters_are_scraped_keeping_their_own_labels(manifests, component
 
 def test_every_custom_resource_is_served_by_a_chart_here_or_by_gke(module, manifests):
     installed = {release["name"] for release in resources(module, "helm_release").values()}
-    served = set().union(*(CHARTS[name].crds for name in installed)) | CLOUD_PROVIDED_CRDS["gcp"]
+    served = set().union(*(CHARTS[name].crds for name in installed)) | MANAGED_CRDS["gcp"]
     kinds = {(body["manifest"]["apiVersion"], body["manifest"]["kind"]) for body in manifests.values()}
     assert kinds <= served
     # planted defect: without the keda chart the ClusterTriggerAuthentication has no CRD
-    without_keda = set().union(*(CHARTS[name].crds for name in installed - {"keda"})) | CLOUD_PROVIDED_CRDS["gcp"]
+    without_keda = set().union(*(CHARTS[name].crds for name in installed - {"keda"})) | MANAGED_CRDS["gcp"]
     assert kinds - without_keda == {("keda.sh/v1alpha1", "ClusterTriggerAuthentication")}
 
 
