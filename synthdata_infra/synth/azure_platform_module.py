@@ -24,8 +24,6 @@ from synthdata_infra.synth.shared_inputs import environment_input
 
 PROVIDERS = ("azurerm", "kubernetes", "helm")
 # Resource Manager ids the module takes (segments are case-insensitive in Azure).
-CLUSTER_ID_RULE = "(?i)^/subscriptions/[-0-9a-f]{36}/resourceGroups/[^/]+/providers/Microsoft[.]ContainerService/managedClusters/[^/]+$"
-WORKSPACE_ID_RULE = "(?i)^/subscriptions/[-0-9a-f]{36}/resourceGroups/[^/]+/providers/Microsoft[.]Monitor/accounts/[^/]+$"
 
 
 def _id_input(stack: ModuleStack, name: str, description: str, rule: str, example: str) -> str:
@@ -56,20 +54,28 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     )
     location = v("location", type="string", description="Azure region of the cluster (and of the data collection endpoint and rule).", example='"westeurope"')
     environment = environment_input(stack, "Environment name (at most 10 characters); part of every resource name.")
-    cluster_id = _id_input(
-        stack, "cluster_id", "the AKS cluster (Microsoft.ContainerService/managedClusters).", CLUSTER_ID_RULE,
-        f'"/subscriptions/{subscription}/resourceGroups/rg-synthdata-production/providers/Microsoft.ContainerService/managedClusters/platform"',
+    # Wired from references (the cluster's data source, the monitoring root's state): no pattern is
+    # checked on them, as in the cloud module; Azure refuses a wrong id itself.
+    cluster_id = v(
+        "cluster_id",
+        type="string",
+        description="Resource id of the AKS cluster (/subscriptions/<s>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>).",
+        example=f'"/subscriptions/{subscription}/resourceGroups/rg-synthdata-production/providers/Microsoft.ContainerService/managedClusters/platform"',
     )
     oidc_issuer_url = v(
         "oidc_issuer_url",
         type="string",
         description="The cluster's OIDC issuer URL (oidc_issuer_enabled and workload_identity_enabled on the cluster).",
         example='"https://westeurope.oic.prod-aks.azure.com/<tenant>/<cluster>/"',
-        validation=[{"condition": '${can(regex("^https://", var.oidc_issuer_url))}', "error_message": "oidc_issuer_url must be an https:// URL."}],
     )
-    workspace_id = _id_input(
-        stack, "monitor_workspace_id", "the Azure Monitor workspace of the monitoring module (its workspace_id output).", WORKSPACE_ID_RULE,
-        f'"/subscriptions/{subscription}/resourceGroups/rg-synthdata-production/providers/Microsoft.Monitor/accounts/synthdata-production"',
+    workspace_id = v(
+        "monitor_workspace_id",
+        type="string",
+        description=(
+            "Resource id of the Azure Monitor workspace the monitoring module created (its workspace_id output; "
+            "/subscriptions/<s>/resourceGroups/<rg>/providers/Microsoft.Monitor/accounts/<name>)."
+        ),
+        example=f'"/subscriptions/{subscription}/resourceGroups/rg-synthdata-production/providers/Microsoft.Monitor/accounts/synthdata-production"',
     )
     des_id = _id_input(
         stack, "disk_encryption_set_id", "the disk encryption set every StorageClass encrypts its disks with.", AZURE_DISK_ENCRYPTION_SET_ID_RULE,
