@@ -302,3 +302,20 @@ def test_node_groups_without_discovery_tags_or_autoscaler_are_reported():
     del modules["aws/image"]["resource"]["aws_eks_node_group"]["nodes_node_group"]["tags"][EKS_DISCOVERY_CLUSTER]
     assert node_group_problems("aws", platform, modules, table) == [f"aws: aws/image:nodes_node_group lacks the Cluster Autoscaler discovery tag {EKS_DISCOVERY_CLUSTER}"]
     assert node_group_problems("aws", {}, modules, table) == ["aws: node groups (1) but no node autoscaler (cluster-autoscaler or karpenter) in the platform module"]
+
+
+@pytest.mark.parametrize("provider", ALL)
+def test_the_workloads_defaults_name_what_the_platform_creates(provider):
+    """The workload module's defaults (ingress controller namespace and class, ClusterIssuer) are
+    objects the platform creates; on premises also the monitoring namespace and Prometheus URL."""
+    platform = platform_main(provider)
+    defaults = {name: v.get("default") for name, v in json.loads((MODULES / "kubernetes" / data_types()[0] / "variables.tf.json").read_text())["variable"].items()}
+    namespaces = {ns["metadata"]["name"] for ns in resources(platform, "kubernetes_namespace_v1").values()}
+    assert defaults["ingress_controller_namespace"] in namespaces
+    (nginx,) = [r for r in resources(platform, "helm_release").values() if r["chart"] == "ingress-nginx"]
+    assert json.loads(nginx["values"][0])["controller"]["ingressClassResource"]["name"] == defaults["ingress_class_name"]
+    issuers = [m["manifest"]["metadata"]["name"] for m in resources(platform, "kubernetes_manifest").values() if m["manifest"]["kind"] == "ClusterIssuer"]
+    assert issuers == [defaults["cluster_issuer"]]
+    if provider == "onprem":
+        outputs = json.loads((MODULES / "onprem" / "platform" / "outputs.tf.json").read_text())["output"]
+        assert defaults["monitoring_namespace"] in namespaces and outputs["prometheus_url"]["value"] == defaults["prometheus_url"]

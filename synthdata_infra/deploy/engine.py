@@ -172,6 +172,7 @@ class Engine:
             previous = self.read_record(environment, entry.name)
             local = previous is not None and previous.target == "local" and existing is not None
         self._check_modules(service)
+        self._check_platform(plan, service, local=local)
         if plan_only:
             return self._plan_only(plan, service, local=local)
         target = self._target(local=local)  # a local API that cannot start leaves the file as it was
@@ -397,6 +398,18 @@ class Engine:
         plan = plan_environment(updated)
         service = next(s for s in plan.services if s.name == name)
         return plan, service
+
+    def _check_platform(self, plan: EnvironmentPlan, service: ServicePlan, *, local: bool) -> None:
+        """The provider's platform root can be built for the environment (its CSI driver, the ACME
+        e-mail, ...) and its module exists: bad input, refused before anything is written."""
+        from synthdata_infra.deploy.roots import check_platform_inputs
+
+        layer = providers.get(service.provider).platform
+        if layer is None or local:
+            return
+        check_platform_inputs(plan.environment, service.provider, Target())
+        if not (self.project / "modules_out" / layer.folder / "platform" / "main.tf.json").is_file():
+            raise ConfigError("modules_out", f"modules_out/{layer.folder}/platform", "a generated module: run `synthdata-infra synth` first")
 
     def _check_modules(self, service: ServicePlan) -> None:
         """The generated modules the service's roots call exist (bad input, before anything is written)."""

@@ -182,6 +182,23 @@ def acme_email(environment: Environment) -> str:
     return email
 
 
+class _Unread:
+    """Monitoring outputs for checking a platform root's inputs without building it."""
+
+    def ref(self, output: str) -> str:
+        return f"${{monitoring.{output}}}"
+
+
+def check_platform_inputs(env: Environment, provider_name: str, target: Target) -> None:
+    """Refuse (ConfigError) an environment the provider's platform root cannot be built for, before
+    anything is written; nothing to check without a platform or on the local target (no root)."""
+    provider = providers.get(provider_name)
+    if provider.platform is None or target.local:
+        return
+    acme_email(env)
+    provider.platform_inputs(env, target, root_tags(env), _Unread())
+
+
 def build_platform_root(app, env: Environment, provider_name: str, target: Target) -> RootStack:
     """The root that applies ``modules_out/<provider>/platform`` to the environment's cluster.
 

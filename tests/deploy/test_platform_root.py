@@ -131,3 +131,41 @@ def test_a_platform_root_is_applied_in_two_steps_only_on_a_new_cluster(project, 
     monkeypatch.setattr(engine, "_terraform", lambda folder: fake)
     engine._apply_platform(project)
     assert fake.calls == applies
+
+
+def test_deploy_refuses_an_environment_its_platform_root_cannot_be_built_for_and_writes_nothing(deploy_project):
+    from tests.conftest import run_cli
+    from tests.deploy.conftest import snapshot
+
+    edit_yaml(deploy_project / "environments" / "dev.yaml", lambda d: d["clusters"].update(onprem={"context": "lab"}))
+    before = snapshot(deploy_project)
+    for extra in ((), ("--plan-only",)):
+        done = run_cli(
+            "deploy", "--type", "text", "--name", "notes", "--provider", "onprem", "--environment", "dev", *extra,
+            env={"SYNTHDATA_INFRA_ROOT": str(deploy_project)},
+        )  # fmt: skip
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "environments/dev.yaml:clusters.onprem.storage_provisioner" in done.stderr and "Traceback" not in done.stderr
+    assert snapshot(deploy_project) == before
+
+
+@pytest.mark.parametrize("tfc", [True, False], ids=["Terraform Cloud", "local state"])
+def test_a_platform_root_reads_the_monitoring_roots_outputs_from_its_state(project, tmp_path, monkeypatch, tfc):
+    """What a cloud's platform root takes from the monitoring root (its workspace) comes through
+    terraform_remote_state, added only when the provider reads an output."""
+    onprem = type(providers.get("onprem"))
+    original = onprem.platform_inputs
+    monkeypatch.setattr(onprem, "platform_inputs", lambda self, env, target, tags, outputs: {**original(self, env, target, tags, outputs), "workspace": outputs.ref("workspace_arn")})
+
+    def edit(data: dict) -> None:
+        onprem_dev(data, storage_provisioner=CSI)
+        if not tfc:
+            data["terraform_cloud"] = None
+
+    root = roots(dev_plan(project, edit), tmp_path)[platform_stack("onprem", "dev")]
+    assert root["module"]["platform"]["workspace"] == "${data.terraform_remote_state.monitoring.outputs.monitoring.workspace_arn}"
+    state = root["data"]["terraform_remote_state"]["monitoring"]
+    if tfc:
+        assert state == {"backend": "remote", "config": {"organization": "synthdata", "workspaces": {"name": "synthdata-monitoring-onprem-dev"}}}
+    else:  # the monitoring root's local backend, from the platform root's folder beside it
+        assert state == {"backend": "local", "config": {"path": f"../../../.synthdata/state/{monitoring_stack('onprem', 'dev')}.tfstate"}}

@@ -115,9 +115,9 @@ class PlatformCore(Construct):
 
         for component in props.extra_charts:
             self._install(CHARTS[component], props.values.get(component, {}))
+        # Charts that create ServiceMonitors install after the chart serving their CRD, if one is installed.
         crd_sources = [self.releases[c] for c in props.extra_charts if CHARTS[c].serves(*SERVICE_MONITOR)]
         self.service_monitors = bool(crd_sources)
-        monitor_deps = crd_sources  # charts that create ServiceMonitors install after the CRD's chart
 
         defaults = self._core_values()
         for component in CORE_CHARTS:
@@ -126,7 +126,7 @@ class PlatformCore(Construct):
                 continue
             chart = CHARTS[component]
             values = _deep_merge(defaults.get(component, {}), props.values.get(component, {}))
-            release = self._install(chart, values, depends_on=monitor_deps if component in MONITORED_CHARTS else None)
+            release = self._install(chart, values, depends_on=crd_sources if component in MONITORED_CHARTS else [])
             if isinstance(flag, str):
                 release.add_override("count", count_if(flag))
 
@@ -204,12 +204,14 @@ class PlatformCore(Construct):
         return self.namespaces[name]
 
     def _install(self, chart: Chart, values: dict[str, Any], depends_on: list[Any] | None = None) -> Any:
-        namespace = self.namespace(chart.namespace)
-        # Namespaces the chart's values place pods in besides its own (referenced by name only).
-        extra = [name for name, (owner, _, _) in EXTRA_NAMESPACES.items() if owner == chart.component]
-        for name in extra:
-            self.namespace(name)
-        extra = [self._namespace_resources[name] for name in extra]
+        release_namespace = self.namespace(chart.namespace)
+        # Namespaces the chart's values place pods in besides its own: referenced by name in the
+        # values, so the release depends on them explicitly.
+        extra = []
+        for name, (owner, _, _) in EXTRA_NAMESPACES.items():
+            if owner == chart.component:
+                self.namespace(name)
+                extra.append(self._namespace_resources[name])
         release = named(
             helm.release.Release(
                 self,
@@ -218,7 +220,7 @@ class PlatformCore(Construct):
                 repository=chart.repository,
                 chart=chart.chart,
                 version=chart.version,
-                namespace=namespace,
+                namespace=release_namespace,
                 values=[json.dumps(values, indent=2, sort_keys=True)] if values else None,
                 depends_on=[*(depends_on or []), *extra] or None,
             )

@@ -28,6 +28,6 @@ KUBE_PROMETHEUS_STACK_VALUES = {
     "prometheus-node-exporter": {"namespaceOverride": NODE_EXPORTER_NAMESPACE},
 }
 
-# The Prometheus service the chart creates: <fullname>-prometheus, fullname = the release name
-# when it contains the chart name (templates/_helpers.tpl), port prometheus.service.port (9090).
-PROMETHEUS_URL = f"http://{KUBE_PROMETHEUS_STACK}-prometheus.{CHARTS[KUBE_PROMETHEUS_STACK].namespace}.svc:9090"
+# The governing Service the Prometheus operator creates in each namespace holding a Prometheus
+# (port 9090): the address the workload module's prometheus_url defaults to.
+PROMETHEUS_URL = f"http://prometheus-operated.{CHARTS[KUBE_PROMETHEUS_STACK].namespace}.svc:9090"
