@@ -17,7 +17,7 @@ from synthdata_infra.naming import (
     valid_environment_name,
     valid_service_name,
 )
-from synthdata_infra.patterns import EMAIL_RULE, GCP_PROJECT_ID_RULE, pinned_image, pinned_tag
+from synthdata_infra.patterns import AZURE_DISK_ENCRYPTION_SET_ID_RULE, EMAIL_RULE, GCP_KMS_KEY_ID_RULE, GCP_PROJECT_ID_RULE, pinned_image, pinned_tag
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 WORKSPACE_PLACEHOLDERS = ("service", "environment", "data_type")
@@ -157,11 +157,17 @@ class GcpCluster(Strict):
     name: str = Field(pattern=r"^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$")
     project: str = Field(pattern=GCP_PROJECT_ID_RULE)
     location: str = Field(pattern=r"^[a-z]+-[a-z]+\d(-[a-z])?$")
+    volume_kms_key: str | None = Field(
+        default=None, pattern=GCP_KMS_KEY_ID_RULE, description="Cloud KMS key the platform's StorageClasses encrypt volumes with"
+    )
 
 
 class AzureCluster(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
     resource_group: str = Field(pattern=r"^[-\w._()]{1,90}$")
+    disk_encryption_set_id: str | None = Field(
+        default=None, pattern=AZURE_DISK_ENCRYPTION_SET_ID_RULE, description="disk encryption set the platform's StorageClasses use"
+    )
 
 
 class OnpremCluster(Strict):

@@ -14,6 +14,8 @@ class Azure(Provider):
     binding = Binding("azurerm", "hashicorp/azurerm", ">= 4.55.0, < 5.0.0", 'provider "azurerm" {\n  features {}\n}')
     modules = (ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_module:build"),)
     monitoring = ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_monitoring_module:build")
+    platform = ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_platform_module:build")
+    scrape_kind = "PodMonitor"
     has_catalog = True
     cost_catalog = "azure"
     prometheus_retention = "18 months, fixed by the Azure Monitor workspace"
@@ -36,11 +38,13 @@ class Azure(Provider):
         named(azurerm.provider.AzurermProvider(stack, "azurerm", features=[azurerm.provider.AzurermProviderFeatures()]), "azurerm")
         stack.require(self.binding)
 
-    def service_root(self, stack, plan, target, tags, inputs) -> str:
+    def cluster_providers(self, stack, environment):
+        """The azurerm provider, the environment's cluster looked up, and the kubernetes provider
+        connected to it; returns the cluster's settings and the connection (for the helm provider)."""
         from synthdata_infra.cdk import azurerm
         from synthdata_infra.deploy.roots import kubernetes_provider, named
 
-        cluster = self.cluster(plan.environment)
+        cluster = self.cluster(environment)
         self.provider_block(stack)
         named(
             azurerm.data_azurerm_kubernetes_cluster.DataAzurermKubernetesCluster(
@@ -48,22 +52,52 @@ class Azure(Provider):
             ),
             "cluster",
         )
+        config = "data.azurerm_kubernetes_cluster.cluster.kube_config[0]"
+        connection = {
+            "host": f"${{{config}.host}}",
+            "cluster_ca_certificate": f"${{base64decode({config}.cluster_ca_certificate)}}",
+            "client_certificate": f"${{base64decode({config}.client_certificate)}}",
+            "client_key": f"${{base64decode({config}.client_key)}}",
+        }
+        kubernetes_provider(stack, **connection)
+        return cluster, connection
+
+    def service_root(self, stack, plan, target, tags, inputs) -> str:
+        cluster, _ = self.cluster_providers(stack, plan.environment)
         inputs.update(
             resource_group_name=cluster.resource_group,
             kubernetes_cluster_id="${data.azurerm_kubernetes_cluster.cluster.id}",
             oidc_issuer_url="${data.azurerm_kubernetes_cluster.cluster.oidc_issuer_url}",
             tags=tags,
         )
-        cloud = stack.module("cloud", plan.cloud_folder, inputs)
-        config = "data.azurerm_kubernetes_cluster.cluster.kube_config[0]"
-        kubernetes_provider(
-            stack,
-            host=f"${{{config}.host}}",
-            cluster_ca_certificate=f"${{base64decode({config}.cluster_ca_certificate)}}",
-            client_certificate=f"${{base64decode({config}.client_certificate)}}",
-            client_key=f"${{base64decode({config}.client_key)}}",
-        )
-        return cloud
+        return stack.module("cloud", plan.cloud_folder, inputs)
+
+    def platform_providers(self, stack, environment, target, tags) -> None:
+        from synthdata_infra.deploy.roots import helm_provider
+
+        _, connection = self.cluster_providers(stack, environment)
+        helm_provider(stack, **connection)
+
+    def platform_inputs(self, environment, target, tags, monitoring_outputs) -> dict[str, Any]:
+        """The AKS platform module's inputs: the cluster (looked up by the providers), its disk
+        encryption set, and the Azure Monitor workspace of the monitoring root (applied first)."""
+        cluster = self.cluster(environment)
+        if cluster.disk_encryption_set_id is None:
+            raise ConfigError(
+                f"environments/{environment.name}.yaml:clusters.azure.disk_encryption_set_id",
+                None,
+                "the AKS platform encrypts every volume with a disk encryption set (customer-managed key): set its resource id",
+            )
+        return {
+            "resource_group_name": cluster.resource_group,
+            "location": environment.regions.azure,
+            "environment": environment.name,
+            "cluster_id": "${data.azurerm_kubernetes_cluster.cluster.id}",
+            "oidc_issuer_url": "${data.azurerm_kubernetes_cluster.cluster.oidc_issuer_url}",
+            "monitor_workspace_id": monitoring_outputs.ref("workspace_id"),
+            "disk_encryption_set_id": cluster.disk_encryption_set_id,
+            "tags": tags,
+        }
 
     def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack)

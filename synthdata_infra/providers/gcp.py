@@ -25,11 +25,14 @@ class Gcp(Provider):
     )
     modules = (ModuleLayer("gcp", "google", "synthdata_infra.synth.gcp_module:build"),)
     monitoring = ModuleLayer("gcp", "google", "synthdata_infra.synth.gcp_monitoring_module:build")
+    platform = ModuleLayer("gcp", "google", "synthdata_infra.synth.gcp_platform_module:build")
+    scrape_kind = "PodMonitoring"
     has_catalog = True
     cost_catalog = "gcp"
     prometheus_retention = "24 months, fixed by Google Cloud Managed Service for Prometheus"
     grafana = "none created (import the dashboards into your Grafana): nothing to switch"
     force_destroy_input = True
+    scraper_namespace = "gmp-system"  # GKE managed collection runs its collectors there
 
     def tag_problem(self, key: str, value: str) -> tuple[str, str] | None:
         # https://cloud.google.com/resource-manager/docs/labels-overview#requirements
@@ -56,11 +59,13 @@ class Gcp(Provider):
         stack.require(self.binding)
         return cluster
 
-    def service_root(self, stack, plan, target, tags, inputs) -> str:
+    def cluster_providers(self, stack, environment):
+        """The google provider, the environment's cluster looked up, and the kubernetes provider
+        connected to it; returns the cluster's settings and the connection (for the helm provider)."""
         from synthdata_infra.cdk import google
         from synthdata_infra.deploy.roots import kubernetes_provider, named
 
-        cluster = self.provider_block(stack, plan.environment)
+        cluster = self.provider_block(stack, environment)
         named(
             google.data_google_container_cluster.DataGoogleContainerCluster(
                 stack, "cluster", name=cluster.name, location=cluster.location, project=cluster.project
@@ -68,15 +73,45 @@ class Gcp(Provider):
             "cluster",
         )
         named(google.data_google_client_config.DataGoogleClientConfig(stack, "client"), "client")
+        connection = {
+            "host": "https://${data.google_container_cluster.cluster.endpoint}",
+            "cluster_ca_certificate": "${base64decode(data.google_container_cluster.cluster.master_auth[0].cluster_ca_certificate)}",
+            "token": "${data.google_client_config.client.access_token}",
+        }
+        kubernetes_provider(stack, **connection)
+        return cluster, connection
+
+    def service_root(self, stack, plan, target, tags, inputs) -> str:
+        cluster, _ = self.cluster_providers(stack, plan.environment)
         inputs.update(project_id=cluster.project, cluster_name=cluster.name, cluster_location=cluster.location, labels=labels(tags))
-        cloud = stack.module("cloud", plan.cloud_folder, inputs)
-        kubernetes_provider(
-            stack,
-            host="https://${data.google_container_cluster.cluster.endpoint}",
-            cluster_ca_certificate="${base64decode(data.google_container_cluster.cluster.master_auth[0].cluster_ca_certificate)}",
-            token="${data.google_client_config.client.access_token}",
-        )
-        return cloud
+        return stack.module("cloud", plan.cloud_folder, inputs)
+
+    def platform_providers(self, stack, environment, target, tags) -> None:
+        from synthdata_infra.deploy.roots import helm_provider
+
+        _, connection = self.cluster_providers(stack, environment)
+        helm_provider(stack, **connection)
+
+    def platform_inputs(self, environment, target, tags, monitoring_outputs) -> dict[str, Any]:
+        """The GKE platform module's inputs. Managed Service for Prometheus needs no workspace: KEDA
+        queries the cluster's project, so nothing is read from the monitoring root."""
+        from synthdata_infra.errors import ConfigError
+
+        cluster = self.cluster(environment)
+        if cluster.volume_kms_key is None:
+            raise ConfigError(
+                f"environments/{environment.name}.yaml:clusters.gcp.volume_kms_key",
+                None,
+                "the GKE platform encrypts every volume with a Cloud KMS key in the cluster's region: "
+                "set its id (projects/<project>/locations/<region>/keyRings/<ring>/cryptoKeys/<key>)",
+            )
+        return {
+            "project_id": cluster.project,
+            "environment": environment.name,
+            "cluster_name": cluster.name,
+            "cluster_location": cluster.location,
+            "kms_key_id": cluster.volume_kms_key,
+        }
 
     def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack, environment)

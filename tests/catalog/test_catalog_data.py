@@ -216,7 +216,7 @@ def test_storage_classes_are_ordered_slowest_to_fastest():
 CSI = {"aws": "ebs.csi.aws.com", "gcp": "pd.csi.storage.gke.io", "azure": "disk.csi.azure.com"}
 DISK_TYPE = {
     "aws": ("type", {"gp3", "io2"}),
-    "gcp": ("type", {"pd-balanced", "pd-ssd", "hyperdisk-balanced", "hyperdisk-extreme"}),
+    "gcp": ("type", {"pd-balanced", "pd-ssd"}),
     "azure": ("skuName", {"StandardSSD_LRS", "Premium_LRS", "PremiumV2_LRS", "UltraSSD_LRS"}),
 }
 DNS_1123 = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")

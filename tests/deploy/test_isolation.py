@@ -146,18 +146,35 @@ def evaluate_names(root: str, folder: Path, call: dict, work: Path) -> set[tuple
     return created
 
 
+# A root's cluster, by the cloud provider block it configures (on-prem roots configure none).
+CLUSTER_OF_PROVIDER_BLOCK = {"aws": "aws", "google": "gcp", "azurerm": "azure"}
+
+
+def _cluster(stack: dict) -> str:
+    clouds = sorted(CLUSTER_OF_PROVIDER_BLOCK[name] for name in stack.get("provider", {}) if name in CLUSTER_OF_PROVIDER_BLOCK)
+    return clouds[0] if clouds else "onprem"
+
+
 def created_by_root(roots: dict[str, Path], work: Path) -> dict[str, set[tuple]]:
-    calls = []
+    """What each root creates; Kubernetes objects and Helm releases scoped by the root's cluster
+    (one cluster per provider: the platform roots of two providers install the same charts, each
+    on its own cluster)."""
+    calls, clusters = [], {}
     for name, folder in sorted(roots.items()):
         stack = json.loads((folder / "cdk.tf.json").read_text())
         if name.startswith(("monitoring-", "workspaces-")):
             continue  # one per environment and provider: nothing else creates their objects
+        clusters[name] = _cluster(stack)
         calls += [(name, folder, label, call) for label, call in sorted(stack.get("module", {}).items())]
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = pool.map(lambda c: (c[0], evaluate_names(c[0], c[1], c[3], work / f"{c[0]}-{c[2]}")), calls)
         by_root: dict[str, set[tuple]] = {}
         for name, created in results:
-            by_root.setdefault(name, set()).update(created)
+            in_cluster = {
+                (item[0], f"cluster:{clusters[name]}", *item[2:]) if item[0].startswith(("kubernetes_", "helm_")) and item[1] == "" else item
+                for item in created
+            }
+            by_root.setdefault(name, set()).update(in_cluster)
     return by_root
 
 
@@ -213,6 +230,7 @@ def test_the_check_finds_a_shared_object(shared_cluster_names):
     """The check is not vacuous: two roots creating one namespace (the first wave's design) collide."""
     _, by_root = shared_cluster_names
     planted = {root: set(created) for root, created in by_root.items()}
-    planted["ledger-synth-production"].add(("kubernetes_namespace_v1", "", "synthdata", "", 0))
-    planted["customer-synth-production"].add(("kubernetes_namespace_v1", "", "synthdata", "", 0))
-    assert list(collisions(planted)) == [("kubernetes_namespace_v1", "", "synthdata", "", 0)]
+    shared = ("kubernetes_namespace_v1", "cluster:aws", "synthdata", "", 0)
+    planted["ledger-synth-production"].add(shared)
+    planted["customer-synth-production"].add(shared)
+    assert list(collisions(planted)) == [shared]

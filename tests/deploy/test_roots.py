@@ -208,3 +208,10 @@ def test_version_and_metadata_reach_the_image_labels_and_cloud_tags(project, tmp
     for name, stack in stacks.items():
         if name.startswith("monitoring-"):  # shared by every service of the environment
             assert "data-platform" not in json.dumps(stack), name
+
+
+def test_gcp_roots_let_managed_collection_scrape(project, tmp_path):
+    """GKE managed collection scrapes from gmp-system: the GCP root opens the metrics port to it."""
+    written = dev_roots(project, tmp_path, lambda d: d.update(services=[{"name": "pictures", "data_type": "image", "provider": "gcp"}]))
+    stack = json.loads((written["pictures-dev"] / "cdk.tf.json").read_text())
+    assert stack["module"]["workload"]["monitoring_namespace"] == "gmp-system"

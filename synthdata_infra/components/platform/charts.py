@@ -170,7 +170,10 @@ MANAGED_CRDS: dict[str, frozenset[tuple[str, str]]] = {
     "azure": _crds("azmonitoring.coreos.com/v1", "PodMonitor", "ServiceMonitor"),
 }
 CLUSTER_EXPORTERS = ("kubelet",)  # every cluster: the kubelet's cAdvisor
-MANAGED_EXPORTERS: dict[str, tuple[str, ...]] = {}
+# AKS: the metrics add-on runs its own kube-state-metrics (ama-metrics-ksm) and scrapes it by
+# default (learn.microsoft.com/azure/azure-monitor/containers/prometheus-metrics-scrape-default), so
+# the AKS platform installs no second one (its series would be counted twice).
+MANAGED_EXPORTERS: dict[str, tuple[str, ...]] = {"azure": ("kube-state-metrics",)}
 
 
 def chart(component: str) -> Chart:
