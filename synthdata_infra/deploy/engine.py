@@ -448,13 +448,14 @@ class Engine:
 
     def _order(self, plan: EnvironmentPlan, service: ServicePlan, *, local: bool) -> list[str]:
         """The roots a deploy of ``service`` applies, in order: first what its plan runs against
-        (the local cluster, or the Terraform Cloud workspaces), then its own and its monitoring."""
+        (the local cluster, or the Terraform Cloud workspaces), then its monitoring, then its own
+        (its root looks the monitoring workspace up for KEDA's queries)."""
         first = []
         if local:
             first = [local_cluster_stack(plan.environment.name)]
         elif plan.environment.terraform_cloud is not None:
             first = [workspaces_stack(plan.environment.name)]  # workspaces exist, tagged, before their runs
-        return first + [service.stack, monitoring_stack(service.provider, plan.environment.name)]
+        return first + [monitoring_stack(service.provider, plan.environment.name), service.stack]
 
     def _apply(
         self, plan: EnvironmentPlan, service: ServicePlan, *, target: Target, only_service: bool = False, previous: Record | None = None

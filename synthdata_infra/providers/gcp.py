@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from synthdata_infra.naming import PLATFORM_KEDA_AUTH
 from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers
 
 
@@ -30,7 +31,8 @@ class Gcp(Provider):
     prometheus_retention = "24 months, fixed by Google Cloud Managed Service for Prometheus"
     grafana = "none created (import the dashboards into your Grafana): nothing to switch"
     force_destroy_input = True
-
+    scrape_kind = "PodMonitoring"  # GKE managed collection
+    scraper_namespace = "gmp-system"  # where GKE's managed collectors run
     def tag_problem(self, key: str, value: str) -> tuple[str, str] | None:
         # https://cloud.google.com/resource-manager/docs/labels-overview#requirements
         if not LABEL_KEY.fullmatch(key):
@@ -77,6 +79,35 @@ class Gcp(Provider):
             token="${data.google_client_config.client.access_token}",
         )
         return cloud
+
+    def workload_inputs(self, stack, plan, cloud) -> dict[str, Any]:
+        cluster = self.cluster(plan.environment)
+        inputs: dict[str, Any] = {
+            "prometheus_url": f"https://monitoring.googleapis.com/v1/projects/{cluster.project}/location/global/prometheus",
+            "keda_authentication": PLATFORM_KEDA_AUTH,
+            "allow_gke_metadata_server": True,  # Workload Identity's tokens come from the GKE metadata server
+        }
+        if plan.config.security.secrets:
+            inputs.update(
+                # External Secrets acts as the service account, whose Google service account may read
+                # exactly the service's secrets (the cloud module's workload identity grants).
+                secret_store_provider={
+                    "gcpsm": {
+                        "projectID": cluster.project,
+                        "auth": {
+                            "workloadIdentity": {
+                                "clusterLocation": cluster.location,
+                                "clusterName": cluster.name,
+                                "clusterProjectID": cluster.project,
+                                "serviceAccountRef": {"name": plan.name},
+                            }
+                        },
+                    }
+                },
+                # secret_ids are projects/<project>/secrets/<secret id>: the store takes the secret id.
+                secret_keys=f'${{{{for name, id in {cloud}.secret_ids : name => element(split("/", id), 3)}}}}',
+            )
+        return inputs
 
     def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack, environment)
