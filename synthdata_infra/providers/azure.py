@@ -85,9 +85,16 @@ class Azure(Provider):
         }
         if plan.config.security.secrets:
             # The service's own Key Vault, read with its workload identity ("Key Vault Secrets User" on
-            # that vault only); the secrets there carry the profile's names.
+            # that vault only); the secrets there carry the profile's names. The service account's
+            # annotations give the identity's client id, not its tenant: the store names it.
+            named(azurerm.data_azurerm_client_config.DataAzurermClientConfig(stack, "current"), "current")
             inputs["secret_store_provider"] = {
-                "azurekv": {"authType": "WorkloadIdentity", "vaultUrl": f"${{{cloud}.key_vault_uri}}", "serviceAccountRef": {"name": plan.name}}
+                "azurekv": {
+                    "authType": "WorkloadIdentity",
+                    "vaultUrl": f"${{{cloud}.key_vault_uri}}",
+                    "tenantId": "${data.azurerm_client_config.current.tenant_id}",
+                    "serviceAccountRef": {"name": plan.name},
+                }
             }
         return inputs
 

@@ -259,8 +259,14 @@ def test_each_provider_root_wires_secrets_scraping_keda_and_ingress(project, tmp
     assert gcp["prometheus_url"] == f"https://monitoring.googleapis.com/v1/projects/{cluster['project']}/location/global/prometheus"
 
     assert azure["secret_store_provider"] == {
-        "azurekv": {"authType": "WorkloadIdentity", "vaultUrl": "${module.cloud.key_vault_uri}", "serviceAccountRef": {"name": "svc-azure"}}
+        "azurekv": {
+            "authType": "WorkloadIdentity",
+            "vaultUrl": "${module.cloud.key_vault_uri}",
+            "tenantId": "${data.azurerm_client_config.current.tenant_id}",
+            "serviceAccountRef": {"name": "svc-azure"},
+        }
     }
+    assert "current" in stacks["svc-azure-dev"]["data"]["azurerm_client_config"]
     assert "secret_keys" not in azure  # the service's own vault holds the secrets under the profile's names
     assert azure["prometheus_url"] == "${data.azurerm_monitor_workspace.monitoring.query_endpoint}"
     lookup = stacks["svc-azure-dev"]["data"]["azurerm_monitor_workspace"]["monitoring"]
@@ -269,3 +275,19 @@ def test_each_provider_root_wires_secrets_scraping_keda_and_ingress(project, tmp
     assert onprem["cluster_secret_store"] == "vault-backend" and "secret_store_provider" not in onprem
     assert onprem["secret_keys"] == {"model-registry-credentials": "synthdata/dev/svc-onprem/model-registry-credentials", "encryption-keys": "synthdata/dev/svc-onprem/encryption-keys"}
     assert onprem["prometheus_url"] == "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"
+
+
+def test_the_aws_root_picks_the_monitoring_workspace_by_its_exact_alias(project, tmp_path):
+    """AMP's alias_prefix also matches longer aliases (synthdata-dev2 for synthdata-dev): real
+    Terraform evaluates the root's KEDA serverAddress over what the lookup returns."""
+    written = dev_roots(project, tmp_path, lambda d: d.update(services=[{"name": "ledger", "data_type": "tabular", "provider": "aws"}]))
+    url = json.loads((written["ledger-dev"] / "cdk.tf.json").read_text())["module"]["workload"]["prometheus_url"]
+    folder = tmp_path / "console"
+    folder.mkdir()
+    found = {"aliases": ["synthdata-dev2", "synthdata-dev"], "workspace_ids": ["ws-other", "ws-dev"]}
+    (folder / "main.tf.json").write_text(json.dumps({"locals": {"found": found}, "output": {"url": {"value": url.replace("data.aws_prometheus_workspaces.monitoring", "local.found")}}}))
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": os.devnull}
+    for args in (("init", "-backend=false", "-input=false"), ("apply", "-auto-approve", "-input=false"), ("output", "-raw", "url")):
+        done = subprocess.run(["terraform", *args, "-no-color"], cwd=folder, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout == "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-dev"
