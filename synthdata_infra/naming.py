@@ -51,11 +51,14 @@ PLATFORM_PREFIX = "platform-"
 RESERVED_PREFIXES = (MONITORING_PREFIX, WORKSPACES_PREFIX, LOCAL_CLUSTER_PREFIX, PLATFORM_PREFIX)
 
 # What a cluster's platform module creates and the workload modules refer to by name.
-PLATFORM_SECRET_STORE = "synthdata-secrets"  # External Secrets ClusterSecretStore of the cloud's secret service
+PLATFORM_SECRET_STORE = "synthdata-secrets"  # External Secrets store: per service SecretStore on the clouds, the on-prem ClusterSecretStore
 PLATFORM_KEDA_AUTH = "synthdata-prometheus"  # KEDA ClusterTriggerAuthentication for the provider's Prometheus
 INGRESS_NAMESPACE = "ingress-nginx"  # where the ingress controller runs (the NetworkPolicies allow it)
 INGRESS_CLASS = "nginx"
 CLUSTER_ISSUER = "letsencrypt"  # cert-manager ClusterIssuer the profiles' Ingress annotation names
+# kube-prometheus-stack's Prometheus Service when released as "kube-prometheus-stack" in "monitoring"
+# (the chart names it <release>-prometheus, port 9090): what on-prem KEDA triggers query by default.
+ONPREM_PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"
 
 
 def platform_service(provider: str) -> str:
@@ -79,6 +82,17 @@ def monitoring_service(provider: str) -> str:
 
 def monitoring_stack(provider: str, environment: str) -> str:
     return service_stack(monitoring_service(provider), environment)
+
+
+def monitoring_workspace(environment: str) -> str:
+    """The name (AMP: alias) of the environment's managed Prometheus workspace, which the service
+    roots look up for KEDA's queries."""
+    return f"synthdata-{environment}"
+
+
+def service_secret(environment: str, service: str, secret: str) -> str:
+    """Where a service's secret lives in a path-named store (Secrets Manager, an on-prem store)."""
+    return f"synthdata/{environment}/{service}/{secret}"
 
 
 def workspaces_stack(environment: str) -> str:

@@ -175,3 +175,25 @@ def test_workspace_name_template_is_checked(cli, project):
     result = cli("config", "show", "--type", "text", "--environment", "dev")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: environments/dev.yaml:terraform_cloud.workspace_name: got 'ws-{team}'; expected a workspace name template using {service}")
+
+
+@pytest.mark.parametrize("domain", ["Synthdata.Example.com", "localhost", "example..com", "-bad.example.com", "a" * 250 + ".com"])
+def test_an_environment_domain_must_be_a_dns_name(cli, project, domain):
+    edit_yaml(project / "environments/dev.yaml", lambda d: d.update(domain=domain))
+    result = cli("config", "show", "--type", "tabular", "--environment", "dev")
+    assert result.exit_code == 2
+    assert f"domain: got '{domain}'; expected a lower-case DNS name of at least two labels" in result.stderr
+    assert "https://<service>.<domain>" in result.stderr
+
+
+def test_an_environment_domain_gives_services_an_https_endpoint(project):
+    from synthdata_infra.config import ServiceEntry, load_environment
+    from synthdata_infra.deploy.plan import plan_service
+
+    entry = ServiceEntry(name="ledger", data_type="tabular", provider="aws")
+    edit_yaml(project / "environments/dev.yaml", lambda d: d.update(domain="synth.example.org"))
+    plan = plan_service(load_environment("dev", project), entry)
+    assert (plan.endpoint, plan.workload_inputs()["ingress_host"]) == ("https://ledger.synth.example.org", "ledger.synth.example.org")
+    edit_yaml(project / "environments/dev.yaml", lambda d: d.pop("domain"))
+    plan = plan_service(load_environment("dev", project), entry)
+    assert plan.endpoint == "http://ledger.synthdata-ledger-dev.svc.cluster.local" and "ingress_host" not in plan.workload_inputs()

@@ -1,14 +1,24 @@
-"""Autoscaling from the profile's scaling policy: an HPA v2, or a KEDA ScaledObject when opted in.
+"""Autoscaling from the profile's scaling policy: a KEDA ScaledObject (the default), or an HPA v2.
 
-KEDA's ScaledObject is a custom resource: ``kubernetes_manifest`` needs a reachable cluster
-with the CRD installed at plan time, so it is off unless ``enable_keda`` is true, and the HPA
-is created only when it is off (KEDA manages its own HPA).
+KEDA is the default because the platform module installs it and it authenticates natively to
+each provider's managed Prometheus (AMP with SigV4, GMP, Azure Monitor) through the platform's
+``ClusterTriggerAuthentication``; the HPA's Pods/External metrics would need a metrics adapter
+with an auth proxy per cloud. The ScaledObject is a custom resource (``kubernetes_manifest``
+needs the KEDA CRDs at plan time): ``enable_keda = false`` plans without them and creates the HPA
+instead (KEDA manages its own HPA otherwise).
+
+Trigger fields are those of KEDA's prometheus scaler (keda.sh/docs/latest/scalers/prometheus):
+serverAddress, query, threshold (a string), and ``awsRegion``, which signs the queries to Amazon
+Managed Service for Prometheus with SigV4 (KEDA 2.13+, kedacore/keda#5373); ``authenticationRef``
+names the platform's ClusterTriggerAuthentication (keda.sh/docs/latest/concepts/authentication).
 """
 
 from __future__ import annotations
 
+import json
+
 from synthdata_infra.cdk import Construct, kubernetes as k8s
-from synthdata_infra.components.expressions import as_number, count_if, inner, named
+from synthdata_infra.components.expressions import as_number, count_if, hcl_value, inner, named
 from synthdata_infra.components.workload_props import WorkloadObjectProps
 from synthdata_infra.config.models import ScalingTrigger
 from synthdata_infra.monitoring.scaling_signals import SIGNALS, quantity
@@ -35,6 +45,8 @@ class AutoscalingProps(WorkloadObjectProps):
     max_replicas: str
     enable_keda: str  # bool expression: a KEDA ScaledObject instead of the HPA
     prometheus_url: str  # string expression: what KEDA queries
+    prometheus_aws_region: str  # string-or-null expression: the AMP region KEDA signs queries for
+    keda_authentication: str  # string-or-null expression: the ClusterTriggerAuthentication of the triggers
 
 
 class Autoscaling(Construct):
@@ -86,18 +98,7 @@ class Autoscaling(Construct):
                             }
                         }
                     },
-                    "triggers": [
-                        {
-                            "type": "prometheus",
-                            "name": trigger.metric,
-                            "metadata": {
-                                "serverAddress": props.prometheus_url,
-                                "query": SIGNALS[trigger.metric].query.format(selector=selector, service=props.name),
-                                "threshold": str(trigger.threshold),
-                            },
-                        }
-                        for trigger in triggers
-                    ],
+                    "triggers": [_trigger(trigger, props, selector) for trigger in triggers],
                 },
             },
         ))
@@ -153,6 +154,22 @@ class Autoscaling(Construct):
                 target=target,
             ),
         )
+
+
+def _trigger(trigger: ScalingTrigger, props: AutoscalingProps, selector: str) -> str:
+    """One prometheus trigger, as an expression: ``awsRegion`` and ``authenticationRef`` are there
+    only when their inputs are not null."""
+    metadata = hcl_value(
+        {
+            "serverAddress": props.prometheus_url,
+            "query": SIGNALS[trigger.metric].query.format(selector=selector, service=props.name),
+            "threshold": str(trigger.threshold),
+        }
+    )
+    region, auth = inner(props.prometheus_aws_region), inner(props.keda_authentication)
+    base = f'{{type = "prometheus", name = {json.dumps(trigger.metric)}, metadata = merge({metadata}, {region} == null ? {{}} : {{awsRegion = {region}}})}}'
+    ref = f'{auth} == null ? {{}} : {{authenticationRef = {{name = {auth}, kind = "ClusterTriggerAuthentication"}}}}'
+    return f"${{merge({base}, {ref})}}"
 
 
 def _camel_rules(spec: dict, select: str) -> dict:

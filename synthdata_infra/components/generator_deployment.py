@@ -52,7 +52,7 @@ class GeneratorDeploymentProps(WorkloadObjectProps):
 
     @property
     def secret_names(self) -> list[str]:
-        """Kubernetes Secrets the service reads: ``<service>-<secret>``, filled by the cloud layer's sync."""
+        """Kubernetes Secrets the service reads: ``<service>-<secret>``, filled by its ExternalSecrets."""
         return [self.suffixed(secret) for secret in self.secrets]
 
 
@@ -319,8 +319,8 @@ class GeneratorDeployment(Construct):
         volumes += [
             d.DeploymentV1SpecTemplateSpecVolume(
                 name=f"secret-{secret}",
-                # Optional: the pod starts before the cloud layer's secret sync has run once.
-                secret=d.DeploymentV1SpecTemplateSpecVolumeSecret(secret_name=name, optional=True),
+                # Not optional: a pod without its secrets must not start (the ExternalSecrets fill them).
+                secret=d.DeploymentV1SpecTemplateSpecVolumeSecret(secret_name=name, optional=False),
             )
             for secret, name in zip(props.secrets, props.secret_names)
         ]

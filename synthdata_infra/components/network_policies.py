@@ -1,14 +1,25 @@
-"""NetworkPolicies: deny everything, then allow exactly what a generator needs."""
+"""NetworkPolicies: deny everything, then allow exactly what a generator needs.
+
+What differs per provider comes in as inputs the root fills: the namespace whose collectors
+scrape the metrics port (AWS and on premises: the Prometheus in ``monitoring``; GKE: the managed
+collectors in ``gmp-system``; AKS: the ama-metrics pods in ``kube-system``), and on GKE egress to
+the GKE metadata server, which Workload Identity hands tokens out through. The External Secrets
+Operator and KEDA talk to the cloud APIs and Prometheus, never to the pod: nothing inbound for them.
+"""
 
 from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, kubernetes as k8s
-from synthdata_infra.components.expressions import named
+from synthdata_infra.components.expressions import count_if, named
 from synthdata_infra.components.workload_props import WorkloadObjectProps
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 # Cloud instance metadata endpoints hand out node credentials; pods never need them.
 METADATA_ADDRESSES = ["169.254.169.254/32", "fd00:ec2::254/128"]
+# GKE Workload Identity Federation with network policies (cloud.google.com/kubernetes-engine/docs/
+# concepts/workload-identity, "Limitations"): egress to 169.254.169.252/32 port 988 (the GKE metadata
+# server, GKE 1.21+), and to 169.254.169.254/32 port 80 on GKE Dataplane V2 clusters.
+GKE_METADATA_SERVER = (("169.254.169.252/32", "988"), ("169.254.169.254/32", "80"))
 
 
 class NetworkPoliciesProps(WorkloadObjectProps):
@@ -16,6 +27,7 @@ class NetworkPoliciesProps(WorkloadObjectProps):
     metrics_port: int  # the monitoring namespace may scrape it
     ingress_controller_namespace: str  # string expression
     monitoring_namespace: str  # string expression
+    allow_gke_metadata_server: str  # bool expression: egress to the GKE metadata server (Workload Identity)
 
 
 class NetworkPolicies(Construct):
@@ -25,8 +37,8 @@ class NetworkPolicies(Construct):
         labels = props.object_labels
         pods = n.NetworkPolicyV1SpecPodSelector(match_labels=props.selector_labels)
 
-        def policy(policy_id: str, spec) -> None:
-            named(n.NetworkPolicyV1(
+        def policy(policy_id: str, spec):
+            return named(n.NetworkPolicyV1(
                 self,
                 policy_id,
                 metadata=n.NetworkPolicyV1Metadata(
@@ -104,6 +116,21 @@ class NetworkPolicies(Construct):
                 ],
             ),
         )
+        metadata_server = policy(
+            "allow_metadata_server",
+            n.NetworkPolicyV1Spec(
+                pod_selector=pods,
+                policy_types=["Egress"],
+                egress=[
+                    n.NetworkPolicyV1SpecEgress(
+                        to=[n.NetworkPolicyV1SpecEgressTo(ip_block=n.NetworkPolicyV1SpecEgressToIpBlock(cidr=cidr))],
+                        ports=[n.NetworkPolicyV1SpecEgressPorts(port=port, protocol="TCP")],
+                    )
+                    for cidr, port in GKE_METADATA_SERVER
+                ],
+            ),
+        )
+        metadata_server.add_override("count", count_if(props.allow_gke_metadata_server))
 
 
 def _from_namespace(namespace: str):

@@ -45,8 +45,16 @@ class WorkloadInputs(BaseModel):
     ingress_class_name: str  # string
     ingress_controller_namespace: str  # string
     monitoring_namespace: str  # string
+    allow_gke_metadata_server: str  # bool
+    scrape_kind: str  # string or null: ServiceMonitor, PodMonitoring, PodMonitor
+    enable_external_secrets: str  # bool (used only when the profile names secrets)
+    secret_store_provider: str  # any or null: spec.provider of the service's SecretStore (secrets only)
+    cluster_secret_store: str  # string or null: an existing ClusterSecretStore (secrets only)
+    secret_keys: str  # map(string): key of each secret in the store (secrets only)
     enable_keda: str  # bool
     prometheus_url: str  # string
+    prometheus_aws_region: str  # string or null
+    keda_authentication: str  # string or null
 
 
 def selector_labels(data_type: str, service_name: str) -> dict[str, str]:

@@ -12,8 +12,11 @@ from synthdata_infra.config.models import DataTypeName, Strict
 from synthdata_infra.errors import ConfigError
 from synthdata_infra.naming import (
     ENVIRONMENT_NAME_ALLOWED,
+    ONPREM_PROMETHEUS_URL,
+    PLATFORM_SECRET_STORE,
     RESERVED_PREFIXES,
     SERVICE_NAME_ALLOWED,
+    SERVICE_NAME_MAX,
     valid_environment_name,
     valid_service_name,
 )
@@ -170,6 +173,10 @@ class AzureCluster(Strict):
     )
 
 
+# An object name of the External Secrets API (a DNS subdomain).
+_OBJECT_NAME = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
+
+
 class OnpremCluster(Strict):
     kubeconfig_path: str = "~/.kube/config"
     context: str
@@ -180,6 +187,16 @@ class OnpremCluster(Strict):
     )
     storage_parameters: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="CSI parameters per synthdata StorageClass name (e.g. each tier's pool)"
+    )
+    secret_store: str = Field(
+        default=PLATFORM_SECRET_STORE,
+        pattern=_OBJECT_NAME,
+        description="External Secrets ClusterSecretStore the services' ExternalSecrets read from",
+    )
+    prometheus_url: str = Field(
+        default=ONPREM_PROMETHEUS_URL,
+        pattern=r"^https?://[^\s/]+(:\d+)?(/\S*)?$",
+        description="Prometheus the services' KEDA triggers query (in-cluster URL)",
     )
 
 
@@ -206,6 +223,22 @@ class Images(Strict):
     def content_filter(self) -> str:
         """The content-filtering sidecar of the media types."""
         return f"{self.registry}/synthdata-content-filter:{self.tag}"
+
+
+# A DNS name of at least two labels, lower-case: services answer at <service>.<domain>, so the
+# domain leaves room for a service name of SERVICE_NAME_MAX characters and a '.' (253 in all).
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+DOMAIN_RULE = re.compile(rf"{_DNS_LABEL}(\.{_DNS_LABEL})+")
+DOMAIN_MAX = 253 - SERVICE_NAME_MAX - 1
+
+
+def _domain(value: str) -> str:
+    if not DOMAIN_RULE.fullmatch(value) or len(value) > DOMAIN_MAX:
+        raise ValueError(
+            f"expected a lower-case DNS name of at least two labels (e.g. synthdata.example.com), at most {DOMAIN_MAX} "
+            "characters: services answer at https://<service>.<domain>"
+        )
+    return value
 
 
 def _environment_name(value: str) -> str:
@@ -236,6 +269,9 @@ class Environment(Strict):
     description: str
     regions: Regions
     terraform_cloud: TerraformCloud | None
+    domain: Annotated[str, AfterValidator(_domain)] | None = Field(
+        default=None, description="services get an Ingress host <service>.<domain> with TLS; none: in-cluster addresses only"
+    )
     clusters: Clusters = Clusters()
     images: Images = Images()
     acme_email: str | None = Field(

@@ -466,7 +466,8 @@ class Engine:
         """The roots a deploy of ``service`` applies, in order: first what its plan runs against
         (the local cluster, or the Terraform Cloud workspaces), then its provider's monitoring and
         platform (the cluster's charts, StorageClasses and ClusterIssuer the service relies on; in
-        the order the provider needs), then its own.
+        the order the provider needs), then its own (its root looks the monitoring workspace up for
+        KEDA's queries).
 
         The platform root is skipped on the local target: it installs charts into a cluster, and
         no Kubernetes API answers there (the service roots skip their Kubernetes layer too); its

@@ -116,10 +116,19 @@ class ServicePlan:
         return self.environment.image_for(self.entry)
 
     @property
+    def ingress_host(self) -> str | None:
+        """``<service>.<domain>`` when the environment has a domain and the profile an Ingress."""
+        domain = self.environment.domain
+        return f"{self.name}.{domain}" if domain and self.config.networking.ingress.enabled else None
+
+    @property
     def endpoint(self) -> str:
-        """The URL the workload module outputs as ``endpoint`` for this root (no Ingress host is
-        passed: the in-cluster address of the service)."""
-        return f"http://{self.name}.{self.namespace}.svc.cluster.local"
+        """The URL the workload module outputs as ``endpoint`` for this root: the Ingress host
+        (https with TLS), else the in-cluster address of the service."""
+        host = self.ingress_host
+        if host is None:
+            return f"http://{self.name}.{self.namespace}.svc.cluster.local"
+        return f"{'https' if self.config.networking.ingress.tls else 'http'}://{host}"
 
     def tags(self) -> dict[str, str]:
         """Tags (labels on GCP) of the service's cloud resources: the environment's, the
@@ -177,6 +186,8 @@ class ServicePlan:
             inputs["cluster_issuer"] = ingress.annotations[CLUSTER_ISSUER_ANNOTATION]
         if config.security.content_filtering.enabled:
             inputs["content_filter_image"] = self.environment.images.content_filter
+        if self.ingress_host is not None:
+            inputs["ingress_host"] = self.ingress_host
         return inputs
 
 

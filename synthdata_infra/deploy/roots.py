@@ -115,6 +115,9 @@ def build_service_root(app, plan: ServicePlan, target: Target) -> RootStack:
             )
         if provider.scraper_namespace:  # the managed Prometheus's collectors must reach the metrics port
             workload["monitoring_namespace"] = provider.scraper_namespace
+        if provider.scrape_kind:
+            workload["scrape_kind"] = provider.scrape_kind
+        workload.update(provider.workload_inputs(stack, plan, cloud))
         ref = stack.module("workload", plan.workload_folder, workload)
         stack.output("endpoint", f"${{{ref}.endpoint}}", "URL of the service.")
         stack.output("workload", f"${{{ref}}}", "Everything the kubernetes module outputs.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from synthdata_infra.naming import PLATFORM_KEDA_AUTH, monitoring_workspace
 from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers
 
 # Services the local AWS API stands in for (what the AWS modules call).
@@ -23,6 +24,7 @@ class Aws(Provider):
     grafana = "an Amazon Managed Grafana workspace"
     force_destroy_input = True
     local_target = True
+    scrape_kind = "ServiceMonitor"  # read by the platform's Prometheus, which remote-writes to AMP
 
     def tag_problem(self, key: str, value: str) -> tuple[str, str] | None:
         # https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html: keys of at most 128
@@ -88,6 +90,34 @@ class Aws(Provider):
                 token="${data.aws_eks_cluster_auth.cluster_auth.token}",
             )
         return cloud
+
+    def workload_inputs(self, stack, plan, cloud) -> dict[str, Any]:
+        from synthdata_infra.cdk import aws
+        from synthdata_infra.deploy.roots import named
+
+        region = plan.environment.regions.aws
+        alias = monitoring_workspace(plan.environment.name)
+        # The monitoring root (applied first) created the AMP workspace; an alias prefix also matches
+        # longer aliases, so the one with exactly this alias is picked.
+        named(aws.data_aws_prometheus_workspaces.DataAwsPrometheusWorkspaces(stack, "monitoring", alias_prefix=alias), "monitoring")
+        found = "data.aws_prometheus_workspaces.monitoring"
+        workspace_id = f'one([for index, alias in {found}.aliases : {found}.workspace_ids[index] if alias == "{alias}"])'
+        inputs: dict[str, Any] = {
+            # KEDA's prometheus scaler signs its queries to AMP (SigV4) for awsRegion.
+            "prometheus_url": f"https://aps-workspaces.{region}.amazonaws.com/workspaces/${{{workspace_id}}}",
+            "prometheus_aws_region": region,
+            "keda_authentication": PLATFORM_KEDA_AUTH,
+        }
+        if plan.config.security.secrets:
+            inputs.update(
+                # External Secrets assumes the service account's IRSA role, which may read exactly the
+                # service's secrets (the cloud module's workload identity policy).
+                secret_store_provider={
+                    "aws": {"service": "SecretsManager", "region": region, "auth": {"jwt": {"serviceAccountRef": {"name": plan.name}}}}
+                },
+                secret_keys=f"${{{cloud}.secret_arns}}",
+            )
+        return inputs
 
     def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack, environment.regions.aws, target, tags)

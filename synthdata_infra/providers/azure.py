@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from synthdata_infra.errors import ConfigError
+from synthdata_infra.naming import PLATFORM_KEDA_AUTH, monitoring_workspace
 from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers
 
 
@@ -15,12 +16,12 @@ class Azure(Provider):
     modules = (ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_module:build"),)
     monitoring = ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_monitoring_module:build")
     platform = ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_platform_module:build")
-    scrape_kind = "PodMonitor"
     has_catalog = True
     cost_catalog = "azure"
     prometheus_retention = "18 months, fixed by the Azure Monitor workspace"
     grafana = "an Azure Managed Grafana"
     scraper_namespace = "kube-system"  # AKS's metrics add-on (ama-metrics) runs its collectors there
+    scrape_kind = "PodMonitor"  # azmonitoring.coreos.com/v1, read by the ama-metrics add-on
 
     def tag_problem(self, key: str, value: str) -> tuple[str, str] | None:
         # https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
@@ -98,6 +99,37 @@ class Azure(Provider):
             "disk_encryption_set_id": cluster.disk_encryption_set_id,
             "tags": tags,
         }
+
+    def workload_inputs(self, stack, plan, cloud) -> dict[str, Any]:
+        from synthdata_infra.cdk import azurerm
+        from synthdata_infra.deploy.roots import named
+
+        cluster = self.cluster(plan.environment)
+        # The monitoring root (applied first) created the Azure Monitor workspace.
+        named(
+            azurerm.data_azurerm_monitor_workspace.DataAzurermMonitorWorkspace(
+                stack, "monitoring", name=monitoring_workspace(plan.environment.name), resource_group_name=cluster.resource_group
+            ),
+            "monitoring",
+        )
+        inputs: dict[str, Any] = {
+            "prometheus_url": "${data.azurerm_monitor_workspace.monitoring.query_endpoint}",
+            "keda_authentication": PLATFORM_KEDA_AUTH,
+        }
+        if plan.config.security.secrets:
+            # The service's own Key Vault, read with its workload identity ("Key Vault Secrets User" on
+            # that vault only); the secrets there carry the profile's names. The service account's
+            # annotations give the identity's client id, not its tenant: the store names it.
+            named(azurerm.data_azurerm_client_config.DataAzurermClientConfig(stack, "current"), "current")
+            inputs["secret_store_provider"] = {
+                "azurekv": {
+                    "authType": "WorkloadIdentity",
+                    "vaultUrl": f"${{{cloud}.key_vault_uri}}",
+                    "tenantId": "${data.azurerm_client_config.current.tenant_id}",
+                    "serviceAccountRef": {"name": plan.name},
+                }
+            }
+        return inputs
 
     def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack)

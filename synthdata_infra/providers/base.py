@@ -120,6 +120,13 @@ class Provider:
         ``inputs`` (plus the cluster references); returns its reference, or None without one."""
         raise NotImplementedError
 
+    def workload_inputs(self, stack: RootStack, plan: ServicePlan, cloud: str | None) -> dict[str, Any]:
+        """Inputs of the workload module that differ per provider (``cloud``: the cloud module's
+        reference): where the service's secrets come from, the Prometheus KEDA queries and its
+        ClusterTriggerAuthentication, what the NetworkPolicies must let through. Adds the lookups
+        they need to ``stack``."""
+        return {}
+
     def monitoring_root(
         self, stack: RootStack, environment: Environment, target: Target, tags: dict[str, str], settings: Monitoring
     ) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from synthdata_infra.naming import PLATFORM_KEDA_AUTH
 from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers
 
 
@@ -26,13 +27,13 @@ class Gcp(Provider):
     modules = (ModuleLayer("gcp", "google", "synthdata_infra.synth.gcp_module:build"),)
     monitoring = ModuleLayer("gcp", "google", "synthdata_infra.synth.gcp_monitoring_module:build")
     platform = ModuleLayer("gcp", "google", "synthdata_infra.synth.gcp_platform_module:build")
-    scrape_kind = "PodMonitoring"
+    scrape_kind = "PodMonitoring"  # monitoring.googleapis.com/v1, read by GKE managed collection
     has_catalog = True
     cost_catalog = "gcp"
     prometheus_retention = "24 months, fixed by Google Cloud Managed Service for Prometheus"
     grafana = "none created (import the dashboards into your Grafana): nothing to switch"
     force_destroy_input = True
-    scraper_namespace = "gmp-system"  # GKE managed collection runs its collectors there
+    scraper_namespace = "gmp-system"  # where GKE's managed collectors run
 
     def tag_problem(self, key: str, value: str) -> tuple[str, str] | None:
         # https://cloud.google.com/resource-manager/docs/labels-overview#requirements
@@ -112,6 +113,35 @@ class Gcp(Provider):
             "cluster_location": cluster.location,
             "kms_key_id": cluster.volume_kms_key,
         }
+
+    def workload_inputs(self, stack, plan, cloud) -> dict[str, Any]:
+        cluster = self.cluster(plan.environment)
+        inputs: dict[str, Any] = {
+            "prometheus_url": f"https://monitoring.googleapis.com/v1/projects/{cluster.project}/location/global/prometheus",
+            "keda_authentication": PLATFORM_KEDA_AUTH,
+            "allow_gke_metadata_server": True,  # Workload Identity's tokens come from the GKE metadata server
+        }
+        if plan.config.security.secrets:
+            inputs.update(
+                # External Secrets acts as the service account, whose Google service account may read
+                # exactly the service's secrets (the cloud module's workload identity grants).
+                secret_store_provider={
+                    "gcpsm": {
+                        "projectID": cluster.project,
+                        "auth": {
+                            "workloadIdentity": {
+                                "clusterLocation": cluster.location,
+                                "clusterName": cluster.name,
+                                "clusterProjectID": cluster.project,
+                                "serviceAccountRef": {"name": plan.name},
+                            }
+                        },
+                    }
+                },
+                # secret_ids are projects/<project>/secrets/<secret id>: the store takes the secret id.
+                secret_keys=f'${{{{for name, id in {cloud}.secret_ids : name => element(split("/", id), 3)}}}}',
+            )
+        return inputs
 
     def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack, environment)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from synthdata_infra.naming import ONPREM_PROMETHEUS_URL, PLATFORM_SECRET_STORE, service_secret
 from synthdata_infra.providers.base import KUBERNETES, WORKLOAD, ModuleLayer, Provider, alert_receivers
 
 
@@ -21,6 +22,9 @@ class Onprem(Provider):
     cost_catalog = "aws"  # no prices of its own: the unified dashboard shows the AWS figures
     prometheus_retention = "your Prometheus's own (its Prometheus resource's retention): the module does not create it"
     grafana = "dashboards as ConfigMaps for your Grafana's sidecar"
+    # No scrape object per service: the monitoring module's one ServiceMonitor (synthdata-generators,
+    # every namespace) scrapes every generator's metrics port; a second one would scrape each twice.
+    scrape_kind = None
 
     def provider_block(self, stack, environment) -> None:
         from synthdata_infra.deploy.roots import kubernetes_provider
@@ -31,6 +35,21 @@ class Onprem(Provider):
     def service_root(self, stack, plan, target, tags, inputs) -> None:
         self.provider_block(stack, plan.environment)
         return None
+
+    def workload_inputs(self, stack, plan, cloud) -> dict[str, Any]:
+        env = plan.environment
+        cluster = self.cluster(env)
+        inputs: dict[str, Any] = {
+            "prometheus_url": cluster.prometheus_url if cluster else ONPREM_PROMETHEUS_URL,
+            "keda_authentication": None,  # an in-cluster Prometheus: no credentials
+        }
+        secrets = plan.config.security.secrets
+        if secrets:
+            inputs.update(
+                cluster_secret_store=cluster.secret_store if cluster else PLATFORM_SECRET_STORE,
+                secret_keys={secret: service_secret(env.name, plan.name, secret) for secret in secrets},
+            )
+        return inputs
 
     def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack, environment)

@@ -12,6 +12,7 @@ from synthdata_infra.catalog import aws_managed_policy_arn
 from synthdata_infra.cdk import Construct, TerraformLocal, aws
 from synthdata_infra.components.aws.aws_props import policy_document
 from synthdata_infra.components.expressions import as_map, count_if, inner, named, stable_id
+from synthdata_infra.naming import monitoring_workspace
 from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.monitoring_files import add_monitoring_files, data_types_variable
@@ -58,7 +59,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     enable_grafana = v("enable_grafana", type="bool", description="Create an Amazon Managed Grafana workspace.", default=True)
     tags = v("tags", type="map(string)", description="Tags added to every resource.", default={})
 
-    name = f"synthdata-{environment}"
+    name = monitoring_workspace(environment)
     tags_local = named(TerraformLocal(stack, "tags", f'${{merge({inner(tags)}, {{"synthdata:environment" = {inner(environment)}}})}}'))
     all_tags = as_map(f"${{local.{stable_id(tags_local)}}}")
     caller = named(aws.data_aws_caller_identity.DataAwsCallerIdentity(stack, "caller"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from synthdata_infra.cdk import Construct, TerraformLocal, azurerm
 from synthdata_infra.components.expressions import as_any, as_map, count_if, inner, named, stable_id, terraform_literal
 from synthdata_infra.monitoring.rules import rule_groups
+from synthdata_infra.naming import monitoring_workspace
 from synthdata_infra.patterns import EMAIL_RULE, hcl_regex
 from synthdata_infra.quantities import duration_seconds
 from synthdata_infra.synth.shared_inputs import environment_input
@@ -125,7 +126,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     )
     tags = v("tags", type="map(string)", description="Tags added to every resource.", default={})
 
-    name = f"synthdata-{environment}"
+    name = monitoring_workspace(environment)
     tags_local = named(TerraformLocal(stack, "tags", f'${{merge({inner(tags)}, {{"synthdata:environment" = {inner(environment)}}})}}'))
     all_tags = as_map(f"${{local.{stable_id(tags_local)}}}")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from synthdata_infra.catalog import storage_class_for
 from synthdata_infra.cdk import Construct
 from synthdata_infra.components.autoscaling import Autoscaling, AutoscalingProps
+from synthdata_infra.components.external_secrets import ExternalSecrets, ExternalSecretsProps
 from synthdata_infra.components.generator_deployment import (
     FILTER_RESOURCES,
     MODEL_CACHE_MOUNT,
@@ -17,12 +18,20 @@ from synthdata_infra.components.generator_deployment import (
 )
 from synthdata_infra.components.network_policies import NetworkPolicies, NetworkPoliciesProps
 from synthdata_infra.components.node_placement import ACCELERATOR_LABEL
+from synthdata_infra.components.scrape_target import KINDS as SCRAPE_KINDS, ScrapeTarget, ScrapeTargetProps
 from synthdata_infra.components.service_exposure import CLUSTER_ISSUER_ANNOTATION, IngressProps, ServiceExposure, ServiceExposureProps
 from synthdata_infra.components.workload_namespace import WorkloadNamespace, WorkloadNamespaceProps
 from synthdata_infra.components.workload_props import WorkloadInputs, selector_labels
 from synthdata_infra.components.workload_rbac import WorkloadRbac, WorkloadRbacProps
 from synthdata_infra.config.models import ServiceConfig
-from synthdata_infra.naming import SERVICE_NAME_MAX
+from synthdata_infra.naming import (
+    INGRESS_CLASS,
+    INGRESS_NAMESPACE,
+    ONPREM_PROMETHEUS_URL,
+    PLATFORM_KEDA_AUTH,
+    PLATFORM_SECRET_STORE,
+    SERVICE_NAME_MAX,
+)
 from synthdata_infra.patterns import IMAGE_RULE, hcl_regex
 from synthdata_infra.synth.examples import workload_source
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
@@ -198,26 +207,126 @@ def _inputs(stack: ModuleStack, config: ServiceConfig) -> WorkloadInputs:
             default=None,
         ),
         cluster_issuer=cluster_issuer or "",
-        ingress_class_name=v("ingress_class_name", type="string", description="IngressClass of the ingress controller.", default="nginx"),
+        ingress_class_name=v("ingress_class_name", type="string", description="IngressClass of the ingress controller.", default=INGRESS_CLASS),
         ingress_controller_namespace=v(
-            "ingress_controller_namespace", type="string", description="Namespace allowed to reach the service port.", default="ingress-nginx"
+            "ingress_controller_namespace", type="string", description="Namespace allowed to reach the service port.", default=INGRESS_NAMESPACE
         ),
         monitoring_namespace=v(
-            "monitoring_namespace", type="string", description="Namespace allowed to scrape the metrics port.", default="monitoring"
+            "monitoring_namespace",
+            type="string",
+            description=(
+                "Namespace whose collectors may scrape the metrics port: `monitoring` (a Prometheus there), `gmp-system` "
+                "(GKE managed collection), `kube-system` (AKS metrics add-on)."
+            ),
+            default="monitoring",
         ),
+        allow_gke_metadata_server=v(
+            "allow_gke_metadata_server",
+            type="bool",
+            description="Allow egress to the GKE metadata server (169.254.169.252:988, 169.254.169.254:80), which GKE Workload Identity needs.",
+            default=False,
+        ),
+        scrape_kind=v(
+            "scrape_kind",
+            type="string",
+            description=(
+                f"Scrape object of the provider's metrics collector for the metrics port: {', '.join(SCRAPE_KINDS)} "
+                "(needs its CRD at plan time); null creates none (e.g. a cluster-wide ServiceMonitor covers the service)."
+            ),
+            default=None,
+            validation=[
+                {
+                    "condition": f"${{var.scrape_kind == null ? true : contains({_hcl_list(SCRAPE_KINDS)}, var.scrape_kind)}}",
+                    "error_message": f"scrape_kind must be null or one of {', '.join(SCRAPE_KINDS)}.",
+                }
+            ],
+        ),
+        **_secret_inputs(stack, config),
         enable_keda=v(
             "enable_keda",
             type="bool",
-            description="Scale with a KEDA ScaledObject instead of the HPA (needs the KEDA CRDs in the cluster at plan time).",
-            default=False,
+            description=(
+                "Scale with a KEDA ScaledObject (needs the KEDA CRDs at plan time; the platform module installs KEDA); "
+                "false creates an HPA instead, whose Pods/External metrics need a metrics adapter."
+            ),
+            default=True,
         ),
         prometheus_url=v(
             "prometheus_url",
             type="string",
-            description="Prometheus that KEDA queries for the scaling triggers.",
-            default="http://prometheus-operated.monitoring.svc:9090",
+            description=(
+                "Prometheus query endpoint KEDA's triggers read (serverAddress): AMP "
+                "`https://aps-workspaces.<region>.amazonaws.com/workspaces/<id>`, GMP "
+                "`https://monitoring.googleapis.com/v1/projects/<project>/location/global/prometheus`, the Azure Monitor "
+                "workspace's query endpoint, or an in-cluster Prometheus."
+            ),
+            default=ONPREM_PROMETHEUS_URL,
+        ),
+        prometheus_aws_region=v(
+            "prometheus_aws_region",
+            type="string",
+            description="Region of the Amazon Managed Prometheus workspace KEDA signs its queries for (SigV4); null elsewhere.",
+            default=None,
+        ),
+        keda_authentication=v(
+            "keda_authentication",
+            type="string",
+            description=(
+                f"KEDA ClusterTriggerAuthentication of the triggers (the platform module's is `{PLATFORM_KEDA_AUTH}`); "
+                "null for a Prometheus that needs no credentials."
+            ),
+            default=None,
+            validation=[
+                {
+                    "condition": f'${{var.keda_authentication == null ? true : can(regex("{OBJECT_NAME_RULE}", var.keda_authentication))}}',
+                    "error_message": "keda_authentication must be null or the name of a ClusterTriggerAuthentication.",
+                }
+            ],
         ),
     )
+
+
+def _secret_inputs(stack: ModuleStack, config: ServiceConfig) -> dict[str, str]:
+    """Where the profile's secrets come from (no inputs when it names none)."""
+    if not config.security.secrets:
+        return {"enable_external_secrets": "", "secret_store_provider": "", "cluster_secret_store": "", "secret_keys": ""}
+    v = stack.variable
+    return {
+        "enable_external_secrets": v(
+            "enable_external_secrets",
+            type="bool",
+            description=(
+                "Fill the Secrets `<service_name>-<secret>` the pods mount with External Secrets (needs its CRDs at plan "
+                "time); false: you create those Secrets."
+            ),
+            default=True,
+        ),
+        "secret_store_provider": v(
+            "secret_store_provider",
+            type="any",
+            description=(
+                f"`spec.provider` of the SecretStore `{PLATFORM_SECRET_STORE}` created in the namespace, authenticating as "
+                "this service's account, e.g. `{ aws = { service = \"SecretsManager\", region = \"us-east-1\", auth = { jwt = "
+                "{ serviceAccountRef = { name = \"<service_name>\" } } } } }`. Set this or cluster_secret_store."
+            ),
+            default=None,
+        ),
+        "cluster_secret_store": v(
+            "cluster_secret_store",
+            type="string",
+            description="An existing ClusterSecretStore to read the secrets from instead of a SecretStore of the service.",
+            default=None,
+        ),
+        "secret_keys": v(
+            "secret_keys",
+            type="map(string)",
+            description=(
+                f"Key of each secret ({', '.join(config.security.secrets)}) in the store (Secrets Manager name or ARN, "
+                "Secret Manager secret id, Key Vault secret name); a secret not listed is read by its own name."
+            ),
+            default={},
+        ),
+    }
 
 
 @dataclass(frozen=True)
@@ -301,8 +410,23 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: WorkloadInputs) -
             metrics_port=networking.metrics_port,
             ingress_controller_namespace=inputs.ingress_controller_namespace,
             monitoring_namespace=inputs.monitoring_namespace,
+            allow_gke_metadata_server=inputs.allow_gke_metadata_server,
         ),
     )
+    ScrapeTarget(stack, "scrape", ScrapeTargetProps(**common, kind=inputs.scrape_kind))
+    if config.security.secrets:
+        ExternalSecrets(
+            stack,
+            "external_secret",
+            ExternalSecretsProps(
+                **common,
+                secrets=config.security.secrets,
+                enable=inputs.enable_external_secrets,
+                store_provider=inputs.secret_store_provider,
+                cluster_store=inputs.cluster_secret_store,
+                remote_keys=inputs.secret_keys,
+            ),
+        )
     WorkloadRbac(
         stack,
         "rbac",
@@ -324,6 +448,8 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: WorkloadInputs) -
             max_replicas=inputs.max_replicas,
             enable_keda=inputs.enable_keda,
             prometheus_url=inputs.prometheus_url,
+            prometheus_aws_region=inputs.prometheus_aws_region,
+            keda_authentication=inputs.keda_authentication,
         ),
     )
     return _Objects(namespace, generator, exposure)
@@ -343,6 +469,10 @@ def _image_validation(name: str) -> dict[str, str]:
         "error_message": f"{name} needs an explicit tag or @sha256 digest, and the tag must not be latest.",
     }
 
+
+
+def _hcl_list(values) -> str:
+    return "[" + ", ".join(f'"{value}"' for value in values) + "]"
 
 
 def _positive_quantity(expression: str, rule: str) -> str:

@@ -25,7 +25,7 @@ def test_plan_only_writes_nothing_and_names_the_roots_it_could_not_plan(deploy_p
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "ledger (tabular on aws, production): planned"
-    assert "  endpoint: http://ledger.synthdata-ledger-production.svc.cluster.local" in lines
+    assert "  endpoint: https://ledger.synthdata.example.com" in lines  # production's domain
     # production keeps its state in Terraform Cloud, which needs a token (and here a network):
     # every root that could not be planned is named with Terraform's first error.
     unplanned = {line.split(": ")[1]: line.split(": ", 2)[2] for line in lines if line.startswith("  not planned: ")}

@@ -215,3 +215,87 @@ def test_gcp_roots_let_managed_collection_scrape(project, tmp_path):
     written = dev_roots(project, tmp_path, lambda d: d.update(services=[{"name": "pictures", "data_type": "image", "provider": "gcp"}]))
     stack = json.loads((written["pictures-dev"] / "cdk.tf.json").read_text())
     assert stack["module"]["workload"]["monitoring_namespace"] == "gmp-system"
+def test_each_provider_root_wires_secrets_scraping_keda_and_ingress(project, tmp_path):
+    """Per provider: the SecretStore provider (or on premises the environment's ClusterSecretStore)
+    authenticating as the service's own account, the scrape object kind, KEDA's Prometheus and
+    ClusterTriggerAuthentication, the collectors' namespace, and the Ingress host <service>.<domain>."""
+    providers_and_types = {"aws": "tabular", "gcp": "image", "azure": "audio", "onprem": "text"}
+
+    def edit(data: dict) -> None:
+        data["services"] = [{"name": f"svc-{provider}", "data_type": kind, "provider": provider} for provider, kind in providers_and_types.items()]
+        data["clusters"]["onprem"] = {"context": "lab", "secret_store": "vault-backend"}
+
+    written = dev_roots(project, tmp_path, edit)
+    stacks = {name: json.loads((folder / "cdk.tf.json").read_text()) for name, folder in written.items()}
+    env = yaml.safe_load((project / "environments" / "dev.yaml").read_text())
+    workloads = {provider: stacks[f"svc-{provider}-dev"]["module"]["workload"] for provider in providers_and_types}
+    for provider, workload in workloads.items():
+        assert workload["ingress_host"] == f"svc-{provider}.{env['domain']}"
+    assert {p: w.get("scrape_kind") for p, w in workloads.items()} == {
+        "aws": "ServiceMonitor", "gcp": "PodMonitoring", "azure": "PodMonitor", "onprem": None,  # on-prem: the monitoring module's ServiceMonitor
+    }  # fmt: skip
+    assert {p: w.get("monitoring_namespace") for p, w in workloads.items()} == {
+        "aws": None, "gcp": "gmp-system", "azure": "kube-system", "onprem": None,  # None: the module's default, monitoring
+    }  # fmt: skip
+    assert {p: w.get("keda_authentication") for p, w in workloads.items()} == {
+        "aws": "synthdata-prometheus", "gcp": "synthdata-prometheus", "azure": "synthdata-prometheus", "onprem": None,
+    }  # fmt: skip
+    assert [p for p, w in workloads.items() if w.get("allow_gke_metadata_server")] == ["gcp"]
+
+    aws, gcp, azure, onprem = (workloads[p] for p in ("aws", "gcp", "azure", "onprem"))
+    region = env["regions"]["aws"]
+    assert aws["secret_store_provider"] == {
+        "aws": {"service": "SecretsManager", "region": region, "auth": {"jwt": {"serviceAccountRef": {"name": "svc-aws"}}}}
+    }
+    assert aws["secret_keys"] == "${module.cloud.secret_arns}"
+    assert aws["prometheus_aws_region"] == region
+    assert aws["prometheus_url"].startswith(f"https://aps-workspaces.{region}.amazonaws.com/workspaces/${{one([for index, alias in ")
+    assert 'if alias == "synthdata-dev"])}' in aws["prometheus_url"]
+    assert stacks["svc-aws-dev"]["data"]["aws_prometheus_workspaces"]["monitoring"]["alias_prefix"] == "synthdata-dev"
+
+    cluster = env["clusters"]["gcp"]
+    assert gcp["secret_store_provider"]["gcpsm"] == {
+        "projectID": cluster["project"],
+        "auth": {
+            "workloadIdentity": {
+                "clusterLocation": cluster["location"], "clusterName": cluster["name"], "clusterProjectID": cluster["project"],
+                "serviceAccountRef": {"name": "svc-gcp"},
+            }
+        },
+    }  # fmt: skip
+    assert gcp["secret_keys"] == '${{for name, id in module.cloud.secret_ids : name => element(split("/", id), 3)}}'
+    assert gcp["prometheus_url"] == f"https://monitoring.googleapis.com/v1/projects/{cluster['project']}/location/global/prometheus"
+
+    assert azure["secret_store_provider"] == {
+        "azurekv": {
+            "authType": "WorkloadIdentity",
+            "vaultUrl": "${module.cloud.key_vault_uri}",
+            "tenantId": "${data.azurerm_client_config.current.tenant_id}",
+            "serviceAccountRef": {"name": "svc-azure"},
+        }
+    }
+    assert "current" in stacks["svc-azure-dev"]["data"]["azurerm_client_config"]
+    assert "secret_keys" not in azure  # the service's own vault holds the secrets under the profile's names
+    assert azure["prometheus_url"] == "${data.azurerm_monitor_workspace.monitoring.query_endpoint}"
+    lookup = stacks["svc-azure-dev"]["data"]["azurerm_monitor_workspace"]["monitoring"]
+    assert (lookup["name"], lookup["resource_group_name"]) == ("synthdata-dev", env["clusters"]["azure"]["resource_group"])
+
+    assert onprem["cluster_secret_store"] == "vault-backend" and "secret_store_provider" not in onprem
+    assert onprem["secret_keys"] == {"model-registry-credentials": "synthdata/dev/svc-onprem/model-registry-credentials", "encryption-keys": "synthdata/dev/svc-onprem/encryption-keys"}
+    assert onprem["prometheus_url"] == "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"
+
+
+def test_the_aws_root_picks_the_monitoring_workspace_by_its_exact_alias(project, tmp_path):
+    """AMP's alias_prefix also matches longer aliases (synthdata-dev2 for synthdata-dev): real
+    Terraform evaluates the root's KEDA serverAddress over what the lookup returns."""
+    written = dev_roots(project, tmp_path, lambda d: d.update(services=[{"name": "ledger", "data_type": "tabular", "provider": "aws"}]))
+    url = json.loads((written["ledger-dev"] / "cdk.tf.json").read_text())["module"]["workload"]["prometheus_url"]
+    folder = tmp_path / "console"
+    folder.mkdir()
+    found = {"aliases": ["synthdata-dev2", "synthdata-dev"], "workspace_ids": ["ws-other", "ws-dev"]}
+    (folder / "main.tf.json").write_text(json.dumps({"locals": {"found": found}, "output": {"url": {"value": url.replace("data.aws_prometheus_workspaces.monitoring", "local.found")}}}))
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": os.devnull}
+    for args in (("init", "-backend=false", "-input=false"), ("apply", "-auto-approve", "-input=false"), ("output", "-raw", "url")):
+        done = subprocess.run(["terraform", *args, "-no-color"], cwd=folder, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout == "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-dev"

@@ -34,11 +34,12 @@ def test_the_seed_examples_run_unchanged_as_plans(deploy_project: Path, capsys):
     ]
     for result in results:
         assert (result.success, result.status) == (True, "planned"), result.message
-        assert result.endpoint == f"http://{result.service_name}.synthdata-{result.service_name}-production.svc.cluster.local"
+        # production has a domain: the service answers at its Ingress host, over TLS.
+        assert result.endpoint == f"https://{result.service_name}.synthdata.example.com"
         # production's roots keep their state in Terraform Cloud: a root Terraform could not plan
         # here is named with Terraform's reason, the others were planned.
         assert set(result.unplanned) <= {f"{result.service_name}-production", "monitoring-aws-production", "workspaces-production"}
         assert all(reason.strip() for reason in result.unplanned.values())
-    assert "Deployed at: http://customer-data-synthesizer." in capsys.readouterr().out
+    assert "Deployed at: https://customer-data-synthesizer.synthdata.example.com" in capsys.readouterr().out
     assert snapshot(deploy_project) == before
     assert not (deploy_project / ".synthdata").exists() and not (deploy_project / "cdktf.out").exists()

@@ -147,15 +147,89 @@ def test_urgent_gpu_memory_pressure_scales_up_without_delay(fresh_modules):
     assert tabular["spec"]["behavior"]["scale_up"][0]["stabilization_window_seconds"] > 0
 
 
+def manifests(fresh_modules, kind: str) -> dict[str, dict]:
+    return resources(fresh_modules / "kubernetes" / kind, "kubernetes_manifest")
+
+
 @pytest.mark.parametrize("kind", TYPES)
-def test_keda_is_opt_in_with_prometheus_triggers(fresh_modules, kind):
-    (keda,) = resources(fresh_modules / "kubernetes" / kind, "kubernetes_manifest").values()
+def test_keda_is_the_default_with_prometheus_triggers(fresh_modules, kind):
+    keda = manifests(fresh_modules, kind)["autoscaling_keda"]
     assert keda["count"] == "${var.enable_keda ? 1 : 0}"
+    variables = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
+    assert variables["enable_keda"]["default"] is True  # the HPA is the opt-out
     manifest = keda["manifest"]
     assert manifest["kind"] == "ScaledObject" and manifest["spec"]["scaleTargetRef"]["kind"] == "Deployment"
     triggers = manifest["spec"]["triggers"]
-    assert [t["name"] for t in triggers] == [t["metric"] for t in profile(kind)["scaling"]["triggers"]]
-    assert all(t["type"] == "prometheus" and t["metadata"]["serverAddress"] == "${var.prometheus_url}" for t in triggers)
+    assert len(triggers) == len(profile(kind)["scaling"]["triggers"])
+    for trigger, wanted in zip(triggers, profile(kind)["scaling"]["triggers"]):
+        # One expression per trigger: awsRegion and authenticationRef only when given.
+        assert trigger.startswith('${merge({type = "prometheus", name = "' + wanted["metric"] + '"'), trigger
+        assert '"serverAddress" = var.prometheus_url' in trigger
+        assert float(trigger.split('"threshold" = "')[1].split('"')[0]) == wanted["threshold"]
+        assert "var.prometheus_aws_region == null ? {} : {awsRegion = var.prometheus_aws_region}" in trigger
+        assert (
+            'var.keda_authentication == null ? {} : {authenticationRef = {name = var.keda_authentication, kind = "ClusterTriggerAuthentication"}}'
+            in trigger
+        )
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_each_profile_secret_is_an_external_secret_the_pod_mounts(fresh_modules, kind):
+    secrets = profile(kind)["security"]["secrets"]
+    found = manifests(fresh_modules, kind)
+    variables = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]
+    store = found["external_secret_store"]
+    assert store["manifest"]["kind"] == "SecretStore" and store["manifest"]["apiVersion"] == "external-secrets.io/v1"
+    assert store["manifest"]["metadata"]["name"] == "synthdata-secrets"
+    assert store["manifest"]["spec"] == {"provider": "${var.secret_store_provider}"}
+    assert store["count"] == "${var.enable_external_secrets && var.secret_store_provider != null ? 1 : 0}"
+    assert variables["enable_external_secrets"]["default"] is True and variables["secret_store_provider"]["type"] == "any"
+    volumes = {v["name"]: v for v in pod(fresh_modules, kind)["volume"]}
+    for secret in secrets:
+        external = found[f"external_secret_{secret.replace('-', '_')}"]
+        manifest = external["manifest"]
+        assert (manifest["apiVersion"], manifest["kind"]) == ("external-secrets.io/v1", "ExternalSecret")
+        assert manifest["spec"]["target"]["name"] == f"${{var.service_name}}-{secret}"
+        assert manifest["spec"]["secretStoreRef"] == {
+            "kind": '${var.secret_store_provider != null ? "SecretStore" : "ClusterSecretStore"}',
+            "name": '${var.secret_store_provider != null ? "synthdata-secrets" : var.cluster_secret_store}',
+        }
+        assert manifest["spec"]["data"] == (
+            f'${{[{{secretKey = "{secret}", remoteRef = {{key = lookup(var.secret_keys, "{secret}", "{secret}")}}}}]}}'
+        )
+        assert external["count"] == "${var.enable_external_secrets ? 1 : 0}"
+        assert "secret_store_provider" in external["lifecycle"]["precondition"][0]["condition"]
+        # The pod mounts what the ExternalSecret writes, and does not start without it.
+        volume = volumes[f"secret-{secret}"]["secret"]
+        assert volume == {"secret_name": f"${{var.service_name}}-{secret}", "optional": False}
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_one_scrape_object_of_the_kind_asked_for(fresh_modules, kind):
+    found = manifests(fresh_modules, kind)
+    wanted = {
+        "scrape_service_monitor": ("monitoring.coreos.com/v1", "ServiceMonitor", "endpoints"),
+        "scrape_pod_monitoring": ("monitoring.googleapis.com/v1", "PodMonitoring", "endpoints"),
+        "scrape_pod_monitor": ("azmonitoring.coreos.com/v1", "PodMonitor", "podMetricsEndpoints"),
+    }
+    labels = {"app.kubernetes.io/name": f"synthdata-{kind.replace('_', '-')}", "app.kubernetes.io/instance": "${var.service_name}"}
+    for name, (api_version, scrape_kind, endpoints) in wanted.items():
+        manifest = found[name]["manifest"]
+        assert (manifest["apiVersion"], manifest["kind"]) == (api_version, scrape_kind)
+        assert found[name]["count"] == f'${{var.scrape_kind == "{scrape_kind}" ? 1 : 0}}'
+        assert manifest["spec"]["selector"] == {"matchLabels": labels}
+        assert manifest["spec"][endpoints] == [{"port": "metrics", "path": "/metrics", "interval": "30s"}]
+    variable = load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"]["scrape_kind"]
+    assert variable["default"] is None
+    assert 'contains(["ServiceMonitor", "PodMonitoring", "PodMonitor"], var.scrape_kind)' in variable["validation"][0]["condition"]
+
+
+def test_gke_metadata_server_egress_is_an_input(fresh_modules):
+    policy = resources(fresh_modules / "kubernetes" / "image", "kubernetes_network_policy_v1")["network_policy_allow_metadata_server"]
+    assert policy["count"] == "${var.allow_gke_metadata_server ? 1 : 0}"
+    rules = {(rule["to"][0]["ip_block"]["cidr"], rule["ports"][0]["port"]) for rule in policy["spec"]["egress"]}
+    assert rules == {("169.254.169.252/32", "988"), ("169.254.169.254/32", "80")}
+    assert load(fresh_modules / "kubernetes" / "image", "variables.tf.json")["variable"]["allow_gke_metadata_server"]["default"] is False
 
 
 @pytest.mark.parametrize("kind", TYPES)
@@ -167,7 +241,7 @@ def test_network_policy_denies_by_default_then_allows(fresh_modules, kind):
     ports = {
         name: sorted(p["port"] for rule in spec["spec"].get("ingress", []) + spec["spec"].get("egress", []) for p in rule["ports"])
         for name, spec in policies.items()
-        if name != "network_policy_default_deny"
+        if name not in ("network_policy_default_deny", "network_policy_allow_metadata_server")
     }
     assert ports == {
         "network_policy_allow_ingress_controller": ["8080"],
@@ -271,6 +345,8 @@ REFUSED = [
     ("model_cache_size", "0Gi"),
     ("model_cache_size", "10GB"),
     ("cluster_issuer", "Lets_Encrypt"),
+    ("scrape_kind", "Prometheus"),
+    ("keda_authentication", "Synthdata_Prometheus"),
     ("content_filter_resources", {"limits": {"cpu": "0"}}),
     ("content_filter_resources", {"requests": {"memory": "lots"}}),
 ]

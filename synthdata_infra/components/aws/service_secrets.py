@@ -9,6 +9,7 @@ from __future__ import annotations
 from synthdata_infra.cdk import Construct, aws
 from synthdata_infra.components.aws.aws_props import ServiceResourceProps
 from synthdata_infra.components.expressions import as_number, named
+from synthdata_infra.naming import service_secret
 
 
 class ServiceSecretsProps(ServiceResourceProps):
@@ -27,7 +28,7 @@ class ServiceSecrets(Construct):
                 aws.secretsmanager_secret.SecretsmanagerSecret(
                     self,
                     secret.replace("-", "_"),
-                    name=f"synthdata/{props.environment}/{props.service_name}/{secret}",
+                    name=service_secret(props.environment, props.service_name, secret),
                     description=f"{secret} of {props.name}; the value is set outside Terraform.",
                     kms_key_id=props.kms_key_arn,
                     recovery_window_in_days=as_number(props.recovery_window_days),
