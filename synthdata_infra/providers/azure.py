@@ -14,6 +14,7 @@ class Azure(Provider):
     binding = Binding("azurerm", "hashicorp/azurerm", ">= 4.55.0, < 5.0.0", 'provider "azurerm" {\n  features {}\n}')
     modules = (ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_module:build"),)
     monitoring = ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_monitoring_module:build")
+    dashboards = ModuleLayer("azure", "grafana", "synthdata_infra.synth.grafana_module:build_azure")
     has_catalog = True
     cost_catalog = "azure"
     prometheus_retention = "18 months, fixed by the Azure Monitor workspace"

@@ -53,6 +53,15 @@ KUBERNETES = Binding(
 )
 # helm provider 3.x (the cdktf binding 12.1.2 is generated from 3.1.1): the platform modules' charts.
 HELM = Binding("helm", "hashicorp/helm", ">= 3.1.1, < 4.0.0", 'provider "helm" {\n  kubernetes = {\n    config_path = "~/.kube/config"\n  }\n}')
+# grafana/grafana 4.x: the dashboards import (grafana_folder, grafana_dashboard). No cdktf binding is
+# published: the modules use cdktf's generic TerraformResource. Arguments checked in the provider's
+# source at v4.0.0 and v4.45.1 (github.com/grafana/terraform-provider-grafana, internal/resources/grafana).
+GRAFANA = Binding(
+    "grafana",
+    "grafana/grafana",
+    ">= 4.0.0, < 5.0.0",
+    'provider "grafana" {\n  url = "https://grafana.example.com" # auth: the GRAFANA_AUTH environment variable\n}',
+)
 WORKLOAD = ModuleLayer("kubernetes", "kubernetes", "synthdata_infra.synth.workload_module:build")
 
 
@@ -64,6 +73,8 @@ class Provider:
     modules: ClassVar[tuple[ModuleLayer, ...]]  # per data type, in this order
     monitoring: ClassVar[ModuleLayer]  # one per provider, covering every type
     platform: ClassVar[ModuleLayer | None] = None  # once per cluster: what the other layers assume a cluster has
+    # Dashboards imported into the Grafana the monitoring module creates (applied after it; None: no managed Grafana).
+    dashboards: ClassVar[ModuleLayer | None] = None
     # Kind of the scrape object a workload creates for this provider's metrics collector
     # (ServiceMonitor, PodMonitoring, PodMonitor).
     scrape_kind: ClassVar[str | None] = None
