@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers
+from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers, grafana_dashboards_root
 
 # Services the local AWS API stands in for (what the AWS modules call).
 LOCAL_AWS_SERVICES = ("amp", "backup", "cloudfront", "ec2", "eks", "grafana", "iam", "kms", "logs", "s3", "secretsmanager", "sns", "sts")
@@ -89,6 +89,14 @@ class Aws(Provider):
                 token="${data.aws_eks_cluster_auth.cluster_auth.token}",
             )
         return cloud
+
+    def monitoring_root(self, stack, environment, target, tags, settings) -> dict[str, Any]:
+        inputs = super().monitoring_root(stack, environment, target, tags, settings)
+        if inputs["enable_grafana"]:
+            # The monitoring module's short-lived service account token (its value is in the root's state;
+            # modules_out/aws/grafana/README.md says how to run again once it has expired).
+            grafana_dashboards_root(stack, self, auth="${module.monitoring.grafana_token}")
+        return inputs
 
     def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack, environment.regions.aws, target, tags)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from synthdata_infra.errors import ConfigError
-from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers
+from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers, grafana_dashboards_root
 
 
 class Azure(Provider):
@@ -65,6 +65,14 @@ class Azure(Provider):
             client_key=f"${{base64decode({config}.client_key)}}",
         )
         return cloud
+
+    def monitoring_root(self, stack, environment, target, tags, settings) -> dict[str, Any]:
+        inputs = super().monitoring_root(stack, environment, target, tags, settings)
+        if inputs["enable_grafana"]:
+            # A Microsoft Entra token of the identity running Terraform, minted for the run into GRAFANA_AUTH
+            # (modules_out/azure/grafana/README.md): nothing long-lived in the configuration or the state.
+            grafana_dashboards_root(stack, self, auth=None)
+        return inputs
 
     def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack)

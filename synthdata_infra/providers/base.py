@@ -151,6 +151,23 @@ class Provider:
         return f"<provider {self.name}>"
 
 
+def grafana_dashboards_root(stack: RootStack, provider: Provider, auth: str | None) -> None:
+    """Import the dashboards into the Grafana of a monitoring root's ``module.monitoring``: a
+    ``grafana`` provider configured from that module's outputs (``auth`` None: the provider reads
+    the GRAFANA_AUTH environment variable) and the provider's dashboards module, called
+    ``module.grafana`` with the same data types."""
+    from synthdata_infra.synth.registry import DASHBOARDS
+
+    assert provider.dashboards is not None
+    config = {"url": "${module.monitoring.grafana_url}"}
+    if auth is not None:
+        config["auth"] = auth
+    stack.add_override("provider.grafana", [config])
+    stack.require(GRAFANA)
+    ref = stack.module("grafana", f"{provider.dashboards.folder}/{DASHBOARDS}", {"data_types": "${module.monitoring.data_types}"})
+    stack.output("dashboards", f"${{{ref}}}", "The imported dashboards' URLs (dashboard_urls, unified_dashboard_url).")
+
+
 @dataclass(frozen=True)
 class AlertReceivers:
     """Where an environment's alerts go, as ``monitoring.alerts`` asks: nothing when alerts are off."""
