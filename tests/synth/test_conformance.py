@@ -17,7 +17,7 @@ import pytest
 
 from synthdata_infra import providers
 from synthdata_infra.monitoring.rules import rules_files
-from synthdata_infra.synth.registry import MONITORING, ModuleSpec, modules_for
+from synthdata_infra.synth.registry import DASHBOARDS, MONITORING, ModuleSpec, modules_for
 from tests.conftest import REPO, TYPES, load, shared_synth
 
 SPECS = modules_for("all", "all")
@@ -40,9 +40,11 @@ REQUIREMENTS = {
     "azure": ("azurerm", "hashicorp/azurerm", ">= 4.55.0, < 5.0.0"),
     "onprem": ("kubernetes", "hashicorp/kubernetes", ">= 2.38.0, < 3.0.0"),
 }
+# The dashboards import (<provider>/grafana) requires the grafana provider only, whatever its folder.
+DASHBOARDS_REQUIREMENT = ("grafana", "grafana/grafana", ">= 4.0.0, < 5.0.0")
 CLOUD_LAYERS = {p.cloud_folder for p in providers.REGISTRY.values() if p.cloud_folder}
 LOGICAL_ID = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
-REFERENCE = re.compile(r"(data\.)?\b((?:aws|kubernetes|google|azurerm|terraform)_[a-z0-9_]+)\.([a-z0-9_]+)\b")
+REFERENCE = re.compile(r"(data\.)?\b((?:aws|kubernetes|google|azurerm|grafana|terraform)_[a-z0-9_]+)\.([a-z0-9_]+)\b")
 
 
 def ids(spec: ModuleSpec) -> str:
@@ -63,7 +65,7 @@ def test_the_synth_writes_exactly_the_registrys_modules(fresh_modules):
     folders = {p.relative_to(fresh_modules).as_posix() for p in fresh_modules.glob("*/*") if p.is_dir()}
     assert folders == {spec.folder for spec in SPECS}
     assert {spec.layer for spec in SPECS} == set(REQUIREMENTS)
-    assert {spec.name for spec in SPECS} == {*TYPES, MONITORING}
+    assert {spec.name for spec in SPECS} == {*TYPES, MONITORING, DASHBOARDS}
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=ids)
@@ -78,6 +80,8 @@ def test_module_files(fresh_modules, spec):
         expected |= {f"rules/{name}" for name in rules} | {f"dashboards/{kind}.json" for kind in TYPES} | {"dashboards/unified.json"}
         for name, text in rules.items():
             assert (module / "rules" / name).read_text() == text
+    elif spec.name == DASHBOARDS:
+        expected |= {f"dashboards/{kind}.json" for kind in TYPES} | {"dashboards/unified.json"}
     elif spec.layer in CLOUD_LAYERS:
         expected |= {"examples/complete/main.tf"}
     assert names == expected
@@ -90,11 +94,11 @@ def test_child_module_rules(fresh_modules, spec):
     for name, document in documents.items():
         assert set(document) <= TOP_LEVEL[name], name
         assert "provider" not in document and "backend" not in json.dumps(document.get("terraform", {})), name
-        if spec.name == MONITORING:  # no resource of a monitoring module has a field of these names either
+        if spec.name in (MONITORING, DASHBOARDS):  # no resource of a monitoring module has a field of these names either
             text = (module / name).read_text()
             assert '"provider"' not in text and '"backend"' not in text, name
     assert set(documents["versions.tf.json"]["terraform"]) == {"required_providers", "required_version"}
-    local_name, source, version = REQUIREMENTS[spec.layer]
+    local_name, source, version = DASHBOARDS_REQUIREMENT if spec.name == DASHBOARDS else REQUIREMENTS[spec.layer]
     assert local_name == spec.binding
     assert documents["versions.tf.json"]["terraform"]["required_providers"] == {local_name: {"source": source, "version": version}}
     assert re.fullmatch(r">= \d+\.\d+\.\d+, < \d+\.0\.0", version)
