@@ -46,14 +46,14 @@ def unified_uid(provider: str) -> str:
 
 
 def build_aws(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
-    return _build(scope, stack_id, "aws", "Amazon Managed Grafana")
+    return _build(scope, stack_id, "aws", "Amazon Managed Grafana", AWS_AUTH)
 
 
 def build_azure(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
-    return _build(scope, stack_id, "azure", "Azure Managed Grafana")
+    return _build(scope, stack_id, "azure", "Azure Managed Grafana", AZURE_AUTH)
 
 
-def _build(scope: Construct, stack_id: str, provider: str, grafana: str) -> ModuleStack:
+def _build(scope: Construct, stack_id: str, provider: str, grafana: str, auth: str) -> ModuleStack:
     stack = ModuleStack(
         scope,
         stack_id,
@@ -61,7 +61,7 @@ def _build(scope: Construct, stack_id: str, provider: str, grafana: str) -> Modu
         doc=ModuleDoc(
             label="grafana",
             title=f"synthdata dashboards ({grafana})",
-            summary=_summary(provider, grafana),
+            summary=_summary(grafana, auth),
             source=f"../../modules_out/{provider}/grafana",
         ),
     )
@@ -101,39 +101,7 @@ def _build(scope: Construct, stack_id: str, provider: str, grafana: str) -> Modu
     return stack
 
 
-def _summary(provider: str, grafana: str) -> str:
-    if provider == "aws":
-        configure = (
-            "The AWS monitoring module creates, with `enable_grafana`, a workspace service account (role `EDITOR`: "
-            "folders and dashboards, no admin) and a token for it that lives `grafana_token_seconds_to_live` seconds "
-            "(default one hour), and outputs `grafana_url` and `grafana_token`:\n\n"
-            "```hcl\n"
-            'provider "grafana" {\n'
-            "  url  = module.monitoring.grafana_url\n"
-            "  auth = module.monitoring.grafana_token\n"
-            "}\n"
-            "```\n\n"
-            "Known limitation: the token's value is stored in the monitoring root's state (keep its TTL short; it is "
-            "useless once expired). Once it has expired, a plan that refreshes the dashboards gets HTTP 401: mint a "
-            "new one in the same run with `terraform apply -refresh=false "
-            "-replace='module.monitoring.aws_grafana_workspace_service_account_token.grafana_dashboards_token[0]'`."
-        )
-    else:
-        configure = (
-            "Azure Managed Grafana accepts Microsoft Entra ID access tokens, and azurerm has no resource for Grafana "
-            "service accounts: the provider takes the URL from the monitoring module and the token from the "
-            "`GRAFANA_AUTH` environment variable, minted for the run by the identity that runs Terraform "
-            "(`export GRAFANA_AUTH=$(az account get-access-token --resource https://dashboard.azure.com "
-            "--query accessToken -o tsv)`, the audience Microsoft documents for the Grafana data plane; it lives about an "
-            "hour and never enters the configuration or the state). "
-            "The monitoring module grants that identity `Grafana Editor` on the Grafana (`grafana_editor_principal_id`, "
-            "default: the identity running Terraform):\n\n"
-            "```hcl\n"
-            'provider "grafana" {\n'
-            "  url = module.monitoring.grafana_url # auth from GRAFANA_AUTH\n"
-            "}\n"
-            "```"
-        )
+def _summary(grafana: str, auth: str) -> str:
     return (
         f"Imports the synthdata dashboards into the {grafana} the monitoring module (`../monitoring`) creates: a "
         f"folder (uid `{FOLDER_UID}`) and one `grafana_dashboard` per file in `dashboards/` (one per data type in "
@@ -145,5 +113,38 @@ def _summary(provider: str, grafana: str) -> str:
         "synthdata monitoring roots call both; with plain Terraform put both module calls in one root (the provider "
         "below reads the monitoring module's outputs, which are unknown only on the very first plan; the grafana "
         "provider contacts Grafana only when it applies) or apply this module from a second root after the first.\n\n"
-        + configure
+        + auth
     )
+
+
+AWS_AUTH = (
+    "The AWS monitoring module creates, with `enable_grafana`, a workspace service account (role `EDITOR`: "
+    "folders and dashboards, no admin) and a token for it that lives `grafana_token_seconds_to_live` seconds "
+    "(default one hour), and outputs `grafana_url` and `grafana_token`:\n\n"
+    "```hcl\n"
+    'provider "grafana" {\n'
+    "  url  = module.monitoring.grafana_url\n"
+    "  auth = module.monitoring.grafana_token\n"
+    "}\n"
+    "```\n\n"
+    "Known limitation: the token's value is stored in the monitoring root's state (keep its TTL short; it is "
+    "useless once expired). Once it has expired, a plan that refreshes the dashboards gets HTTP 401: mint a "
+    "new one in the same run with `terraform apply -refresh=false "
+    "-replace='module.monitoring.aws_grafana_workspace_service_account_token.grafana_dashboards_token[0]'`."
+)
+
+AZURE_AUTH = (
+    "Azure Managed Grafana accepts Microsoft Entra ID access tokens, and azurerm has no resource for Grafana "
+    "service accounts: the provider takes the URL from the monitoring module and the token from the "
+    "`GRAFANA_AUTH` environment variable, minted for the run by the identity that runs Terraform "
+    "(`export GRAFANA_AUTH=$(az account get-access-token --resource https://dashboard.azure.com "
+    "--query accessToken -o tsv)`, the audience Microsoft documents for the Grafana data plane; it lives about an "
+    "hour and never enters the configuration or the state). "
+    "The monitoring module grants that identity `Grafana Editor` on the Grafana (`grafana_editor_principal_id`, "
+    "default: the identity running Terraform):\n\n"
+    "```hcl\n"
+    'provider "grafana" {\n'
+    "  url = module.monitoring.grafana_url # auth from GRAFANA_AUTH\n"
+    "}\n"
+    "```"
+)
