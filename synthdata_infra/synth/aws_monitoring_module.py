@@ -11,17 +11,13 @@ from __future__ import annotations
 from synthdata_infra.catalog import aws_managed_policy_arn
 from synthdata_infra.cdk import Construct, TerraformLocal, aws
 from synthdata_infra.components.aws.aws_props import policy_document
-from synthdata_infra.components.expressions import as_map, as_number, count_if, inner, named, stable_id
+from synthdata_infra.components.expressions import as_map, count_if, inner, named, stable_id
 from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.grafana_module import unified_uid
 from synthdata_infra.synth.monitoring_files import add_monitoring_files, data_types_variable
 
 SNS_DEFAULT_KEY = "alias/aws/sns"
-# Amazon Managed Grafana service account tokens live at most 30 days (CreateWorkspaceServiceAccountToken,
-# secondsToLive); one hour is enough for the run that imports the dashboards.
-GRAFANA_TOKEN_SECONDS = 3600
-GRAFANA_TOKEN_MAX_SECONDS = 2592000
 # Grafana role of the service account that imports the dashboards: Editor creates folders and dashboards
 # and administers nothing (users, data sources, organisation settings stay out of reach).
 GRAFANA_IMPORT_ROLE = "EDITOR"
@@ -43,9 +39,9 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
                 "Slack channel configuration (`slack_channel`: authorise the Slack workspace once in the AWS "
                 "Chatbot console; no webhook or token passes through Terraform; its guardrail `AWSDenyAll` lets the "
                 "channel receive alerts and run nothing). With Grafana, a workspace service account (role Editor) and a "
-                "short-lived token for it (`grafana_token_seconds_to_live`, default one hour; its value is stored in state) "
-                "let the companion module `../grafana` import the dashboards in `dashboards/` (configure its grafana "
-                "provider with `grafana_url` and `grafana_token`; see its README); `unified_dashboard_url` is then the "
+                "token the caller mints for it (`aws_grafana_workspace_service_account_token` in the root: no secret "
+                "leaves this module) let the companion module `../grafana` import the dashboards in `dashboards/` "
+                "(configure its grafana provider with `grafana_url` and that token; see its README); `unified_dashboard_url` is then the "
                 "unified dashboard's URL. Alert manager and Grafana can each be switched off. Amazon Managed Prometheus keeps "
                 "samples 150 days; the module cannot change that."
             ),
@@ -69,19 +65,8 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     enable_grafana = v(
         "enable_grafana",
         type="bool",
-        description="Create an Amazon Managed Grafana workspace, and the service account and token the dashboards import (../grafana) uses.",
+        description="Create an Amazon Managed Grafana workspace, and the service account the dashboards import (../grafana) uses.",
         default=True,
-    )
-    token_ttl = v(
-        "grafana_token_seconds_to_live",
-        type="number",
-        description=(
-            "Lifetime of the Grafana service account token the dashboards import uses. Its value is stored in state: "
-            "keep it short (a run needs minutes); replace the token to run again after it has expired (README)."
-        ),
-        default=GRAFANA_TOKEN_SECONDS,
-        minimum=60,
-        maximum=GRAFANA_TOKEN_MAX_SECONDS,
     )
     tags = v("tags", type="map(string)", description="Tags added to every resource.", default={})
 
@@ -250,18 +235,6 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     )
     importer.add_override("count", count_if(enable_grafana))
     importer_ref = f"aws_grafana_workspace_service_account.{stable_id(importer)}"
-    token = named(
-        aws.grafana_workspace_service_account_token.GrafanaWorkspaceServiceAccountToken(
-            stack,
-            "grafana_dashboards_token",
-            name="synthdata-dashboards",
-            seconds_to_live=as_number(token_ttl),
-            service_account_id=f"${{{importer_ref}[0].service_account_id}}",
-            workspace_id=f"${{{grafana_ref}[0].id}}",
-        )
-    )
-    token.add_override("count", count_if(enable_grafana))
-    token_ref = f"aws_grafana_workspace_service_account_token.{stable_id(token)}"
     grafana_url = f'one([for endpoint in {grafana_ref}[*].endpoint : "https://${{endpoint}}"])'
 
     out = stack.output
@@ -277,11 +250,11 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     out("rule_group_namespaces", f"${{concat({', '.join(namespaces)})}}", "Rule group namespaces created for data_types.")
     out("grafana_endpoint", f"${{one({grafana_ref}[*].endpoint)}}", "Grafana workspace host name; null when enable_grafana is false.")
     out("grafana_url", f"${{{grafana_url}}}", "Grafana workspace URL (https://); null when enable_grafana is false. The grafana provider's url.")
+    out("grafana_workspace_id", f"${{one({grafana_ref}[*].id)}}", "Grafana workspace id; null when enable_grafana is false.")
     out(
-        "grafana_token",
-        f"${{one({token_ref}[*].key)}}",
-        "Token of the dashboards import's service account (Editor), valid grafana_token_seconds_to_live seconds; the grafana "
-        "provider's auth. Sensitive, and stored in state. null when enable_grafana is false.",
+        "grafana_service_account_id",
+        f"${{one({importer_ref}[*].service_account_id)}}",
+        "Service account (Grafana role Editor) the dashboards import's token belongs to; null when enable_grafana is false.",
     )
     out(
         "unified_dashboard_url",
@@ -289,6 +262,5 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         "URL of the unified dashboard once ../grafana has imported it (the synthdata roots apply both); null when enable_grafana is false.",
     )
     out("data_types", f"${{var.data_types}}", "The data types monitored (the dashboards import takes the same).")
-    stack.node.find_child("outputs").node.find_child("grafana_token").add_override("sensitive", True)
     stack.check_logical_ids()
     return stack

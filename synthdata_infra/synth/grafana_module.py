@@ -118,19 +118,26 @@ def _summary(grafana: str, auth: str) -> str:
 
 
 AWS_AUTH = (
-    "The AWS monitoring module creates, with `enable_grafana`, a workspace service account (role `EDITOR`: "
-    "folders and dashboards, no admin) and a token for it that lives `grafana_token_seconds_to_live` seconds "
-    "(default one hour), and outputs `grafana_url` and `grafana_token`:\n\n"
+    "The AWS monitoring module creates, with `enable_grafana`, a workspace service account (role `EDITOR`: folders "
+    "and dashboards, no admin) and outputs `grafana_url`, `grafana_workspace_id` and `grafana_service_account_id`; "
+    "the root mints a short-lived token for that account (no secret leaves a module, and the root's outputs stay "
+    "non-sensitive):\n\n"
     "```hcl\n"
+    'resource "aws_grafana_workspace_service_account_token" "grafana_dashboards" {\n'
+    '  name               = "synthdata-dashboards"\n'
+    "  seconds_to_live    = 3600\n"
+    "  service_account_id = module.monitoring.grafana_service_account_id\n"
+    "  workspace_id       = module.monitoring.grafana_workspace_id\n"
+    "}\n\n"
     'provider "grafana" {\n'
     "  url  = module.monitoring.grafana_url\n"
-    "  auth = module.monitoring.grafana_token\n"
+    "  auth = aws_grafana_workspace_service_account_token.grafana_dashboards.key\n"
     "}\n"
     "```\n\n"
-    "Known limitation: the token's value is stored in the monitoring root's state (keep its TTL short; it is "
-    "useless once expired). Once it has expired, a plan that refreshes the dashboards gets HTTP 401: mint a "
-    "new one in the same run with `terraform apply -refresh=false "
-    "-replace='module.monitoring.aws_grafana_workspace_service_account_token.grafana_dashboards_token[0]'`."
+    "Known limitation: the token's value is stored in the root's state (keep its TTL short: it is useless once "
+    "expired). Once it has expired, a plan that refreshes the dashboards gets HTTP 401 from Grafana: mint a new "
+    "one and use it in the same run with `terraform apply -refresh=false "
+    "-replace=aws_grafana_workspace_service_account_token.grafana_dashboards`."
 )
 
 AZURE_AUTH = (

@@ -88,24 +88,20 @@ def test_the_monitoring_module_gives_the_unified_dashboards_url_by_its_uid(provi
     assert "../grafana" in readme and "import manually" not in readme
 
 
-def test_aws_monitoring_module_mints_a_short_lived_editor_token_behind_enable_grafana():
+def test_aws_monitoring_module_has_an_editor_service_account_and_no_secret_output():
     module = REPO / "modules_out" / "aws" / "monitoring"
     resources = load(module, "main.tf.json")["resource"]
     (account,) = resources["aws_grafana_workspace_service_account"].values()
-    (token,) = resources["aws_grafana_workspace_service_account_token"].values()
     assert account["grafana_role"] == "EDITOR"  # dashboards and folders, no admin
-    assert account["count"] == token["count"] == "${var.enable_grafana ? 1 : 0}"
-    assert token["seconds_to_live"] == "${var.grafana_token_seconds_to_live}"
-    ttl = load(module, "variables.tf.json")["variable"]["grafana_token_seconds_to_live"]
-    # AWS allows up to 30 days (CreateWorkspaceServiceAccountToken secondsToLive); the default is one hour.
-    assert ttl["default"] == 3600 and "<= 2592000" in ttl["validation"][0]["condition"]
+    assert account["count"] == "${var.enable_grafana ? 1 : 0}"
+    assert "aws_grafana_workspace_service_account_token" not in resources  # the root mints it
     outputs = load(module, "outputs.tf.json")["output"]
-    assert outputs["grafana_token"]["sensitive"] is True
+    assert not any(output.get("sensitive") for output in outputs.values())  # the root's `monitoring` output stays plain
+    assert outputs["grafana_service_account_id"]["value"] == "${one(aws_grafana_workspace_service_account.grafana_dashboards[*].service_account_id)}"
     assert outputs["grafana_url"]["value"] == '${one([for endpoint in aws_grafana_workspace.grafana[*].endpoint : "https://${endpoint}"])}'
     readme = (REPO / "modules_out" / "aws" / "grafana" / "README.md").read_text()
-    assert "stored in the monitoring root's state" in readme
-    address = "aws_grafana_workspace_service_account_token.grafana_dashboards_token"
-    assert f"-replace='module.monitoring.{address}[0]'" in readme and address.split(".")[1] in json.dumps(resources)
+    assert "stored in the root's state" in readme
+    assert "-replace=aws_grafana_workspace_service_account_token.grafana_dashboards`" in readme
 
 
 def test_azure_monitoring_module_makes_the_importing_identity_grafana_editor():
@@ -142,7 +138,16 @@ def test_the_monitoring_root_configures_grafana_from_the_monitoring_modules_outp
     (config,) = root["provider"]["grafana"]
     assert config["url"] == "${module.monitoring.grafana_url}"
     if provider == "aws":
-        assert config == {"url": "${module.monitoring.grafana_url}", "auth": "${module.monitoring.grafana_token}"}
+        from synthdata_infra.providers.aws import GRAFANA_TOKEN, GRAFANA_TOKEN_SECONDS
+
+        token = f"aws_grafana_workspace_service_account_token.{GRAFANA_TOKEN}"
+        assert config == {"url": "${module.monitoring.grafana_url}", "auth": f"${{{token}.key}}"}
+        body = root["resource"]["aws_grafana_workspace_service_account_token"][GRAFANA_TOKEN]
+        assert body["service_account_id"] == "${module.monitoring.grafana_service_account_id}"
+        assert body["workspace_id"] == "${module.monitoring.grafana_workspace_id}"
+        assert body["seconds_to_live"] == GRAFANA_TOKEN_SECONDS <= 3600  # short: its value is in the root's state
+        readme = (REPO / "modules_out" / "aws" / "grafana" / "README.md").read_text()
+        assert f"-replace={token}`" in readme and f"seconds_to_live    = {GRAFANA_TOKEN_SECONDS}" in readme
     else:
         assert "auth" not in config  # GRAFANA_AUTH: an Entra token minted for the run
     assert root["terraform"]["required_providers"]["grafana"] == {"source": "grafana/grafana", "version": ">= 4.0.0, < 5.0.0"}
@@ -154,4 +159,31 @@ def test_the_monitoring_root_configures_grafana_from_the_monitoring_modules_outp
 def test_the_local_target_has_no_grafana():
     root = _monitoring_root("aws", local=True)
     assert "grafana" not in root.get("provider", {}) and "grafana" not in root["module"]
+    assert "aws_grafana_workspace_service_account_token" not in root.get("resource", {})
     assert root["module"]["monitoring"]["enable_grafana"] is False
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_checkov_still_fails_a_defect_next_to_the_grafana_block_it_cannot_parse(tmp_path):
+    """checkov 3.2 logs "Failed to add block" for azure/monitoring (azurerm_dashboard_grafana among
+    them) and has no check for these types, so it passes the module without a finding: shown here
+    to hide nothing by planting a Key Vault with known failures beside the Grafana and seeing them
+    reported (its per-resource checks still run; only the graph skips the blocks). checkov has no
+    checks for grafana_* resources either: the JSON tests above are what checks the dashboards import."""
+    from tests.test_checkov import run_checkov
+
+    source = REPO / "modules_out" / "azure" / "monitoring"
+    copy = tmp_path / "modules_out" / "azure" / "monitoring"
+    copy.mkdir(parents=True)
+    main = load(source, "main.tf.json")
+    assert "azurerm_dashboard_grafana" in main["resource"]
+    main["resource"]["azurerm_key_vault"] = {
+        "planted": {"name": "planted", "location": "${var.location}", "resource_group_name": "${var.resource_group_name}", "tenant_id": "t", "sku_name": "standard"}
+    }
+    (copy / "main.tf.json").write_text(json.dumps(main))
+    (copy / "variables.tf.json").write_text((source / "variables.tf.json").read_text())
+    result = run_checkov(copy)
+    failed = {(check["check_id"], check["resource"]) for check in result["failed"]}
+    assert ("CKV_AZURE_42", "resource.planted") in failed  # Key Vault without purge protection
+    assert {resource for _, resource in failed} == {"resource.planted"}
