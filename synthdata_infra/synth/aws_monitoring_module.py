@@ -224,6 +224,8 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     )
     grafana.add_override("count", count_if(enable_grafana))
     grafana_ref = f"aws_grafana_workspace.{stable_id(grafana)}"
+    # Workspace service accounts need Grafana 9 or later; CreateWorkspace without grafanaVersion creates the
+    # latest version AWS offers (AWS SDK docs, CreateWorkspaceRequest.grafanaVersion).
     importer = named(
         aws.grafana_workspace_service_account.GrafanaWorkspaceServiceAccount(
             stack,
