@@ -51,7 +51,7 @@ class DeploymentResult:
     provider: str
     status: str  # deployed | planned | failed | destroyed | forgotten (a local service whose API was gone)
     endpoint: str | None = None  # URL of the service (None when the Kubernetes layer was skipped)
-    monitoring_url: str | None = None  # Grafana, else the Prometheus query endpoint
+    monitoring_url: str | None = None  # the unified dashboard in Grafana; None where no Grafana runs (no dashboard to open)
     outputs: dict[str, Any] = field(default_factory=dict)  # the service root's Terraform outputs
     skipped: tuple[str, ...] = ()  # layers not applied (the local target skips kubernetes)
     message: str = ""
@@ -65,9 +65,10 @@ class DashboardUrl:
 
     path: Path
     url: str | None = None
+    note: str | None = None  # why there is no url
 
     def __str__(self) -> str:
-        return self.url or str(self.path)
+        return self.url or (f"{self.path} ({self.note})" if self.note else str(self.path))
 
 
 @dataclass(frozen=True)
@@ -85,11 +86,11 @@ class ServiceStatus:
 
 
 def monitoring_url(monitoring: Mapping[str, Any]) -> str | None:
-    for key in ("grafana_endpoint", "prometheus_endpoint", "query_endpoint"):
-        value = monitoring.get(key)
-        if value:
-            return value if str(value).startswith("http") else f"https://{value}"
-    return None
+    """The unified dashboard's URL in the monitoring root's Grafana (``<grafana>/d/<uid>``, imported by
+    the root's dashboards module), or None where no Grafana runs: a Prometheus API endpoint is no page
+    to open (``status`` reads it for health)."""
+    value = monitoring.get("unified_dashboard_url")
+    return str(value) if value else None
 
 
 class SyntheticDataInfrastructure:
@@ -193,22 +194,27 @@ class SyntheticDataInfrastructure:
         ]
 
     def get_unified_dashboard(self, environment: str = "production") -> DashboardUrl:
-        """The unified dashboard (every type, this provider's cost figures)."""
-        import json
-
+        """The unified dashboard (every type, this provider's cost figures): its URL in the Grafana
+        the environment's monitoring root created and imported it into, else the JSON file and why
+        there is no URL."""
         from synthdata_infra.monitoring.dashboards import to_json, unified_dashboard
 
         text = to_json(unified_dashboard(providers.get(self.provider).cost_catalog))
         path = self.engine.state / "dashboards" / f"unified-{self.provider}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        uid = json.loads(text).get("uid", "synthdata-unified")
         for plan, _, record in self.engine.status(environment):
-            grafana = (record.monitoring or {}).get("grafana_endpoint") if record else None
-            if plan.provider == self.provider and grafana:
-                base = grafana if grafana.startswith("http") else f"https://{grafana}"
-                return DashboardUrl(path=path, url=f"{base.rstrip('/')}/d/{uid}")
-        return DashboardUrl(path=path)
+            url = monitoring_url(record.monitoring or {}) if record else None
+            if plan.provider == self.provider and url:  # the monitoring module's <grafana>/d/<uid of unified.json>
+                return DashboardUrl(path=path, url=url)
+        grafana = providers.get(self.provider).dashboards is not None
+        note = (
+            f"no Grafana with the imported dashboards is recorded for {self.provider} in {environment} "
+            "(monitoring.grafana.enabled is false, the local target, or no deploy yet): import the JSON file"
+            if grafana
+            else f"{self.provider}'s monitoring module creates no Grafana: import the JSON file into yours"
+        )
+        return DashboardUrl(path=path, note=note)
 
     def _run(self, action, service_name: str, environment: str, data_type: str, provider: str) -> DeploymentResult:
         try:

@@ -42,6 +42,7 @@ def test_the_registry_is_what_the_synth_produces():
     expected = {f"{layer.folder}/{kind}" for p in providers.REGISTRY.values() for layer in p.modules for kind in data_types()}
     expected |= {f"{p.monitoring.folder}/monitoring" for p in providers.REGISTRY.values()}
     expected |= {f"{p.platform.folder}/platform" for p in providers.REGISTRY.values() if p.platform is not None}
+    expected |= {f"{p.dashboards.folder}/grafana" for p in providers.REGISTRY.values() if p.dashboards is not None}
     assert folders == expected
     assert (REPO / "modules_out").is_dir() and {f"{p.parent.name}/{p.name}" for p in (REPO / "modules_out").glob("*/*")} == expected
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from synthdata_infra.errors import ConfigError
 from synthdata_infra.providers.aws import Aws
 from synthdata_infra.providers.azure import Azure
-from synthdata_infra.providers.base import HELM, KUBERNETES, WORKLOAD, Binding, ModuleLayer, Provider
+from synthdata_infra.providers.base import GRAFANA, HELM, KUBERNETES, WORKLOAD, Binding, ModuleLayer, Provider
 from synthdata_infra.providers.gcp import Gcp
 from synthdata_infra.providers.onprem import Onprem
 
@@ -40,10 +40,10 @@ def get(name: str, key: str = "provider", *, catalog: bool = False) -> Provider:
 
 def bindings() -> dict[str, Binding]:
     """Every Terraform provider a module may require, by local name."""
-    found = {KUBERNETES.name: KUBERNETES, HELM.name: HELM}
+    found = {KUBERNETES.name: KUBERNETES, HELM.name: HELM, GRAFANA.name: GRAFANA}
     for provider in REGISTRY.values():
         found[provider.binding.name] = provider.binding
     return found
 
 
-__all__ = ["HELM", "KUBERNETES", "REGISTRY", "WORKLOAD", "Binding", "ModuleLayer", "Provider", "bindings", "get", "names", "with_catalog"]
+__all__ = ["GRAFANA", "HELM", "KUBERNETES", "REGISTRY", "WORKLOAD", "Binding", "ModuleLayer", "Provider", "bindings", "get", "names", "with_catalog"]

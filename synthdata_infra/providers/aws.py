@@ -6,10 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from synthdata_infra.naming import PLATFORM_KEDA_AUTH, monitoring_workspace
-from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers
+from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers, grafana_dashboards_root
 
 # Services the local AWS API stands in for (what the AWS modules call).
 LOCAL_AWS_SERVICES = ("amp", "backup", "cloudfront", "ec2", "eks", "grafana", "iam", "kms", "logs", "s3", "secretsmanager", "sns", "sts")
+
+
+# The monitoring root's Grafana token (aws_grafana_workspace_service_account_token.<GRAFANA_TOKEN>): AWS lets
+# one live up to 30 days (CreateWorkspaceServiceAccountToken secondsToLive); an hour covers the run that uses it.
+GRAFANA_TOKEN = "grafana_dashboards"
+GRAFANA_TOKEN_SECONDS = 3600
 
 
 class Aws(Provider):
@@ -17,6 +23,7 @@ class Aws(Provider):
     binding = Binding("aws", "hashicorp/aws", ">= 5.100.0, < 7.0.0", 'provider "aws" {\n  region = "us-east-1"\n}')
     modules = (ModuleLayer("aws", "aws", "synthdata_infra.synth.aws_module:build"),)
     monitoring = ModuleLayer("aws", "aws", "synthdata_infra.synth.aws_monitoring_module:build")
+    dashboards = ModuleLayer("aws", "grafana", "synthdata_infra.synth.grafana_module:build_aws")
     has_catalog = True
     cost_catalog = "aws"
     service_input_keys = ("storage.backup_enabled",)  # enable_backup (AWS Backup plan of the bucket)
@@ -117,6 +124,29 @@ class Aws(Provider):
                 },
                 secret_keys=f"${{{cloud}.secret_arns}}",
             )
+        return inputs
+
+    def monitoring_root(self, stack, environment, target, tags, settings) -> dict[str, Any]:
+        inputs = super().monitoring_root(stack, environment, target, tags, settings)
+        if inputs["enable_grafana"]:
+            from synthdata_infra.cdk import aws
+            from synthdata_infra.deploy.roots import named
+
+            # A short-lived token of the monitoring module's Editor service account, minted in the root (a module
+            # output holding it would make the root's `monitoring` output sensitive). Its value is in the root's
+            # state; modules_out/aws/grafana/README.md says how to run again once it has expired.
+            named(
+                aws.grafana_workspace_service_account_token.GrafanaWorkspaceServiceAccountToken(
+                    stack,
+                    GRAFANA_TOKEN,
+                    name="synthdata-dashboards",
+                    seconds_to_live=GRAFANA_TOKEN_SECONDS,
+                    service_account_id="${module.monitoring.grafana_service_account_id}",
+                    workspace_id="${module.monitoring.grafana_workspace_id}",
+                ),
+                GRAFANA_TOKEN,
+            )
+            grafana_dashboards_root(stack, self, auth=f"${{aws_grafana_workspace_service_account_token.{GRAFANA_TOKEN}.key}}")
         return inputs
 
     def monitoring_providers(self, stack, environment, target, tags) -> None:

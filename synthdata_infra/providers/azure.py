@@ -7,7 +7,7 @@ from typing import Any
 
 from synthdata_infra.errors import ConfigError
 from synthdata_infra.naming import PLATFORM_KEDA_AUTH, monitoring_workspace
-from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers
+from synthdata_infra.providers.base import Binding, ModuleLayer, Provider, alert_receivers, grafana_dashboards_root
 
 
 class Azure(Provider):
@@ -16,6 +16,7 @@ class Azure(Provider):
     modules = (ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_module:build"),)
     monitoring = ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_monitoring_module:build")
     platform = ModuleLayer("azure", "azurerm", "synthdata_infra.synth.azure_platform_module:build")
+    dashboards = ModuleLayer("azure", "grafana", "synthdata_infra.synth.grafana_module:build_azure")
     has_catalog = True
     cost_catalog = "azure"
     prometheus_retention = "18 months, fixed by the Azure Monitor workspace"
@@ -129,6 +130,14 @@ class Azure(Provider):
                     "serviceAccountRef": {"name": plan.name},
                 }
             }
+        return inputs
+
+    def monitoring_root(self, stack, environment, target, tags, settings) -> dict[str, Any]:
+        inputs = super().monitoring_root(stack, environment, target, tags, settings)
+        if inputs["enable_grafana"]:
+            # A Microsoft Entra token of the identity running Terraform, minted for the run into GRAFANA_AUTH
+            # (modules_out/azure/grafana/README.md): nothing long-lived in the configuration or the state.
+            grafana_dashboards_root(stack, self, auth=None)
         return inputs
 
     def monitoring_providers(self, stack, environment, target, tags) -> None:

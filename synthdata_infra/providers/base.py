@@ -53,6 +53,15 @@ KUBERNETES = Binding(
 )
 # helm provider 3.x (the cdktf binding 12.1.2 is generated from 3.1.1): the platform modules' charts.
 HELM = Binding("helm", "hashicorp/helm", ">= 3.1.1, < 4.0.0", 'provider "helm" {\n  kubernetes = {\n    config_path = "~/.kube/config"\n  }\n}')
+# grafana/grafana 4.x: the dashboards import (grafana_folder, grafana_dashboard). No cdktf binding is
+# published: the modules use cdktf's generic TerraformResource. Arguments checked in the provider's
+# source at v4.0.0 and v4.45.1 (github.com/grafana/terraform-provider-grafana, internal/resources/grafana).
+GRAFANA = Binding(
+    "grafana",
+    "grafana/grafana",
+    ">= 4.0.0, < 5.0.0",
+    'provider "grafana" {\n  url = "https://grafana.example.com" # auth: the GRAFANA_AUTH environment variable\n}',
+)
 WORKLOAD = ModuleLayer("kubernetes", "kubernetes", "synthdata_infra.synth.workload_module:build")
 
 
@@ -68,6 +77,8 @@ class Provider:
     # workspace: KEDA's and the collector's identities) or before it (the monitoring module needs the
     # platform's CRDs and namespace, as on premises). Either way, before the service.
     platform_after_monitoring: ClassVar[bool] = True
+    # Dashboards imported into the Grafana the monitoring module creates (applied after it; None: no managed Grafana).
+    dashboards: ClassVar[ModuleLayer | None] = None
     # Kind of the scrape object a workload creates for this provider's metrics collector
     # (ServiceMonitor, PodMonitoring, PodMonitor).
     scrape_kind: ClassVar[str | None] = None
@@ -171,6 +182,23 @@ class Provider:
 
     def __repr__(self) -> str:
         return f"<provider {self.name}>"
+
+
+def grafana_dashboards_root(stack: RootStack, provider: Provider, auth: str | None) -> None:
+    """Import the dashboards into the Grafana of a monitoring root's ``module.monitoring``: a
+    ``grafana`` provider configured from that module's outputs (``auth`` None: the provider reads
+    the GRAFANA_AUTH environment variable) and the provider's dashboards module, called
+    ``module.grafana`` with the same data types."""
+    from synthdata_infra.synth.registry import DASHBOARDS
+
+    assert provider.dashboards is not None
+    config = {"url": "${module.monitoring.grafana_url}"}
+    if auth is not None:
+        config["auth"] = auth
+    stack.add_override("provider.grafana", [config])
+    stack.require(GRAFANA)
+    ref = stack.module("grafana", f"{provider.dashboards.folder}/{DASHBOARDS}", {"data_types": "${module.monitoring.data_types}"})
+    stack.output("dashboards", f"${{{ref}}}", "The imported dashboards' URLs (dashboard_urls, unified_dashboard_url).")
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,13 @@ from synthdata_infra.components.expressions import as_map, count_if, inner, name
 from synthdata_infra.naming import monitoring_workspace
 from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
+from synthdata_infra.synth.grafana_module import unified_uid
 from synthdata_infra.synth.monitoring_files import add_monitoring_files, data_types_variable
 
 SNS_DEFAULT_KEY = "alias/aws/sns"
+# Grafana role of the service account that imports the dashboards: Editor creates folders and dashboards
+# and administers nothing (users, data sources, organisation settings stay out of reach).
+GRAFANA_IMPORT_ROLE = "EDITOR"
 
 
 def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
@@ -35,8 +39,11 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
                 "as data source. Receivers of the topic: an email subscription (`alert_email`) and an AWS Chatbot "
                 "Slack channel configuration (`slack_channel`: authorise the Slack workspace once in the AWS "
                 "Chatbot console; no webhook or token passes through Terraform; its guardrail `AWSDenyAll` lets the "
-                "channel receive alerts and run nothing). Import the dashboards in `dashboards/` (datasource is a "
-                "variable). Alert manager and Grafana can each be switched off. Amazon Managed Prometheus keeps "
+                "channel receive alerts and run nothing). With Grafana, a workspace service account (role Editor) and a "
+                "token the caller mints for it (`aws_grafana_workspace_service_account_token` in the root: no secret "
+                "leaves this module) let the companion module `../grafana` import the dashboards in `dashboards/` "
+                "(configure its grafana provider with `grafana_url` and that token; see its README); `unified_dashboard_url` is then the "
+                "unified dashboard's URL. Alert manager and Grafana can each be switched off. Amazon Managed Prometheus keeps "
                 "samples 150 days; the module cannot change that."
             ),
             source="../../modules_out/aws/monitoring",
@@ -56,7 +63,12 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         default=None,
     )
     enable_alert_manager = v("enable_alert_manager", type="bool", description="Route alerts to the SNS topic.", default=True)
-    enable_grafana = v("enable_grafana", type="bool", description="Create an Amazon Managed Grafana workspace.", default=True)
+    enable_grafana = v(
+        "enable_grafana",
+        type="bool",
+        description="Create an Amazon Managed Grafana workspace, and the service account the dashboards import (../grafana) uses.",
+        default=True,
+    )
     tags = v("tags", type="map(string)", description="Tags added to every resource.", default={})
 
     name = monitoring_workspace(environment)
@@ -212,6 +224,21 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         )
     )
     grafana.add_override("count", count_if(enable_grafana))
+    grafana_ref = f"aws_grafana_workspace.{stable_id(grafana)}"
+    # Workspace service accounts need Grafana 9 or later; CreateWorkspace without grafanaVersion creates the
+    # latest version AWS offers (AWS SDK docs, CreateWorkspaceRequest.grafanaVersion).
+    importer = named(
+        aws.grafana_workspace_service_account.GrafanaWorkspaceServiceAccount(
+            stack,
+            "grafana_dashboards",
+            name="synthdata-dashboards",
+            grafana_role=GRAFANA_IMPORT_ROLE,
+            workspace_id=f"${{{grafana_ref}[0].id}}",
+        )
+    )
+    importer.add_override("count", count_if(enable_grafana))
+    importer_ref = f"aws_grafana_workspace_service_account.{stable_id(importer)}"
+    grafana_url = f'one([for endpoint in {grafana_ref}[*].endpoint : "https://${{endpoint}}"])'
 
     out = stack.output
     out("workspace_id", workspace.id, "Amazon Managed Prometheus workspace.")
@@ -224,10 +251,19 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         "AWS Chatbot Slack channel configuration relaying the topic; null when slack_channel is null.",
     )
     out("rule_group_namespaces", f"${{concat({', '.join(namespaces)})}}", "Rule group namespaces created for data_types.")
+    out("grafana_endpoint", f"${{one({grafana_ref}[*].endpoint)}}", "Grafana workspace host name; null when enable_grafana is false.")
+    out("grafana_url", f"${{{grafana_url}}}", "Grafana workspace URL (https://); null when enable_grafana is false. The grafana provider's url.")
+    out("grafana_workspace_id", f"${{one({grafana_ref}[*].id)}}", "Grafana workspace id; null when enable_grafana is false.")
     out(
-        "grafana_endpoint",
-        f"${{one(aws_grafana_workspace.{stable_id(grafana)}[*].endpoint)}}",
-        "Grafana workspace URL; null when enable_grafana is false.",
+        "grafana_service_account_id",
+        f"${{one({importer_ref}[*].service_account_id)}}",
+        "Service account (Grafana role Editor) the dashboards import's token belongs to; null when enable_grafana is false.",
     )
+    out(
+        "unified_dashboard_url",
+        f'${{one([for endpoint in {grafana_ref}[*].endpoint : "https://${{endpoint}}/d/{unified_uid("aws")}"])}}',
+        "URL of the unified dashboard once ../grafana has imported it (the synthdata roots apply both); null when enable_grafana is false.",
+    )
+    out("data_types", f"${{var.data_types}}", "The data types monitored (the dashboards import takes the same).")
     stack.check_logical_ids()
     return stack

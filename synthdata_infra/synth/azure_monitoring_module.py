@@ -17,6 +17,7 @@ from synthdata_infra.patterns import EMAIL_RULE, hcl_regex
 from synthdata_infra.quantities import duration_seconds
 from synthdata_infra.synth.shared_inputs import environment_input
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
+from synthdata_infra.synth.grafana_module import unified_uid
 from synthdata_infra.synth.monitoring_files import RULES_DIR, add_monitoring_files, data_types_variable
 
 # Rule label -> Azure alert severity (0 Critical, 1 Error, 2 Warning, 3 Informational, 4 Verbose).
@@ -28,6 +29,9 @@ DEFAULT_INTERVAL = "1m"
 # A fired alert resolves itself after its condition has held false this long (Azure allows 1 to 15 minutes).
 TIME_TO_RESOLVE = "PT10M"
 MONITORING_DATA_READER = "Monitoring Data Reader"  # built-in role: query an Azure Monitor workspace
+# Built-in role of the identity that imports the dashboards (../grafana): create folders and dashboards,
+# administer nothing (https://learn.microsoft.com/azure/managed-grafana/how-to-manage-access-permissions-users-identities).
+GRAFANA_EDITOR = "Grafana Editor"
 # azurerm 4.55 (the oldest provider in range) accepts "10" and "11", and Azure creates 11 only; later
 # 4.x releases move the accepted pair forward ("11"/"12", then "12"/"13").
 GRAFANA_MAJOR_VERSION = "11"
@@ -123,6 +127,15 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
             "newer azurerm 4.x releases accept only the versions Azure offers then (e.g. 12 and 13)."
         ),
         default=GRAFANA_MAJOR_VERSION,
+    )
+    grafana_editor = v(
+        "grafana_editor_principal_id",
+        type="string",
+        description=(
+            "Object id of the identity that imports the dashboards (../grafana, with a Microsoft Entra token in GRAFANA_AUTH); "
+            "it gets Grafana Editor on the Grafana. null: the identity running Terraform."
+        ),
+        default=None,
     )
     tags = v("tags", type="map(string)", description="Tags added to every resource.", default={})
 
@@ -238,6 +251,20 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         )
     )
     reader.add_override("count", count_if(enable_grafana))
+    client = named(azurerm.data_azurerm_client_config.DataAzurermClientConfig(stack, "current"))
+    editor = named(
+        azurerm.role_assignment.RoleAssignment(
+            stack,
+            "grafana_dashboards_editor",
+            scope=f"${{{grafana_ref}[0].id}}",
+            role_definition_name=GRAFANA_EDITOR,
+            principal_id=f"${{coalesce({inner(grafana_editor)}, data.azurerm_client_config.{stable_id(client)}.object_id)}}",
+        )
+    )
+    editor.add_override("count", count_if(enable_grafana))
+    endpoints = f"{grafana_ref}[*].endpoint"
+    url_of = 'startswith(endpoint, "https://") ? trimsuffix(endpoint, "/") : "https://${endpoint}"'
+    grafana_url = f"one([for endpoint in {endpoints} : {url_of}])"
 
     out = stack.output
     out("workspace_id", workspace.id, "Azure Monitor workspace; point the AKS cluster's managed Prometheus (metrics add-on) at it.")
@@ -245,6 +272,13 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     out("action_group_id", action_group.id, "Action group every alert rule notifies.")
     out("rule_group_names", f"${{concat({', '.join(rule_group_names)})}}", "Prometheus rule groups created for data_types.")
     out("grafana_endpoint", f"${{one({grafana_ref}[*].endpoint)}}", "URL of the managed Grafana; null when enable_grafana is false.")
+    out("grafana_url", f"${{{grafana_url}}}", "URL of the managed Grafana (https://, no trailing slash): the grafana provider's url; null when enable_grafana is false.")
+    out(
+        "unified_dashboard_url",
+        f'${{one([for endpoint in {endpoints} : "${{{url_of}}}/d/{unified_uid("azure")}"])}}',
+        "URL of the unified dashboard once ../grafana has imported it (the synthdata roots apply both); null when enable_grafana is false.",
+    )
+    out("data_types", "${var.data_types}", "The data types monitored (the dashboards import takes the same).")
     stack.check_logical_ids()
     return stack
 
@@ -293,8 +327,10 @@ def _summary() -> str:
         "Terraform (portal or `az monitor action-group update --add-action webhook ...`).\n\n"
         "Azure Managed Grafana (`enable_grafana`, default on) gets a system-assigned identity holding `Monitoring "
         "Data Reader` on the workspace, which it has as its Azure Monitor workspace integration (a Prometheus data "
-        "source). Import the dashboards in `dashboards/` into it: their data source is a dashboard variable. Users "
-        "need a Grafana role (`Grafana Admin`, `Grafana Editor` or `Grafana Viewer`) on the Grafana resource, "
+        "source). The companion module `../grafana` imports the dashboards in `dashboards/` (their data source is a "
+        "dashboard variable) with a Microsoft Entra token of the identity `grafana_editor_principal_id` (default: the "
+        "one running Terraform), which gets `Grafana Editor` on the Grafana; `unified_dashboard_url` is then the "
+        "unified dashboard's URL. Users need a Grafana role (`Grafana Admin`, `Grafana Editor` or `Grafana Viewer`) on the Grafana resource, "
         "granted outside this module.\n\n"
         "Metrics reach the workspace from AKS's managed Prometheus (the Azure Monitor metrics add-on, `ama-metrics`) "
         "pointed at `workspace_id`. It scrapes the generators' `prometheus.io/scrape` pod annotations only in the "

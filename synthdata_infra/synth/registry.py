@@ -36,6 +36,7 @@ class ModuleSpec:
 
 MONITORING = "monitoring"
 PLATFORM = "platform"
+DASHBOARDS = "grafana"  # modules_out/<provider>/grafana: the dashboards imported into the monitoring module's Grafana
 
 
 def modules_for(provider: str, data_type: str) -> list[ModuleSpec]:
@@ -56,6 +57,11 @@ def modules_for(provider: str, data_type: str) -> list[ModuleSpec]:
         specs += [
             ModuleSpec(layer=each.monitoring.folder, name=MONITORING, binding=each.monitoring.binding, builder=each.monitoring.builder)
             for each in chosen
+        ]
+        specs += [  # the monitoring module's dashboards, imported into its Grafana
+            ModuleSpec(layer=each.dashboards.folder, name=DASHBOARDS, binding=each.dashboards.binding, builder=each.dashboards.builder)
+            for each in chosen
+            if each.dashboards is not None
         ]
         specs += [  # once per cluster, covering every type
             ModuleSpec(layer=each.platform.folder, name=PLATFORM, binding=each.platform.binding, builder=each.platform.builder)

@@ -80,3 +80,34 @@ def test_slack_and_email_receivers_plan_when_asked(moto, terraform_env, tmp_path
     assert slack["guardrail_policy_arns"] == ["arn:aws:iam::aws:policy/AWSDenyAll"]
     assert "module.monitoring.aws_iam_role.chatbot_role[0]" in created
     assert "module.monitoring.aws_prometheus_alert_manager_definition.alert_manager[0]" in created
+
+
+@pytest.mark.slow
+def test_grafana_with_its_dashboards_service_account_plans(moto, terraform_env, tmp_path):
+    """moto has no Managed Grafana, so the applies above keep it off: with enable_grafana at its
+    default, Terraform (aws 5.100) plans the workspace, the Editor service account the dashboards
+    import uses, and a token of it minted by the root as the synthdata roots do (the uid in the
+    unified dashboard's URL is checked against dashboards/unified.json in
+    tests/monitoring/test_grafana_dashboards.py)."""
+    write_monitoring_root(tmp_path, moto, enable_alert_manager="false")
+    with (tmp_path / "main.tf").open("a") as root:
+        root.write(
+            'resource "aws_grafana_workspace_service_account_token" "grafana_dashboards" {\n'
+            '  name               = "synthdata-dashboards"\n'
+            "  seconds_to_live    = 3600\n"
+            "  service_account_id = module.monitoring.grafana_service_account_id\n"
+            "  workspace_id       = module.monitoring.grafana_workspace_id\n"
+            "}\n"
+        )
+    for step in (("init", "-input=false"), ("plan", "-input=false", "-out=plan.bin")):
+        done = terraform(terraform_env, tmp_path, *step)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    planned = json.loads(terraform(terraform_env, tmp_path, "show", "-json", "plan.bin").stdout)
+    created = {change["address"]: change["change"]["after"] for change in planned["resource_changes"] if "create" in change["change"]["actions"]}
+    assert "module.monitoring.aws_grafana_workspace.grafana[0]" in created
+    account = created["module.monitoring.aws_grafana_workspace_service_account.grafana_dashboards[0]"]
+    assert (account["grafana_role"], account["name"]) == ("EDITOR", "synthdata-dashboards")
+    assert created["aws_grafana_workspace_service_account_token.grafana_dashboards"]["seconds_to_live"] == 3600
+    uid = json.loads((MODULE / "dashboards" / "unified.json").read_text())["uid"]
+    config = planned["configuration"]["root_module"]["module_calls"]["monitoring"]["module"]["outputs"]
+    assert f"/d/{uid}" in json.dumps(config["unified_dashboard_url"])

@@ -36,7 +36,7 @@ ACTION_GROUP_ID = "${azurerm_monitor_action_group.alerts.id}"
 # What a `${` in this module's Terraform may start; anything else must be written `$${`.
 REFERENCE = re.compile(
     r"\$\{(var\.|local\.|azurerm_[a-z_]+\.|count\.|email_receiver\.|webhook_receiver\.|"
-    r"(length|concat|merge|contains|setintersection|alltrue|can|regex|one)\(|true ?)"
+    r"(length|concat|merge|contains|setintersection|alltrue|can|regex|one|coalesce)\(|endpoint\}|true ?)"
 )
 
 
@@ -82,6 +82,7 @@ def test_inputs_and_outputs(module):
         "public_network_access_enabled": ("bool", True),
         "enable_grafana": ("bool", True),
         "grafana_major_version": ("string", "11"),
+        "grafana_editor_principal_id": ("string", None),
         "tags": ("map(string)", {}),
     }
     assert set(variables) == set(expected) | {"resource_group_name", "location", "environment"}
@@ -91,7 +92,8 @@ def test_inputs_and_outputs(module):
     assert "state" in variables["webhook_url"]["description"]  # the URL lands in state: the caller is told
 
     outputs = load(module, "outputs.tf.json")["output"]
-    assert {name: spec["value"] for name, spec in outputs.items() if name != "rule_group_names"} == {
+    dashboards = {"grafana_url", "unified_dashboard_url", "data_types"}  # tests/monitoring/test_grafana_dashboards.py
+    assert {name: spec["value"] for name, spec in outputs.items() if name not in {"rule_group_names", *dashboards}} == {
         "workspace_id": WORKSPACE_ID,
         "query_endpoint": "${azurerm_monitor_workspace.workspace.query_endpoint}",
         "action_group_id": ACTION_GROUP_ID,
@@ -260,7 +262,7 @@ def test_grafana_behind_its_input(main):
     assert grafana["public_network_access_enabled"] == "${var.public_network_access_enabled}"
     assert grafana["name"] == "synthdata-${var.environment}"
     assert grafana["tags"] == "${local.tags}"
-    (reader,) = main["resource"][ROLE].values()
+    reader = main["resource"][ROLE]["grafana_reads_workspace"]  # (grafana_dashboards_editor: tests/monitoring/test_grafana_dashboards.py)
     assert reader == {
         "count": "${var.enable_grafana ? 1 : 0}",
         "scope": WORKSPACE_ID,
@@ -301,7 +303,7 @@ def terraform_root(module, main, tmp_path_factory) -> Path:
     rule_groups_ = main["resource"][RULE_GROUP]
     action_group = main["resource"][ACTION_GROUP]["alerts"]
     (grafana,) = main["resource"][GRAFANA].values()
-    (reader,) = main["resource"][ROLE].values()
+    reader = main["resource"][ROLE]["grafana_reads_workspace"]
     (workspace,) = main["resource"][WORKSPACE].values()
     rule_text_keys = ("alert", "record", "expression", "for", "labels", "annotations")
     outputs = {

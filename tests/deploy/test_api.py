@@ -27,7 +27,20 @@ def test_unified_dashboard_location(deploy_project: Path):
     assert dashboard.url is None  # no Grafana deployed yet
     built = json.loads(dashboard.path.read_text())
     assert built["uid"] == "synthdata-unified" and built["schemaVersion"] == 41
-    assert str(dashboard) == str(dashboard.path)
+    # no URL that would not open: the file, and plainly why there is no URL
+    assert dashboard.note == "gcp's monitoring module creates no Grafana: import the JSON file into yours"
+    assert str(dashboard) == f"{dashboard.path} ({dashboard.note})"
+    aws = SyntheticDataInfrastructure(provider="aws", config_path=deploy_project).get_unified_dashboard()
+    assert aws.url is None and aws.note.startswith("no Grafana with the imported dashboards is recorded for aws in production")
+
+
+def test_monitoring_url_is_the_unified_dashboard_or_none():
+    from synthdata_infra.api import monitoring_url
+
+    url = "https://g-abc.grafana-workspace.us-east-1.amazonaws.com/d/synthdata-unified"
+    assert monitoring_url({"unified_dashboard_url": url, "grafana_endpoint": "g-abc.grafana-workspace.us-east-1.amazonaws.com"}) == url
+    # Grafana off: the Prometheus API endpoint is no page to open
+    assert monitoring_url({"unified_dashboard_url": None, "prometheus_endpoint": "https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/"}) is None
 
 
 @pytest.mark.integration

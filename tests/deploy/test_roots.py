@@ -115,6 +115,15 @@ def test_aws_monitoring_root_validates(cdktf_out, tmp_path):
     shutil.copytree(cdktf_out / "stacks" / "monitoring-aws-production", folder)
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
     mirror = os.environ.get("TF_PROVIDER_MIRROR")
+    if mirror and not (Path(mirror) / "registry.terraform.io" / "grafana" / "grafana").is_dir():
+        # The offline mirror carries the AWS provider only: validate the root without its dashboards import
+        # (module.grafana and the grafana provider; tests/monitoring/test_grafana_dashboards.py checks them as JSON).
+        stack_file = folder / "cdk.tf.json"
+        stack = json.loads(stack_file.read_text())
+        assert stack["module"].pop("grafana")["source"].endswith("/aws/grafana")
+        assert stack["provider"].pop("grafana") and stack["terraform"]["required_providers"].pop("grafana")
+        stack["output"].pop("dashboards")
+        stack_file.write_text(json.dumps(stack))
     if mirror:
         (tmp_path / "rc").write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n')
         env["TF_CLI_CONFIG_FILE"] = str(tmp_path / "rc")

@@ -18,7 +18,7 @@ import pytest
 from synthdata_infra import providers
 from synthdata_infra.components.platform.gcp import GKE_NVIDIA_HOST_PATH
 from synthdata_infra.monitoring.rules import rules_files
-from synthdata_infra.synth.registry import MONITORING, PLATFORM, ModuleSpec, modules_for
+from synthdata_infra.synth.registry import DASHBOARDS, MONITORING, PLATFORM, ModuleSpec, modules_for
 from tests.conftest import REPO, TYPES, load, shared_synth
 
 SPECS = modules_for("all", "all")
@@ -49,7 +49,9 @@ PLATFORM_REQUIREMENTS = (
 NODE_PATHS = (GKE_NVIDIA_HOST_PATH,)
 CLOUD_LAYERS = {p.cloud_folder for p in providers.REGISTRY.values() if p.cloud_folder}
 LOGICAL_ID = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
-REFERENCE = re.compile(r"(data\.)?\b((?:aws|kubernetes|google|azurerm|helm|terraform)_[a-z0-9_]+)\.([a-z0-9_]+)\b")
+REFERENCE = re.compile(r"(data\.)?\b((?:aws|kubernetes|google|azurerm|helm|grafana|terraform)_[a-z0-9_]+)\.([a-z0-9_]+)\b")
+# The dashboards import (<provider>/grafana) requires the grafana provider only, whatever its folder.
+DASHBOARDS_REQUIREMENT = ("grafana", "grafana/grafana", ">= 4.0.0, < 5.0.0")
 
 
 def ids(spec: ModuleSpec) -> str:
@@ -71,7 +73,7 @@ def test_the_synth_writes_exactly_the_registrys_modules(fresh_modules):
     assert folders == {spec.folder for spec in SPECS}
     assert {spec.layer for spec in SPECS} == set(REQUIREMENTS)
     with_platform = {PLATFORM} if any(p.platform for p in providers.REGISTRY.values()) else set()
-    assert {spec.name for spec in SPECS} == {*TYPES, MONITORING, *with_platform}
+    assert {spec.name for spec in SPECS} == {*TYPES, MONITORING, DASHBOARDS, *with_platform}
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=ids)
@@ -86,6 +88,8 @@ def test_module_files(fresh_modules, spec):
         expected |= {f"rules/{name}" for name in rules} | {f"dashboards/{kind}.json" for kind in TYPES} | {"dashboards/unified.json"}
         for name, text in rules.items():
             assert (module / "rules" / name).read_text() == text
+    elif spec.name == DASHBOARDS:
+        expected |= {f"dashboards/{kind}.json" for kind in TYPES} | {"dashboards/unified.json"}
     elif spec.layer in CLOUD_LAYERS and spec.name != PLATFORM:  # a cloud module per data type
         expected |= {"examples/complete/main.tf"}
     assert names == expected
@@ -98,11 +102,11 @@ def test_child_module_rules(fresh_modules, spec):
     for name, document in documents.items():
         assert set(document) <= TOP_LEVEL[name], name
         assert "provider" not in document and "backend" not in json.dumps(document.get("terraform", {})), name
-        if spec.name == MONITORING:  # no resource of a monitoring module has a field of these names either
+        if spec.name in (MONITORING, DASHBOARDS):  # no resource of a monitoring module has a field of these names either
             text = (module / name).read_text()
             assert '"provider"' not in text and '"backend"' not in text, name
     assert set(documents["versions.tf.json"]["terraform"]) == {"required_providers", "required_version"}
-    local_name, source, version = REQUIREMENTS[spec.layer]
+    local_name, source, version = DASHBOARDS_REQUIREMENT if spec.name == DASHBOARDS else REQUIREMENTS[spec.layer]
     assert local_name == spec.binding
     required = {local_name: {"source": source, "version": version}}
     if spec.name == PLATFORM:  # charts through the helm provider, CRD objects and StorageClasses through kubernetes
