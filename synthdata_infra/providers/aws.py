@@ -16,6 +16,9 @@ class Aws(Provider):
     binding = Binding("aws", "hashicorp/aws", ">= 5.100.0, < 7.0.0", 'provider "aws" {\n  region = "us-east-1"\n}')
     modules = (ModuleLayer("aws", "aws", "synthdata_infra.synth.aws_module:build"),)
     monitoring = ModuleLayer("aws", "aws", "synthdata_infra.synth.aws_monitoring_module:build")
+    platform = ModuleLayer("aws", "aws", "synthdata_infra.synth.aws_platform_module:build")
+    # The platform's Prometheus (prometheus-operator from kube-prometheus-stack) remote-writes to AMP.
+    scrape_kind = "ServiceMonitor"
     has_catalog = True
     cost_catalog = "aws"
     service_input_keys = ("storage.backup_enabled",)  # enable_backup (AWS Backup plan of the bucket)
