@@ -30,6 +30,7 @@ from synthdata_infra.components.platform.aws import (
     amp_statements,
     cluster_autoscaler_statements,
 )
+from synthdata_infra.patterns import hcl_regex
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.shared_inputs import environment_input
 
@@ -86,7 +87,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         default=EBS_CSI_ADDON_VERSION,
         validation=[
             {
-                "condition": f'${{can(regex("{EBS_CSI_ADDON_VERSION_RULE}", var.ebs_csi_addon_version))}}',
+                "condition": f"${{can(regex({hcl_regex(EBS_CSI_ADDON_VERSION_RULE)}, var.ebs_csi_addon_version))}}",
                 "error_message": "ebs_csi_addon_version must be an EKS add-on build such as v1.63.1-eksbuild.1.",
             }
         ],
