@@ -41,6 +41,7 @@ def test_the_registry_is_what_the_synth_produces():
     folders = {spec.folder for spec in modules_for("all", "all")}
     expected = {f"{layer.folder}/{kind}" for p in providers.REGISTRY.values() for layer in p.modules for kind in data_types()}
     expected |= {f"{p.monitoring.folder}/monitoring" for p in providers.REGISTRY.values()}
+    expected |= {f"{p.platform.folder}/platform" for p in providers.REGISTRY.values() if p.platform is not None}
     assert folders == expected
     assert (REPO / "modules_out").is_dir() and {f"{p.parent.name}/{p.name}" for p in (REPO / "modules_out").glob("*/*")} == expected
 
@@ -87,7 +88,7 @@ def test_a_registered_provider_is_known_everywhere(monkeypatch):
     entry = validate(ServiceEntry, {"name": "svc", "data_type": data_types()[0], "provider": "kind"})
     assert entry.provider == "kind"
     specs = modules_for("kind", "all")
-    assert [spec.folder for spec in specs] == [*(f"kubernetes/{kind}" for kind in data_types()), "onprem/monitoring"]
+    assert [spec.folder for spec in specs] == [*(f"kubernetes/{kind}" for kind in data_types()), "onprem/monitoring", "onprem/platform"]
     with pytest.raises(ConfigError, match="a cloud catalog is needed"):
         providers.get("kind", catalog=True)
 

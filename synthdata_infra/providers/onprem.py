@@ -14,6 +14,7 @@ class Onprem(Provider):
     binding = KUBERNETES
     modules = (WORKLOAD,)
     monitoring = ModuleLayer("onprem", "kubernetes", "synthdata_infra.synth.onprem_monitoring_module:build")
+    platform = ModuleLayer("onprem", "kubernetes", "synthdata_infra.synth.onprem_platform_module:build")
     cost_catalog = "aws"  # no prices of its own: the unified dashboard shows the AWS figures
     prometheus_retention = "your Prometheus's own (its Prometheus resource's retention): the module does not create it"
     grafana = "dashboards as ConfigMaps for your Grafana's sidecar"

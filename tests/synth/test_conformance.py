@@ -17,7 +17,7 @@ import pytest
 
 from synthdata_infra import providers
 from synthdata_infra.monitoring.rules import rules_files
-from synthdata_infra.synth.registry import MONITORING, ModuleSpec, modules_for
+from synthdata_infra.synth.registry import MONITORING, PLATFORM, ModuleSpec, modules_for
 from tests.conftest import REPO, TYPES, load, shared_synth
 
 SPECS = modules_for("all", "all")
@@ -40,9 +40,13 @@ REQUIREMENTS = {
     "azure": ("azurerm", "hashicorp/azurerm", ">= 4.55.0, < 5.0.0"),
     "onprem": ("kubernetes", "hashicorp/kubernetes", ">= 2.38.0, < 3.0.0"),
 }
+PLATFORM_REQUIREMENTS = (
+    ("kubernetes", "hashicorp/kubernetes", ">= 2.38.0, < 3.0.0"),
+    ("helm", "hashicorp/helm", ">= 3.1.1, < 4.0.0"),
+)
 CLOUD_LAYERS = {p.cloud_folder for p in providers.REGISTRY.values() if p.cloud_folder}
 LOGICAL_ID = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
-REFERENCE = re.compile(r"(data\.)?\b((?:aws|kubernetes|google|azurerm|terraform)_[a-z0-9_]+)\.([a-z0-9_]+)\b")
+REFERENCE = re.compile(r"(data\.)?\b((?:aws|kubernetes|google|azurerm|helm|terraform)_[a-z0-9_]+)\.([a-z0-9_]+)\b")
 
 
 def ids(spec: ModuleSpec) -> str:
@@ -63,7 +67,8 @@ def test_the_synth_writes_exactly_the_registrys_modules(fresh_modules):
     folders = {p.relative_to(fresh_modules).as_posix() for p in fresh_modules.glob("*/*") if p.is_dir()}
     assert folders == {spec.folder for spec in SPECS}
     assert {spec.layer for spec in SPECS} == set(REQUIREMENTS)
-    assert {spec.name for spec in SPECS} == {*TYPES, MONITORING}
+    with_platform = {PLATFORM} if any(p.platform for p in providers.REGISTRY.values()) else set()
+    assert {spec.name for spec in SPECS} == {*TYPES, MONITORING, *with_platform}
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=ids)
@@ -96,8 +101,12 @@ def test_child_module_rules(fresh_modules, spec):
     assert set(documents["versions.tf.json"]["terraform"]) == {"required_providers", "required_version"}
     local_name, source, version = REQUIREMENTS[spec.layer]
     assert local_name == spec.binding
-    assert documents["versions.tf.json"]["terraform"]["required_providers"] == {local_name: {"source": source, "version": version}}
-    assert re.fullmatch(r">= \d+\.\d+\.\d+, < \d+\.0\.0", version)
+    required = {local_name: {"source": source, "version": version}}
+    if spec.name == PLATFORM:  # charts through the helm provider, CRD objects and StorageClasses through kubernetes
+        required |= {name: {"source": source, "version": version} for name, source, version in PLATFORM_REQUIREMENTS}
+    assert documents["versions.tf.json"]["terraform"]["required_providers"] == required
+    for requirement in required.values():
+        assert re.fullmatch(r">= \d+\.\d+\.\d+, < \d+\.0\.0", requirement["version"])
     # No cdktf metadata and no absolute path anywhere in the folder (examples and README included).
     for name, content in files(module).items():
         text = content.decode()

@@ -1,0 +1,159 @@
+"""Every Helm chart a platform module installs: one table, one pinned version each.
+
+The platform modules (``modules_out/<provider>/platform/``) read it, the README's "What the
+platform module installs" table is written from it, and the consistency tests read ``crds`` to
+check that every custom resource a workload or monitoring module creates is served by a chart
+its provider's platform installs.
+
+Where the facts come from: each version is the chart's release tag in its own repository
+(``version`` of the chart's Chart.yaml at that tag); ``crds`` are the CustomResourceDefinitions
+the chart's templates (or its CRD subchart) contain at that tag, with the API versions they
+serve; ``pod_security`` is what the chart's default security contexts allow (see ``why``).
+Re-check all three, and every value key ``core.py`` sets, when a version changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+PodSecurity = Literal["restricted", "baseline", "privileged"]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One pinned Helm chart: which component it is, where it comes from, where it runs, why."""
+
+    component: str  # the key in CHARTS, the helm release name and the Terraform resource name
+    repository: str  # Helm repository URL
+    chart: str
+    version: str  # exact chart version (never a range, never latest)
+    namespace: str  # the namespace the platform creates for it
+    why: str  # one line for the README
+    crds: frozenset[tuple[str, str]] = frozenset()  # (apiVersion, kind) of the CRDs it installs and serves
+    # Pod Security Admission level of its namespace: restricted unless the component needs the host.
+    pod_security: PodSecurity = "restricted"
+    pod_security_reason: str = ""  # why anything less than restricted
+
+    def serves(self, api_version: str, kind: str) -> bool:
+        return (api_version, kind) in self.crds
+
+
+def _crds(api_version: str, *kinds: str) -> frozenset[tuple[str, str]]:
+    return frozenset((api_version, kind) for kind in kinds)
+
+
+GPU_NAMESPACE = "nvidia-gpu"
+MONITORING_NAMESPACE = "monitoring"  # the onprem monitoring module's default namespace
+NODE_EXPORTER_NAMESPACE = "node-exporter"
+
+CHARTS: dict[str, Chart] = {
+    chart.component: chart
+    for chart in (
+        Chart(
+            # github.com/cert-manager/cert-manager tag v1.21.1, deploy/charts/cert-manager (CRDs: templates/crd-*.yaml, all v1)
+            component="cert-manager",
+            repository="https://charts.jetstack.io",
+            chart="cert-manager",
+            version="v1.21.1",
+            namespace="cert-manager",
+            why="TLS certificates for the services' Ingresses from the ClusterIssuer the profiles name (ACME http-01 through nginx)",
+            crds=_crds("cert-manager.io/v1", "Certificate", "CertificateRequest", "ClusterIssuer", "Issuer")
+            | _crds("acme.cert-manager.io/v1", "Challenge", "Order"),
+        ),
+        Chart(
+            # github.com/kubernetes/ingress-nginx tag helm-chart-4.15.1 (controller v1.15.1). The project
+            # was retired upstream in March 2026 (no releases after it); kept because the workload's
+            # NetworkPolicies and IngressClass name it. Its controller drops ALL capabilities and adds
+            # only NET_BIND_SERVICE, which restricted allows.
+            component="ingress-nginx",
+            repository="https://kubernetes.github.io/ingress-nginx",
+            chart="ingress-nginx",
+            version="4.15.1",
+            namespace="ingress-nginx",
+            why="the ingress controller (IngressClass nginx) in the namespace the services' NetworkPolicies admit traffic from",
+        ),
+        Chart(
+            # github.com/kedacore/charts tag v2.20.2, keda/ (CRDs: keda/templates/crds/, all v1alpha1)
+            component="keda",
+            repository="https://kedacore.github.io/charts",
+            chart="keda",
+            version="2.20.2",
+            namespace="keda",
+            why="autoscaling on the profiles' Prometheus signals (queue length, GPU use, p99 latency) plus CPU and memory; authenticates natively to AMP, GMP and Azure Monitor",
+            crds=_crds("keda.sh/v1alpha1", "ScaledObject", "ScaledJob", "TriggerAuthentication", "ClusterTriggerAuthentication")
+            | _crds("eventing.keda.sh/v1alpha1", "CloudEventSource", "ClusterCloudEventSource"),
+        ),
+        Chart(
+            # github.com/external-secrets/external-secrets tag helm-chart-2.9.0 (deploy/crds/bundle.yaml):
+            # ExternalSecret, SecretStore and ClusterSecretStore serve v1 only (v1beta1 is listed, served: false).
+            component="external-secrets",
+            repository="https://charts.external-secrets.io",
+            chart="external-secrets",
+            version="2.9.0",
+            namespace="external-secrets",
+            why="fills each service's Kubernetes Secrets from the cloud secret store through the service's own workload identity",
+            crds=_crds("external-secrets.io/v1", "ExternalSecret", "SecretStore", "ClusterSecretStore", "ClusterExternalSecret")
+            | _crds("external-secrets.io/v1alpha1", "PushSecret", "ClusterPushSecret"),
+        ),
+        Chart(
+            # github.com/prometheus-community/helm-charts tag kube-state-metrics-8.4.0 (app v2.20.0)
+            component="kube-state-metrics",
+            repository="https://prometheus-community.github.io/helm-charts",
+            chart="kube-state-metrics",
+            version="8.4.0",
+            namespace="kube-state-metrics",
+            why="object status series (kube_pod_container_resource_requests, replicas) the CPU/memory scaling queries and alerts read",
+        ),
+        Chart(
+            # github.com/NVIDIA/dcgm-exporter tag 4.5.3-4.8.2, deployment/ (chart 4.8.2). Its container runs
+            # as root with SYS_ADMIN (profiling counters) and reads the kubelet's pod-resources socket
+            # through a hostPath to label each GPU with the pod using it.
+            component="dcgm-exporter",
+            repository="https://nvidia.github.io/dcgm-exporter/helm-charts",
+            chart="dcgm-exporter",
+            version="4.8.2",
+            namespace=GPU_NAMESPACE,
+            why="per-GPU utilisation and memory series (DCGM_FI_DEV_*) the GPU alerts, dashboards and autoscaling read",
+            pod_security="privileged",
+            pod_security_reason="the DCGM exporter runs as root with SYS_ADMIN and mounts the kubelet pod-resources hostPath",
+        ),
+        Chart(
+            # github.com/NVIDIA/k8s-device-plugin tag v0.20.0, deployments/helm/nvidia-device-plugin
+            component="nvidia-device-plugin",
+            repository="https://nvidia.github.io/k8s-device-plugin",
+            chart="nvidia-device-plugin",
+            version="0.20.0",
+            namespace=GPU_NAMESPACE,
+            why="advertises nvidia.com/gpu on GPU nodes where the cloud does not (EKS AL2023 NVIDIA AMIs)",
+            pod_security="privileged",
+            pod_security_reason="the device plugin mounts the kubelet device-plugins hostPath to register nvidia.com/gpu",
+        ),
+        Chart(
+            # github.com/prometheus-community/helm-charts tag kube-prometheus-stack-88.5.3 (operator v0.93.1;
+            # CRDs: charts/crds/crds/*.yaml). Its node exporter needs hostNetwork, hostPID and hostPath:
+            # it runs in its own privileged namespace (namespaceOverride) so monitoring stays restricted.
+            component="kube-prometheus-stack",
+            repository="https://prometheus-community.github.io/helm-charts",
+            chart="kube-prometheus-stack",
+            version="88.5.3",
+            namespace=MONITORING_NAMESPACE,
+            why="Prometheus operator, Prometheus, Alertmanager, Grafana, kube-state-metrics and node exporter: the on-premises metrics backend",
+            crds=_crds("monitoring.coreos.com/v1", "Alertmanager", "PodMonitor", "Probe", "Prometheus", "PrometheusRule", "ServiceMonitor", "ThanosRuler")
+            | _crds("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig", "PrometheusAgent", "ScrapeConfig"),
+        ),
+    )
+}
+
+# Namespaces a chart's values place pods in besides its own (kube-prometheus-stack's node exporter).
+EXTRA_NAMESPACES: dict[str, tuple[str, PodSecurity, str]] = {
+    NODE_EXPORTER_NAMESPACE: (
+        "kube-prometheus-stack",
+        "privileged",
+        "node exporter reads the host's /proc, /sys and root filesystem with hostNetwork and hostPID",
+    ),
+}
+
+
+def chart(component: str) -> Chart:
+    return CHARTS[component]
