@@ -13,6 +13,14 @@ from synthdata_infra.components.aws.aws_props import AccountContext
 from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, DataRetentionGuardProps, resources_of, retention_input
 from synthdata_infra.components.expressions import inner, merged, named, stable_id
 from synthdata_infra.components.platform.aws import (
+    CLUSTER_AUTOSCALER,
+    KEDA,
+    KUBE_PROMETHEUS_STACK,
+    KedaAwsAuthentication,
+    KedaAwsAuthenticationProps,
+    cluster_autoscaler_values,
+    keda_values,
+    kube_prometheus_stack_values,
     AMP_QUERY,
     AMP_WRITE,
     CLUSTER_AUTOSCALER_IMAGE_TAG_RULE,
@@ -32,7 +40,11 @@ from synthdata_infra.components.platform.aws import (
 )
 from synthdata_infra.patterns import hcl_regex
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
+from synthdata_infra.synth.platform_inputs import core_inputs, core_outputs
 from synthdata_infra.synth.shared_inputs import environment_input
+from synthdata_infra.components.platform.charts import CHARTS, NODE_EXPORTER_NAMESPACE
+from synthdata_infra.components.platform.core import MANAGED_BY, PlatformCore, PlatformCoreProps
+from synthdata_infra.naming import PLATFORM_KEDA_AUTH
 
 
 def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
@@ -92,8 +104,33 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
             }
         ],
     )
+    autoscaler_image = v(
+        "cluster_autoscaler_image_tag",
+        type="string",
+        description=(
+            f"Cluster Autoscaler image tag; use the release matching the cluster's Kubernetes minor (the chart "
+            f"{CHARTS[CLUSTER_AUTOSCALER].version} defaults to {CLUSTER_AUTOSCALER_DEFAULT_TAG})."
+        ),
+        default=CLUSTER_AUTOSCALER_DEFAULT_TAG,
+        validation=[
+            {
+                "condition": f"${{can(regex({hcl_regex(CLUSTER_AUTOSCALER_IMAGE_TAG_RULE)}, var.cluster_autoscaler_image_tag))}}",
+                "error_message": "cluster_autoscaler_image_tag must be a release tag such as v1.35.0.",
+            }
+        ],
+    )
+    enable_device_plugin = v(
+        "enable_device_plugin",
+        type="bool",
+        description=(
+            "Install the NVIDIA device plugin on GPU nodes: EKS's AL2023 NVIDIA AMIs (the cloud modules' default) do not "
+            "advertise nvidia.com/gpu without it; false where every GPU node group runs Bottlerocket NVIDIA, which ships its own."
+        ),
+        default=True,
+    )
     tags = v("tags", type="map(string)", description="Tags added to every AWS resource.", default={})
     retain = retention_input(stack)
+    core_in = core_inputs(stack)
 
     tags_local = named(TerraformLocal(stack, "tags", merged(tags, {"synthdata:environment": environment, "synthdata:layer": "platform"})))
     all_tags = f"${{local.{stable_id(tags_local)}}}"
@@ -103,6 +140,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         region=f"${{data.aws_region.{stable_id(named(aws.data_aws_region.DataAwsRegion(stack, 'region')))}.id}}",
     )
     workspace = named(aws.data_aws_prometheus_workspace.DataAwsPrometheusWorkspace(stack, "workspace", workspace_id=workspace_id))
+    remote_write_url = f"${{data.aws_prometheus_workspace.{stable_id(workspace)}.prometheus_endpoint}}api/v1/remote_write"
     issuer_local = named(TerraformLocal(stack, "oidc_issuer", f'${{element(split("oidc-provider/", {inner(oidc_provider_arn)}), 1)}}'))
     issuer = f"${{local.{stable_id(issuer_local)}}}"
     name = f"synthdata-{environment}"
@@ -164,6 +202,32 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         (KEDA_NAMESPACE, KEDA_OPERATOR_SERVICE_ACCOUNT),
         amp_statements("QueryMetrics", AMP_QUERY, workspace.arn),
     )
+    core = PlatformCore(
+        stack,
+        "platform",
+        PlatformCoreProps(
+            provider="aws",
+            acme_email=core_in.acme_email,
+            acme_server=core_in.acme_server,
+            enable_crds=core_in.enable_crds,
+            device_plugin=enable_device_plugin,
+            kube_state_metrics=False,  # kube-prometheus-stack brings it (with the ServiceMonitor its series need)
+            extra_charts=(KUBE_PROMETHEUS_STACK, CLUSTER_AUTOSCALER),
+            values={
+                KUBE_PROMETHEUS_STACK: kube_prometheus_stack_values(account.region, prometheus.arn, remote_write_url, NODE_EXPORTER_NAMESPACE),
+                CLUSTER_AUTOSCALER: cluster_autoscaler_values(cluster_name, account.region, autoscaler.arn, autoscaler_image),
+                KEDA: keda_values(keda.arn),
+            },
+            # The EBS CSI driver's parameters (aws-ebs-csi-driver docs/parameters.md): every volume
+            # encrypted with the volume key.
+            storage_parameters={"encrypted": "true", "kmsKeyId": volume_key.arn},
+        ),
+    )
+    keda_auth = KedaAwsAuthentication(
+        stack,
+        "keda_auth",
+        KedaAwsAuthenticationProps(enabled=core_in.enable_crds, keda_release=core.releases[KEDA], labels=MANAGED_BY),
+    )
     guard = DataRetentionGuard(
         stack,
         "retention",
@@ -176,11 +240,112 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     out("cluster_autoscaler_role_arn", autoscaler.arn, "IRSA role of Cluster Autoscaler.")
     out("prometheus_role_arn", prometheus.arn, "IRSA role the cluster's Prometheus remote-writes to Amazon Managed Prometheus with.")
     out("keda_role_arn", keda.arn, "IRSA role of the KEDA operator (queries Amazon Managed Prometheus).")
-    out("remote_write_url", f"{workspace.prometheus_endpoint}api/v1/remote_write", "Where the cluster's Prometheus remote-writes.")
+    out("remote_write_url", remote_write_url, "Where the cluster's Prometheus remote-writes.")
+    out("prometheus_query_url", workspace.prometheus_endpoint, "Workspace endpoint KEDA's prometheus triggers query (serverAddress), with awsRegion = region.")
+    out("region", account.region, "AWS region of the cluster and the workspace (KEDA's awsRegion trigger metadata).")
+    out("keda_trigger_authentication", keda_auth.name, f"KEDA ClusterTriggerAuthentication `{PLATFORM_KEDA_AUTH}` (SigV4 to AMP as KEDA's role); null while enable_crds is false.")
+    out("scrape_kind", "ServiceMonitor", "Kind of the scrape objects the workloads create (monitoring.coreos.com/v1, served by the platform's Prometheus operator).")
+    core_outputs(stack, core)
+    stack.doc.extra_files["examples/complete/main.tf"] = EXAMPLE
     out("retained_addresses", guard.addresses, RETAINED_DESCRIPTION)
     stack.check_logical_ids()
     return stack
 
 
-KEDA_NAMESPACE = "keda"
-SUMMARY = "TODO"
+KEDA_NAMESPACE = CHARTS[KEDA].namespace
+CLUSTER_AUTOSCALER_DEFAULT_TAG = "v1.35.0"  # the chart's image.tag at 9.59.0 (appVersion 1.35.0)
+EXAMPLE = """\
+# One EKS cluster's platform, applied with plain terraform in this order:
+#   1. the monitoring module (Amazon Managed Prometheus: the workspace this module writes to),
+#   2. this root with enable_crds = false on a new cluster (the charts install the CRDs),
+#   3. this root again with enable_crds = true (the ClusterIssuer and KEDA's ClusterTriggerAuthentication),
+#   4. the services' roots.
+terraform {
+  required_version = ">= 1.5.0"
+  required_providers {
+    aws        = { source = "hashicorp/aws", version = ">= 5.100.0, < 7.0.0" }
+    helm       = { source = "hashicorp/helm", version = ">= 3.1.1, < 4.0.0" }
+    kubernetes = { source = "hashicorp/kubernetes", version = ">= 2.38.0, < 3.0.0" }
+  }
+}
+
+variable "cluster_name" {
+  type        = string
+  description = "Name of the existing EKS cluster."
+}
+
+variable "enable_crds" {
+  type        = bool
+  description = "false on the first apply to a new cluster, true afterwards."
+  default     = false
+}
+
+provider "aws" {
+  region = "us-east-1"
+}
+
+data "aws_eks_cluster" "this" {
+  name = var.cluster_name
+}
+
+data "aws_eks_cluster_auth" "this" {
+  name = var.cluster_name
+}
+
+data "aws_iam_openid_connect_provider" "this" {
+  url = data.aws_eks_cluster.this.identity[0].oidc[0].issuer
+}
+
+provider "kubernetes" {
+  host                   = data.aws_eks_cluster.this.endpoint
+  cluster_ca_certificate = base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)
+  token                  = data.aws_eks_cluster_auth.this.token
+}
+
+provider "helm" {
+  kubernetes = {
+    host                   = data.aws_eks_cluster.this.endpoint
+    cluster_ca_certificate = base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)
+    token                  = data.aws_eks_cluster_auth.this.token
+  }
+}
+
+module "monitoring" {
+  source      = "../../../monitoring"
+  environment = "production"
+}
+
+module "platform" {
+  source                  = "../.."
+  environment             = "production"
+  cluster_name            = var.cluster_name
+  oidc_provider_arn       = data.aws_iam_openid_connect_provider.this.arn
+  prometheus_workspace_id = module.monitoring.workspace_id
+  acme_email              = "platform-team@example.com"
+  enable_crds             = var.enable_crds
+}
+
+output "platform" {
+  value = module.platform
+}
+"""
+
+SUMMARY = (
+    "Apply once per EKS cluster, after the monitoring module (its `workspace_id` is `prometheus_workspace_id` here) and "
+    "before the services. AWS resources (aws provider): the EBS CSI driver as the EKS add-on (`enable_ebs_csi_addon`, "
+    "`ebs_csi_addon_version`) with its IRSA role (AWS's `AmazonEBSCSIDriverPolicy` plus use of the volume key); a "
+    "customer-managed KMS key with rotation (or `volume_kms_key_arn`) that every synthdata StorageClass encrypts volumes "
+    "with, kept on destroy while `retain_data_on_destroy` is true; IRSA roles for Cluster Autoscaler (it may resize "
+    "only the Auto Scaling groups tagged `k8s.io/cluster-autoscaler/<cluster_name> = owned`, which the synthdata node "
+    "groups carry), for the cluster's Prometheus (`aps:RemoteWrite` on the workspace) and for the KEDA operator "
+    "(`aps:QueryMetrics`, `GetSeries`, `GetLabels`, `GetMetricMetadata` on the workspace). In the cluster (helm and "
+    "kubernetes providers): pinned charts (the `charts` output) -- kube-prometheus-stack as AMP's collector (Prometheus "
+    "operator for the services' ServiceMonitors, kube-state-metrics, node exporter, one Prometheus remote-writing with "
+    "SigV4; no Alertmanager or Grafana: AMP and Amazon Managed Grafana do that), Cluster Autoscaler (auto-discovery by "
+    "those tags), cert-manager with the `letsencrypt` ClusterIssuer, ingress-nginx (IngressClass `nginx`), KEDA with "
+    "its operator running as its role and the ClusterTriggerAuthentication `synthdata-prometheus` (podIdentity aws), "
+    "External Secrets Operator (the services' SecretStores use their own IRSA roles), the NVIDIA device plugin and "
+    "the DCGM exporter on GPU nodes; and the synthdata StorageClasses on `ebs.csi.aws.com` (`encrypted`, `kmsKeyId`). "
+    "The ClusterIssuer and the ClusterTriggerAuthentication need their CRDs at plan time: on a new cluster apply with "
+    "`enable_crds = false` first, then with `true`."
+)

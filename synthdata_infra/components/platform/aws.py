@@ -279,3 +279,112 @@ def cluster_autoscaler_statements(cluster_name: str, account: AccountContext) ->
 
 def amp_statements(sid: str, actions: tuple[str, ...], workspace_arn: str) -> tuple[dict[str, Any], ...]:
     return ({"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": workspace_arn},)
+
+
+# -- charts ------------------------------------------------------------------------------------
+
+CLUSTER_AUTOSCALER = "cluster-autoscaler"
+KUBE_PROMETHEUS_STACK = "kube-prometheus-stack"
+KEDA = "keda"
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+# Pod Security "restricted" for the autoscaler, whose chart sets no security context by default; its
+# image is distroless static:nonroot (cluster-autoscaler/Dockerfile), user 65532.
+AUTOSCALER_POD_SECURITY = {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532, "seccompProfile": {"type": "RuntimeDefault"}}
+AUTOSCALER_CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}}
+
+
+def cluster_autoscaler_values(cluster_name: str, region: str, role_arn: str, image_tag: str) -> dict[str, Any]:
+    """Values of the cluster-autoscaler chart (keys checked against its values.yaml at 9.59.0)."""
+    namespace, service_account = CLUSTER_AUTOSCALER_SERVICE_ACCOUNT
+    return {
+        "cloudProvider": "aws",
+        "awsRegion": region,
+        # Discovers the Auto Scaling groups carrying autoDiscovery.tags (the chart's default: both
+        # discovery tags for this cluster, which EKS and the cloud modules' node groups set).
+        "autoDiscovery": {"clusterName": cluster_name},
+        "image": {"tag": image_tag},
+        "rbac": {"serviceAccount": {"create": True, "name": service_account, "annotations": {IRSA_ANNOTATION: role_arn}}},
+        "extraArgs": {
+            # The services' node groups come in pairs of equal shape across zones: grow them evenly.
+            "balance-similar-node-groups": True,
+            # The generators' pods keep scratch data in emptyDir volumes (their root filesystem is
+            # read-only): that must not pin a node that is otherwise empty.
+            "skip-nodes-with-local-storage": False,
+        },
+        "securityContext": AUTOSCALER_POD_SECURITY,
+        "containerSecurityContext": AUTOSCALER_CONTAINER_SECURITY,
+    }
+
+
+def kube_prometheus_stack_values(region: str, role_arn: str, remote_write_url: str, node_exporter_namespace: str) -> dict[str, Any]:
+    """kube-prometheus-stack as AMP's collector (keys checked against its values.yaml at 88.5.3): the
+    Prometheus operator (the ServiceMonitor CRD the workloads use) and one Prometheus that scrapes
+    every ServiceMonitor and PodMonitor in the cluster and remote-writes to AMP with SigV4 as its
+    IRSA role. AMP evaluates the rules and routes the alerts (the monitoring module) and Amazon
+    Managed Grafana shows the dashboards: no Alertmanager, Grafana or default rules here. EKS's
+    control plane (controller manager, scheduler, etcd) and kube-proxy (metrics on 127.0.0.1) are
+    not scrapeable from the cluster: their ServiceMonitors are off."""
+    return {
+        "alertmanager": {"enabled": False},
+        "grafana": {"enabled": False},
+        "defaultRules": {"create": False},
+        "kubeControllerManager": {"enabled": False},
+        "kubeScheduler": {"enabled": False},
+        "kubeEtcd": {"enabled": False},
+        "kubeProxy": {"enabled": False},
+        # The node exporter needs the host (hostNetwork, hostPID, hostPath): its own privileged namespace.
+        "prometheus-node-exporter": {"namespaceOverride": node_exporter_namespace},
+        "prometheus": {
+            "serviceAccount": {"create": True, "name": PROMETHEUS_SERVICE_ACCOUNT[1], "annotations": {IRSA_ANNOTATION: role_arn}},
+            "prometheusSpec": {
+                # Every ServiceMonitor/PodMonitor, not only those labelled with the release.
+                "serviceMonitorSelectorNilUsesHelmValues": False,
+                "podMonitorSelectorNilUsesHelmValues": False,
+                # AMP keeps the samples (150 days); the local copy only bridges remote-write outages.
+                "retention": "1d",
+                # The Prometheus CRD's RemoteWriteSpec.sigv4: credentials from the pod's IRSA token.
+                "remoteWrite": [{"url": remote_write_url, "sigv4": {"region": region}}],
+            },
+        },
+    }
+
+
+def keda_values(role_arn: str) -> dict[str, Any]:
+    """The keda chart (2.20.2) annotates its operator's service account with the role when
+    podIdentity.aws.irsa is enabled (templates/manager/serviceaccount.yaml)."""
+    return {"podIdentity": {"aws": {"irsa": {"enabled": True, "roleArn": role_arn}}}}
+
+
+class KedaAwsAuthenticationProps(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    enabled: str  # bool expression: create custom resources (their CRDs must exist at plan time)
+    keda_release: Any  # the keda helm_release: the CRD comes with it
+    labels: dict[str, str]
+
+
+class KedaAwsAuthentication(Construct):
+    """The ClusterTriggerAuthentication the workloads' ScaledObjects name: KEDA signs its queries to
+    AMP with SigV4 as its own operator's IRSA role (podIdentity provider aws, identityOwner keda;
+    field names from the keda 2.20.2 chart's ClusterTriggerAuthentication CRD)."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: KedaAwsAuthenticationProps) -> None:
+        super().__init__(scope, construct_id)
+        from synthdata_infra.cdk import kubernetes as k8s
+        from synthdata_infra.naming import PLATFORM_KEDA_AUTH
+
+        self.manifest = named(
+            k8s.manifest.Manifest(
+                self,
+                "manifest",
+                manifest={
+                    "apiVersion": "keda.sh/v1alpha1",
+                    "kind": "ClusterTriggerAuthentication",
+                    "metadata": {"name": PLATFORM_KEDA_AUTH, "labels": props.labels},
+                    "spec": {"podIdentity": {"provider": "aws", "identityOwner": "keda"}},
+                },
+                depends_on=[props.keda_release],
+            )
+        )
+        self.manifest.add_override("count", count_if(props.enabled))
+        self.name = f"${{one(kubernetes_manifest.{stable_id(self.manifest)}[*].manifest.metadata.name)}}"

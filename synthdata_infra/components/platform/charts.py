@@ -142,6 +142,17 @@ CHARTS: dict[str, Chart] = {
             crds=_crds("monitoring.coreos.com/v1", "Alertmanager", "PodMonitor", "Probe", "Prometheus", "PrometheusRule", "ServiceMonitor", "ThanosRuler")
             | _crds("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig", "PrometheusAgent", "ScrapeConfig"),
         ),
+        Chart(
+            # github.com/kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0,
+            # cluster-autoscaler/charts/cluster-autoscaler (appVersion 1.35.0, image.tag v1.35.0). No CRDs
+            # used; runs in kube-system (the core creates no namespace there). AWS only.
+            component="cluster-autoscaler",
+            repository="https://kubernetes.github.io/autoscaler",
+            chart="cluster-autoscaler",
+            version="9.59.0",
+            namespace="kube-system",
+            why="adds EKS nodes while pods are Pending and removes idle ones (EKS managed node groups do not scale themselves); it manages the node groups tagged k8s.io/cluster-autoscaler/<cluster>",
+        ),
     )
 }
 

@@ -25,6 +25,7 @@ provider "kubernetes" {
 module "platform" {
   source = "../.."
 
+  acme_email              = "platform-team@example.com"
   cluster_name            = "platform"
   environment             = "production"
   oidc_provider_arn       = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE"
