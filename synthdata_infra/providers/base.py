@@ -132,6 +132,14 @@ class Provider:
         and their receivers)."""
         raise NotImplementedError
 
+    def platform_root(
+        self, stack: RootStack, environment: Environment, target: Target, tags: dict[str, str], monitoring_outputs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Configure a platform root's providers (the cloud's, kubernetes and helm for the environment's
+        cluster) and return the platform module's inputs; ``monitoring_outputs`` are the monitoring
+        root's outputs (values or expressions) the platform reads, such as the workspace it writes to."""
+        raise NotImplementedError
+
     def monitoring_notes(self) -> dict[str, str]:
         """What this provider's monitoring backend fixes or does, for `config show --provider`."""
         return {"prometheus_retention": self.prometheus_retention, "grafana": self.grafana}
