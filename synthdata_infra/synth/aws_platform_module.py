@@ -256,7 +256,8 @@ KEDA_NAMESPACE = CHARTS[KEDA].namespace
 CLUSTER_AUTOSCALER_DEFAULT_TAG = "v1.35.0"  # the chart's image.tag at 9.59.0 (appVersion 1.35.0)
 EXAMPLE = """\
 # One EKS cluster's platform, applied with plain terraform in this order:
-#   1. the monitoring module (Amazon Managed Prometheus: the workspace this module writes to),
+#   1. the monitoring module (modules_out/aws/monitoring: the Amazon Managed Prometheus workspace
+#      this module writes to; its workspace_id output is prometheus_workspace_id here),
 #   2. this root with enable_crds = false on a new cluster (the charts install the CRDs),
 #   3. this root again with enable_crds = true (the ClusterIssuer and KEDA's ClusterTriggerAuthentication),
 #   4. the services' roots.
@@ -272,6 +273,11 @@ terraform {
 variable "cluster_name" {
   type        = string
   description = "Name of the existing EKS cluster."
+}
+
+variable "prometheus_workspace_id" {
+  type        = string
+  description = "The monitoring module's workspace_id output."
 }
 
 variable "enable_crds" {
@@ -310,19 +316,15 @@ provider "helm" {
   }
 }
 
-module "monitoring" {
-  source      = "../../../monitoring"
-  environment = "production"
-}
-
 module "platform" {
   source                  = "../.."
   environment             = "production"
   cluster_name            = var.cluster_name
   oidc_provider_arn       = data.aws_iam_openid_connect_provider.this.arn
-  prometheus_workspace_id = module.monitoring.workspace_id
+  prometheus_workspace_id = var.prometheus_workspace_id
   acme_email              = "platform-team@example.com"
   enable_crds             = var.enable_crds
+  # volume_kms_key_arn    = "arn:aws:kms:us-east-1:111122223333:key/EXAMPLE"
 }
 
 output "platform" {

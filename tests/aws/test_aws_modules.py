@@ -360,7 +360,7 @@ def test_node_defaults_agree_with_the_cost_command(fresh_modules, kind, cli):
     assert variables["node_instance_types"]["default"] == [shown["placement"]["instance_type"]]
 
 
-@pytest.mark.parametrize("module", [*TYPES, "monitoring"])
+@pytest.mark.parametrize("module", [*TYPES, "monitoring", "platform"])
 def test_policies_are_jsonencode_expressions(fresh_modules, module):
     """Policies read as Terraform in the module and in plans. A reference inside one is an
     expression, never its text in quotes (what cdktf makes of a token inside a larger expression)."""

@@ -272,3 +272,20 @@ def test_a_local_platform_root_switches_off_what_the_local_api_lacks(tmp_path):
     root, inputs = platform_root_json(tmp_path, Target(local_endpoint="http://127.0.0.1:5000"))
     assert set(root["provider"]) == {"aws"}
     assert (inputs["enable_ebs_csi_addon"], inputs["retain_data_on_destroy"]) == (False, False)
+
+
+def test_the_complete_example_calls_the_module_with_its_inputs(terraform_env):
+    """examples/complete: formatted, the module as ../.., every required input given, every argument
+    an input, and the outputs it reads exist (the helm and kubernetes providers it configures are not
+    installable here, so it is checked as text like the other complete examples)."""
+    from tests.synth.test_examples import SOURCE, check_arguments, module_blocks
+
+    example = MODULE / "examples" / "complete"
+    fmt = terraform(terraform_env, example, "fmt", "-check", "-diff")
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    text = (example / "main.tf").read_text()
+    (body,) = module_blocks(text).values()
+    assert SOURCE.findall(body) == ["../.."]
+    check_arguments(example, "platform", body, MODULE)
+    for provider in ("aws", "kubernetes", "helm"):
+        assert f'provider "{provider}"' in text
