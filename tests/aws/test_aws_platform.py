@@ -108,6 +108,7 @@ def write_root(root: Path, endpoint: str, **inputs: str) -> None:
         f'  cluster_name            = "{CLUSTER}"\n'
         "  oidc_provider_arn       = aws_iam_openid_connect_provider.cluster.arn\n"
         "  prometheus_workspace_id = aws_prometheus_workspace.monitoring.id\n"
+        '  acme_email              = "platform-team@example.com" # read by the ClusterIssuer only\n'
         f"{lines}"
         "}\n\n"
         'output "platform" {\n  value = module.platform\n}\n\n'
@@ -177,23 +178,34 @@ def test_aws_part_applies_replans_clean_and_destroys(moto, terraform_env, tmp_pa
     assert kms.describe_key(KeyId=key_arn)["KeyMetadata"]["KeyState"] == "PendingDeletion"
 
 
-def test_the_addon_is_planned_with_its_role(moto, terraform_env, tmp_path):
+BYO_KEY = "arn:aws:kms:us-east-1:123456789012:key/0b0b0b0b-1111-2222-3333-444444444444"
+BOUNDARY = "arn:aws:iam::123456789012:policy/platform-boundary"
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_the_addon_a_given_key_and_a_boundary_are_planned(moto, terraform_env, tmp_path):
     """With its default (on), the EBS CSI add-on is planned: the pinned version, running as the
-    driver's role (moto has no add-on API: planned, not applied)."""
-    write_root(tmp_path, moto)
+    driver's role (moto has no add-on API: planned, not applied). A given volume key replaces the
+    created one everywhere, and a permissions boundary reaches every role."""
+    write_root(tmp_path, moto, volume_kms_key_arn=f'"{BYO_KEY}"', permissions_boundary_arn=f'"{BOUNDARY}"')
     for step in (("init", "-input=false"), ("plan", "-input=false", "-out=plan.bin")):
         done = terraform(terraform_env, tmp_path, *step)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     planned = json.loads(terraform(terraform_env, tmp_path, "show", "-json", "plan.bin").stdout)
-    changes = {c["address"]: c for c in planned["resource_changes"]}
-    addon = changes["module.platform.aws_eks_addon.ebs_csi_addon[0]"]["change"]["after"]
+    changes = {c["address"]: c["change"]["after"] for c in planned["resource_changes"] if c["change"]["actions"] == ["create"]}
+    addon = changes["module.platform.aws_eks_addon.ebs_csi_addon[0]"]
     assert (addon["addon_name"], addon["addon_version"], addon["cluster_name"]) == (EBS_CSI_ADDON, EBS_CSI_ADDON_VERSION, CLUSTER)
     assert (addon["resolve_conflicts_on_create"], addon["resolve_conflicts_on_update"]) == ("OVERWRITE", "PRESERVE")
-    role = planned["configuration"]["root_module"]["module_calls"]["platform"]["module"]["resources"]
-    (config,) = [r for r in role if r["address"] == "aws_eks_addon.ebs_csi_addon"]
-    assert config["expressions"]["service_account_role_arn"]["references"][0] == "aws_iam_role.ebs_csi_identity_role.arn"
-    # The retention guard keeps the volume key on a plain destroy (the default).
-    assert "module.platform.terraform_data.retention_guard" in changes
+    calls = planned["configuration"]["root_module"]["module_calls"]["platform"]["module"]["resources"]
+    (config,) = [r for r in calls if r["address"] == "aws_eks_addon.ebs_csi_addon"]
+    assert "aws_iam_role.ebs_csi_identity_role.arn" in config["expressions"]["service_account_role_arn"]["references"]
+    # The given key: none created, and the driver's policy names it.
+    assert not [a for a in changes if "aws_kms_" in a]
+    policy = json.loads(changes["module.platform.aws_iam_role_policy.ebs_csi_identity_access"]["policy"])
+    assert {s["Resource"] for s in policy["Statement"]} == {BYO_KEY}
+    roles = [after for address, after in changes.items() if address.startswith("module.platform.aws_iam_role.")]
+    assert len(roles) == 4 and all(role["permissions_boundary"] == BOUNDARY for role in roles)
 
 
 def botocore_operations(service: str) -> set[str]:
