@@ -129,7 +129,7 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
         default=True,
     )
     tags = v("tags", type="map(string)", description="Tags added to every AWS resource.", default={})
-    retain = retention_input(stack)
+    retain = retention_input(stack, "the volume key; deleting it makes every volume it encrypted unreadable")
     core_in = core_inputs(stack)
 
     tags_local = named(TerraformLocal(stack, "tags", merged(tags, {"synthdata:environment": environment, "synthdata:layer": "platform"})))

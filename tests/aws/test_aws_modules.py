@@ -146,6 +146,8 @@ def test_apply_replan_destroy_against_moto(kind, moto, terraform_env, tmp_path):
     gpu = kind == "image"
     assert group["amiType"] == ("AL2023_x86_64_NVIDIA" if gpu else "AL2023_x86_64_STANDARD")
     assert group["labels"] == outputs["node_selector"]
+    # Cluster Autoscaler's discovery tags (the platform module's autoscaler manages the group).
+    assert (group["tags"]["k8s.io/cluster-autoscaler/enabled"], group["tags"]["k8s.io/cluster-autoscaler/synthdata-test"]) == ("true", "owned")
     assert bool(group.get("taints")) is gpu
     if gpu:
         assert group["instanceTypes"][0].startswith("g4dn.")

@@ -144,8 +144,10 @@ CHARTS: dict[str, Chart] = {
         ),
         Chart(
             # github.com/kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0,
-            # cluster-autoscaler/charts/cluster-autoscaler (appVersion 1.35.0, image.tag v1.35.0). No CRDs
-            # used; runs in kube-system (the core creates no namespace there). AWS only.
+            # cluster-autoscaler/charts/cluster-autoscaler (appVersion 1.35.0, image.tag v1.35.0: EKS 1.35,
+            # in standard support until 2027-03-27 by the EKS version calendar; other minors set the module's
+            # cluster_autoscaler_image_tag). No CRDs used; runs in kube-system (the core creates no namespace
+            # there). AWS only.
             component="cluster-autoscaler",
             repository="https://kubernetes.github.io/autoscaler",
             chart="cluster-autoscaler",
