@@ -116,6 +116,24 @@ def write_root(root: Path, endpoint: str, **inputs: str) -> None:
     )
 
 
+# checkov's IAM checks, which read a policy only where it is a rendered document (in a plan, not in
+# the module's jsonencode() text): each must pass on each role's inline policy.
+IAM_CHECKS = {"CKV2_AWS_40", "CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355"}
+POLICIES = ("cluster_autoscaler_access", "ebs_csi_identity_access", "prometheus_access", "keda_access")
+
+
+def check_policies_as_rendered(plan: Path) -> None:
+    from tests.test_checkov import run_checkov_on_plan
+
+    result = run_checkov_on_plan(plan)
+    assert result["parsing_errors"] == []
+    failed = [(c["check_id"], c["resource"]) for c in result["failed"] if c["resource"].startswith("module.platform.")]
+    assert failed == [], failed
+    passed = {(c["resource"].removeprefix("module.platform."), c["check_id"]) for c in result["passed"]}
+    missing = {(f"aws_iam_role_policy.{name}", check) for name in POLICIES for check in IAM_CHECKS} - passed
+    assert not missing, f"checkov did not read these policies: {sorted(missing)}"
+
+
 def inline_policy(iam, role: str) -> list[dict]:
     return iam.get_role_policy(RoleName=role, PolicyName="synthdata-platform")["PolicyDocument"]["Statement"]
 
@@ -172,6 +190,7 @@ def test_aws_part_applies_replans_clean_and_destroys(moto, terraform_env, tmp_pa
 
     plan = replan(terraform_env, tmp_path)
     assert planned_changes(plan) == {}
+    check_policies_as_rendered(plan)
     destroy = terraform(terraform_env, tmp_path, "destroy", "-auto-approve", "-input=false")
     assert destroy.returncode == 0, destroy.stdout[-3000:] + destroy.stderr
     assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == []
