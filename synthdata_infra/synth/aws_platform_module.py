@@ -241,7 +241,12 @@ def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:
     out("prometheus_role_arn", prometheus.arn, "IRSA role the cluster's Prometheus remote-writes to Amazon Managed Prometheus with.")
     out("keda_role_arn", keda.arn, "IRSA role of the KEDA operator (queries Amazon Managed Prometheus).")
     out("remote_write_url", remote_write_url, "Where the cluster's Prometheus remote-writes.")
-    out("prometheus_query_url", workspace.prometheus_endpoint, "Workspace endpoint KEDA's prometheus triggers query (serverAddress), with awsRegion = region.")
+    out(
+        "prometheus_query_url",
+        f'${{trimsuffix(data.aws_prometheus_workspace.{stable_id(workspace)}.prometheus_endpoint, "/")}}',
+        "serverAddress of KEDA's prometheus triggers (the workspace endpoint without its trailing /, as KEDA's AMP example; "
+        "with awsRegion = region and the ClusterTriggerAuthentication).",
+    )
     out("region", account.region, "AWS region of the cluster and the workspace (KEDA's awsRegion trigger metadata).")
     out("keda_trigger_authentication", keda_auth.name, f"KEDA ClusterTriggerAuthentication `{PLATFORM_KEDA_AUTH}` (SigV4 to AMP as KEDA's role); null while enable_crds is false.")
     out("scrape_kind", "ServiceMonitor", "Kind of the scrape objects the workloads create (monitoring.coreos.com/v1, served by the platform's Prometheus operator).")

@@ -169,6 +169,9 @@ def test_aws_part_applies_replans_clean_and_destroys(moto, terraform_env, tmp_pa
     assert inline_policy(iam, roles["prometheus"]) == [{"Sid": "RemoteWrite", "Effect": "Allow", "Action": list(AMP_WRITE), "Resource": workspace_arn}]
     assert inline_policy(iam, roles["keda"]) == [{"Sid": "QueryMetrics", "Effect": "Allow", "Action": list(AMP_QUERY), "Resource": workspace_arn}]
     assert platform["remote_write_url"].endswith("/api/v1/remote_write")
+    workspace_id = workspace_arn.rsplit("/", 1)[1]
+    assert platform["prometheus_query_url"].endswith(f"/workspaces/{workspace_id}")  # KEDA appends /api/v1/query
+    assert platform["region"] == "us-east-1"
 
     # Cluster Autoscaler changes only the groups tagged as this cluster's.
     statements = {s["Sid"]: s for s in inline_policy(iam, roles["cluster-autoscaler"])}
