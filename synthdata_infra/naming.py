@@ -58,9 +58,14 @@ INGRESS_CLASS = "nginx"
 CLUSTER_ISSUER = "letsencrypt"  # cert-manager ClusterIssuer the profiles' Ingress annotation names
 
 
+def platform_service(provider: str) -> str:
+    """What the platform root of ``provider`` is called where a service name goes (workspaces, tags)."""
+    return f"{PLATFORM_PREFIX}{provider}"
+
+
 def platform_stack(provider: str, environment: str) -> str:
     """The root applied once per cluster (provider and environment) before its first service."""
-    return f"{PLATFORM_PREFIX}{provider}-{environment}"
+    return service_stack(platform_service(provider), environment)
 
 
 def service_stack(service: str, environment: str) -> str:

@@ -158,3 +158,13 @@ def test_provider_values_merge_over_the_cores(tmp_path):
 def test_bad_props_are_refused_by_name(tmp_path, props, message):
     with pytest.raises(ValueError, match=message):
         synth_core(tmp_path, provider="gcp", **props)
+
+
+def test_the_readme_lists_every_chart_of_the_table():
+    """The README's table is written from charts.py: `python -m synthdata_infra.components.platform.charts` rewrites it."""
+    from synthdata_infra.components.platform.charts import update_readme
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert update_readme(text) == text, "README.md's platform chart table is stale: run `python -m synthdata_infra.components.platform.charts`"
+    for chart in CHARTS.values():
+        assert f"`{chart.chart}` {chart.version} " in text

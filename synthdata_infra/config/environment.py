@@ -167,6 +167,14 @@ class AzureCluster(Strict):
 class OnpremCluster(Strict):
     kubeconfig_path: str = "~/.kube/config"
     context: str
+    # The platform's StorageClasses run on the cluster's own CSI driver: the catalog names no provisioner on-prem.
+    storage_provisioner: str | None = Field(
+        default=None, pattern=r"^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?(/[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?)?$",
+        description="CSI provisioner behind the synthdata StorageClasses (e.g. rook-ceph.rbd.csi.ceph.com); the platform root needs it",
+    )
+    storage_parameters: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="CSI parameters per synthdata StorageClass name (e.g. each tier's pool)"
+    )
 
 
 class Clusters(Strict):
@@ -224,6 +232,9 @@ class Environment(Strict):
     terraform_cloud: TerraformCloud | None
     clusters: Clusters = Clusters()
     images: Images = Images()
+    acme_email: str | None = Field(
+        default=None, pattern=EMAIL_RULE, description="ACME account e-mail of the platform's letsencrypt ClusterIssuer; default: alert_email"
+    )
     alert_email: str | None = Field(default=None, pattern=EMAIL_RULE, description="receives alerts when monitoring.alerts.channels has email")
     alert_slack: SlackReceiver | None = Field(default=None, description="receives alerts when monitoring.alerts.channels has slack")
     config: dict[str, Any] = Field(default_factory=dict, description="layer merged over base and type")

@@ -41,6 +41,7 @@ from synthdata_infra.deploy.plan import (
     local_cluster_stack,
     monitoring_stack,
     plan_environment,
+    platform_stack,
     plan_service,
     workspaces_stack,
 )
@@ -171,6 +172,7 @@ class Engine:
             previous = self.read_record(environment, entry.name)
             local = previous is not None and previous.target == "local" and existing is not None
         self._check_modules(service)
+        self._check_platform(plan, service, local=local)
         if plan_only:
             return self._plan_only(plan, service, local=local)
         target = self._target(local=local)  # a local API that cannot start leaves the file as it was
@@ -397,6 +399,18 @@ class Engine:
         service = next(s for s in plan.services if s.name == name)
         return plan, service
 
+    def _check_platform(self, plan: EnvironmentPlan, service: ServicePlan, *, local: bool) -> None:
+        """The provider's platform root can be built for the environment (its CSI driver, the ACME
+        e-mail, ...) and its module exists: bad input, refused before anything is written."""
+        from synthdata_infra.deploy.roots import check_platform_inputs
+
+        layer = providers.get(service.provider).platform
+        if layer is None or local:
+            return
+        check_platform_inputs(plan.environment, service.provider, Target())
+        if not (self.project / "modules_out" / layer.folder / "platform" / "main.tf.json").is_file():
+            raise ConfigError("modules_out", f"modules_out/{layer.folder}/platform", "a generated module: run `synthdata-infra synth` first")
+
     def _check_modules(self, service: ServicePlan) -> None:
         """The generated modules the service's roots call exist (bad input, before anything is written)."""
         for folder in filter(None, (service.cloud_folder, service.workload_folder)):
@@ -429,10 +443,12 @@ class Engine:
     def _target(self, *, local: bool) -> Target:
         return Target(local_endpoint=local_api.ensure_running(self.project, self.note)) if local else Target()
 
-    def _builder(self, plan: EnvironmentPlan, service: ServicePlan, target: Target, types: tuple[str, ...] | None = None):
+    def _builder(
+        self, plan: EnvironmentPlan, service: ServicePlan, target: Target, types: tuple[str, ...] | None = None, *, platform: bool = False
+    ):
         from synthdata_infra.deploy.synth_roots import service_and_monitoring
 
-        return service_and_monitoring(plan, service, target, types)
+        return service_and_monitoring(plan, service, target, types, platform=platform)
 
     def _synth(self, build, target: Target) -> dict[str, Path]:
         from synthdata_infra.deploy.synth_roots import write_roots
@@ -448,13 +464,34 @@ class Engine:
 
     def _order(self, plan: EnvironmentPlan, service: ServicePlan, *, local: bool) -> list[str]:
         """The roots a deploy of ``service`` applies, in order: first what its plan runs against
-        (the local cluster, or the Terraform Cloud workspaces), then its own and its monitoring."""
+        (the local cluster, or the Terraform Cloud workspaces), then its provider's monitoring and
+        platform (the cluster's charts, StorageClasses and ClusterIssuer the service relies on; in
+        the order the provider needs), then its own.
+
+        The platform root is skipped on the local target: it installs charts into a cluster, and
+        no Kubernetes API answers there (the service roots skip their Kubernetes layer too); its
+        cloud resources only serve those charts."""
+        env = plan.environment.name
         first = []
         if local:
-            first = [local_cluster_stack(plan.environment.name)]
+            first = [local_cluster_stack(env)]
         elif plan.environment.terraform_cloud is not None:
-            first = [workspaces_stack(plan.environment.name)]  # workspaces exist, tagged, before their runs
-        return first + [service.stack, monitoring_stack(service.provider, plan.environment.name)]
+            first = [workspaces_stack(env)]  # workspaces exist, tagged, before their runs
+        provider = providers.get(service.provider)
+        shared = [monitoring_stack(service.provider, env)]
+        if provider.platform is not None and not local:
+            platform = platform_stack(service.provider, env)
+            shared = [*shared, platform] if provider.platform_after_monitoring else [platform, *shared]
+        return first + shared + [service.stack]
+
+    def _apply_platform(self, folder: Path) -> None:
+        """Apply a platform root. On a cluster it was never applied to, its custom resources (the
+        ClusterIssuer) cannot be planned before the charts bring their CRDs: a first apply without
+        them, then the full one. Afterwards one apply (a no-op when nothing changed)."""
+        terraform = self._terraform(folder)
+        if not terraform.state_resources():
+            terraform.apply(variables={"enable_crds": "false"})
+        terraform.apply()
 
     def _apply(
         self, plan: EnvironmentPlan, service: ServicePlan, *, target: Target, only_service: bool = False, previous: Record | None = None
@@ -475,9 +512,12 @@ class Engine:
         if previous is not None:
             record.monitoring = previous.monitoring  # its monitoring root is not applied again
         try:
-            folders = self._synth(self._builder(plan, service, target), target)
+            folders = self._synth(self._builder(plan, service, target, platform=not only_service), target)
             order = [service.stack] if only_service else self._order(plan, service, local=target.local)
             for stack in order:
+                if stack == platform_stack(service.provider, plan.environment.name):
+                    self._apply_platform(folders[stack])
+                    continue
                 terraform = self._terraform(folders[stack])
                 terraform.apply()
                 if stack == service.stack:
@@ -515,7 +555,7 @@ class Engine:
             scratch = Path(folder)
             if self.report:
                 self.report("synthesizing roots (in a scratch folder)", 0, 0)
-            folders = write_roots(self._builder(plan, service, target), target, scratch / "stacks", self.project / "modules_out")
+            folders = write_roots(self._builder(plan, service, target, platform=not local), target, scratch / "stacks", self.project / "modules_out")
             env = terraform_env(self.project, scratch=scratch)
             for stack in order:
                 terraform = Terraform(folders[stack], env, self.report)

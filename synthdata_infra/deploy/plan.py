@@ -21,6 +21,7 @@ from synthdata_infra.naming import (  # noqa: F401  (stack names: re-exported fo
     KUBERNETES_NAME_MAX,
     local_cluster_stack,
     monitoring_stack,
+    platform_stack,
     service_namespace,
     service_stack,
     workspaces_stack,
@@ -279,17 +280,23 @@ def monitoring_settings(environment: Environment, data_types: tuple[str, ...]) -
 
 @dataclass(frozen=True)
 class EnvironmentPlan:
-    """Every root of an environment: one per service, one monitoring root per provider in use,
-    and the Terraform Cloud workspaces root when the environment uses Terraform Cloud."""
+    """Every root of an environment: one per service, one monitoring root and one platform root per
+    provider in use, and the Terraform Cloud workspaces root when the environment uses Terraform Cloud."""
 
     environment: Environment
     services: tuple[ServicePlan, ...]
     monitoring: dict[str, tuple[str, ...]] = field(default_factory=dict)  # provider -> data types
 
     @property
+    def platforms(self) -> tuple[str, ...]:
+        """Providers in use here that have a platform module: one platform root each (once per cluster)."""
+        return tuple(provider for provider in sorted(self.monitoring) if providers.get(provider).platform is not None)
+
+    @property
     def stacks(self) -> list[str]:
         names = [plan.stack for plan in self.services]
         names += [monitoring_stack(provider, self.environment.name) for provider in sorted(self.monitoring)]
+        names += [platform_stack(provider, self.environment.name) for provider in self.platforms]
         if self.environment.terraform_cloud is not None and self.services:
             names.append(workspaces_stack(self.environment.name))
         return names

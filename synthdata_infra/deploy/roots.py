@@ -26,6 +26,8 @@ from synthdata_infra.cdk import (
     TerraformHclModule,
     TerraformOutput,
     TerraformStack,
+    TerraformVariable,
+    helm,
     kubernetes,
 )
 from synthdata_infra.config import Environment
@@ -41,10 +43,11 @@ from synthdata_infra.deploy.plan import (
     root_tags,
     workspaces_stack,
 )
-from synthdata_infra.naming import monitoring_service
-from synthdata_infra.providers import KUBERNETES, Binding
+from synthdata_infra.errors import ConfigError
+from synthdata_infra.naming import monitoring_service, platform_service, platform_stack
+from synthdata_infra.providers import HELM, KUBERNETES, Binding
 from synthdata_infra.synth.module_stack import TERRAFORM_REQUIRED_VERSION
-from synthdata_infra.synth.registry import MONITORING
+from synthdata_infra.synth.registry import MONITORING, PLATFORM
 
 TFE_REQUIREMENT = {"source": "hashicorp/tfe", "version": ">= 0.60.0, < 1.0.0"}
 
@@ -129,6 +132,95 @@ def kubernetes_provider(stack: RootStack, **options: Any) -> None:
     stack.require(KUBERNETES)
 
 
+def helm_provider(stack: RootStack, **options: Any) -> None:
+    """The helm provider (3.x: ``kubernetes`` is an attribute), reaching the cluster as ``kubernetes_provider`` does."""
+    h = helm.provider
+    named(h.HelmProvider(stack, "helm", kubernetes=h.HelmProviderKubernetes(**options)), "helm")
+    stack.require(HELM)
+
+
+class MonitoringOutputs:
+    """The outputs of the environment's monitoring root for one provider, read by a platform root
+    through ``terraform_remote_state`` (the monitoring root is applied first). The data source is
+    added on first use only: a platform that reads nothing of it does not depend on its state."""
+
+    def __init__(self, stack: RootStack, environment: Environment, provider: str, target: Target) -> None:
+        self._stack, self._environment, self._provider, self._target = stack, environment, provider, target
+        self._added = False
+
+    def ref(self, output: str) -> str:
+        """``${...}`` reading the monitoring module's output ``output``."""
+        if not self._added:
+            backend, config = remote_state(self._environment, monitoring_stack(self._provider, self._environment.name), self._target,
+                                           workspace=_workspace(self._environment, monitoring_service(self._provider), "all"))
+            self._stack.add_override("data.terraform_remote_state.monitoring", {"backend": backend, "config": config})
+            self._added = True
+        return f"${{data.terraform_remote_state.monitoring.outputs.monitoring.{output}}}"
+
+
+def remote_state(environment: Environment, root: str, target: Target, workspace: str | None) -> tuple[str, dict[str, Any]]:
+    """Where the root ``root`` keeps its state, as a ``terraform_remote_state`` backend and config
+    (read from a sibling root's folder: the same places ``RootStack`` chooses)."""
+    tfc = environment.terraform_cloud
+    project = target.read_state_from
+    if target.local:
+        return "local", {"path": str(project / LOCAL_STACKS / root / "terraform.tfstate") if project else f"../{root}/terraform.tfstate"}
+    if tfc is not None and workspace is not None:
+        return "remote", {"organization": tfc.organization, "workspaces": {"name": workspace}}
+    return "local", {"path": str(project / STATE_FOLDER / f"{root}.tfstate") if project else f"../../../{STATE_FOLDER}/{root}.tfstate"}
+
+
+def acme_email(environment: Environment) -> str:
+    """The ACME account e-mail of the environment's ClusterIssuer: acme_email, else alert_email."""
+    email = environment.acme_email or environment.alert_email
+    if email is None:
+        raise ConfigError(
+            f"environments/{environment.name}.yaml:acme_email",
+            None,
+            "an e-mail address for the ACME account of the platform's letsencrypt ClusterIssuer (or set alert_email)",
+        )
+    return email
+
+
+class _Unread:
+    """Monitoring outputs for checking a platform root's inputs without building it."""
+
+    def ref(self, output: str) -> str:
+        return f"${{monitoring.{output}}}"
+
+
+def check_platform_inputs(env: Environment, provider_name: str, target: Target) -> None:
+    """Refuse (ConfigError) an environment the provider's platform root cannot be built for, before
+    anything is written; nothing to check without a platform or on the local target (no root)."""
+    provider = providers.get(provider_name)
+    if provider.platform is None or target.local:
+        return
+    acme_email(env)
+    provider.platform_inputs(env, target, root_tags(env), _Unread())
+
+
+def build_platform_root(app, env: Environment, provider_name: str, target: Target) -> RootStack:
+    """The root that applies ``modules_out/<provider>/platform`` to the environment's cluster.
+
+    ``enable_crds`` is a variable of the root (default true): the first apply on a new cluster
+    passes false (the ClusterIssuer's CRD comes with cert-manager's chart in that same apply)."""
+    provider = providers.get(provider_name)
+    assert provider.platform is not None, provider_name
+    name = platform_stack(provider.name, env.name)
+    stack = RootStack(app, name, environment=env, workspace=_workspace(env, platform_service(provider.name), "all"), target=target)
+    variable = TerraformVariable(stack, "enable_crds", type="bool", default=True, description="Create the platform's custom resources (false on a cluster without their CRDs yet).")
+    variable.override_logical_id("enable_crds")
+    monitoring = MonitoringOutputs(stack, env, provider.name, target)
+    inputs: dict[str, Any] = {
+        "acme_email": acme_email(env),
+        "enable_crds": "${var.enable_crds}",
+        **provider.platform_root(stack, env, target, root_tags(env), monitoring),
+    }
+    ref = stack.module("platform", f"{provider.platform.folder}/{PLATFORM}", inputs)
+    stack.output("platform", f"${{{ref}}}", "Everything the platform module outputs (StorageClasses, ClusterIssuer, charts).")
+    return stack
+
+
 def build_monitoring_root(app, env: Environment, provider_name: str, data_types: tuple[str, ...], target: Target) -> RootStack:
     provider = providers.get(provider_name)
     name = monitoring_stack(provider.name, env.name)
@@ -157,6 +249,10 @@ def build_workspaces_root(app, plan: EnvironmentPlan) -> RootStack:
     rows += [
         (monitoring_stack(provider, env.name), _workspace(env, monitoring_service(provider), "all"), monitoring_service(provider), "all")
         for provider in plan.monitoring
+    ]
+    rows += [
+        (platform_stack(provider, env.name), _workspace(env, platform_service(provider), "all"), platform_service(provider), "all")
+        for provider in plan.platforms
     ]
     for root, workspace, service, data_type in rows:
         body: dict[str, Any] = {

@@ -57,11 +57,14 @@ def local_main(module_dir: Path) -> str:
 
 
 def add_environment_roots(app, plan: EnvironmentPlan, target: Target, services: set[str] | None = None) -> list:
-    """Every root of ``plan`` (or only the named services' roots and the monitoring roots)."""
-    from synthdata_infra.deploy.roots import build_monitoring_root, build_service_root, build_workspaces_root
+    """Every root of ``plan`` (or only the named services' roots, and the monitoring and platform roots).
+    The local target has no platform roots: no cluster answers there."""
+    from synthdata_infra.deploy.roots import build_monitoring_root, build_platform_root, build_service_root, build_workspaces_root
 
     stacks = [build_service_root(app, service, target) for service in plan.services if services is None or service.name in services]
     stacks += [build_monitoring_root(app, plan.environment, provider, types, target) for provider, types in plan.monitoring.items()]
+    if not target.local:
+        stacks += [build_platform_root(app, plan.environment, provider, target) for provider in plan.platforms]
     if plan.environment.terraform_cloud is not None and plan.services and not target.local:
         stacks.append(build_workspaces_root(app, plan))
     return stacks
@@ -105,14 +108,17 @@ def write_roots(build, target: Target, outdir: Path, modules_out: Path) -> dict[
     return written
 
 
-def service_and_monitoring(plan: EnvironmentPlan, service: ServicePlan, target: Target, types: tuple[str, ...] | None = None):
+def service_and_monitoring(
+    plan: EnvironmentPlan, service: ServicePlan, target: Target, types: tuple[str, ...] | None = None, *, platform: bool = False
+):
     """A builder for the roots one deploy applies: the local cluster (local target) or the
     Terraform Cloud workspaces (with their tags), the service's, then its provider's
-    monitoring (for ``types``, default: the environment's)."""
+    monitoring (for ``types``, default: the environment's), and with ``platform`` its provider's
+    platform root (not on the local target: no cluster answers there)."""
 
     def build(app) -> list:
         from synthdata_infra import providers
-        from synthdata_infra.deploy.roots import build_monitoring_root, build_service_root, build_workspaces_root
+        from synthdata_infra.deploy.roots import build_monitoring_root, build_platform_root, build_service_root, build_workspaces_root
 
         stacks = []
         if target.local:
@@ -122,6 +128,8 @@ def service_and_monitoring(plan: EnvironmentPlan, service: ServicePlan, target: 
         stacks.append(build_service_root(app, service, target))
         covered = types or plan.monitoring.get(service.provider, (service.data_type,))
         stacks.append(build_monitoring_root(app, plan.environment, service.provider, covered, target))
+        if platform and not target.local and providers.get(service.provider).platform is not None:
+            stacks.append(build_platform_root(app, plan.environment, service.provider, target))
         return stacks
 
     return build

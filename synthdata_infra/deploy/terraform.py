@@ -93,8 +93,10 @@ class Terraform:
         if done.returncode != 0:
             raise TerraformFailure(f"terraform init failed in {self.folder}:\n{_tail(done.stderr or done.stdout)}")
 
-    def apply(self, *, destroy: bool = False) -> RunSummary:
+    def apply(self, *, destroy: bool = False, variables: dict[str, str] | None = None) -> RunSummary:
+        """``terraform apply`` (or destroy); ``variables`` are passed as ``-var name=value``."""
         args = ["apply", "-auto-approve", "-input=false", "-json"] + (["-destroy"] if destroy else [])
+        args += [f"-var={name}={value}" for name, value in (variables or {}).items()]
         return self._stream(args, "destroy" if destroy else "apply")
 
     def plan(self, *, lock: bool = True) -> RunSummary:

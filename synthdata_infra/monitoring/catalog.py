@@ -28,6 +28,9 @@ class Metric(BaseModel):
     labels: tuple[str, ...]
     help: str
     buckets: tuple[float, ...] = ()
+    # What produces it when not the services themselves: a metric exporter a platform chart runs
+    # (``Chart.exports`` in components/platform/charts.py) or the kubelet.
+    exporter: str | None = None
 
 
 class TypeMetrics(BaseModel):
@@ -43,14 +46,17 @@ class MetricCatalog(BaseModel):
 
     common: tuple[Metric, ...]
     dcgm: tuple[Metric, ...]
+    kubernetes: tuple[Metric, ...] = ()
     types: dict[str, tuple[Metric, ...]] = {}
 
     def for_type(self, data_type: str) -> tuple[Metric, ...]:
         return self.types[data_type]
 
     def names(self) -> set[str]:
-        every = [*self.common, *self.dcgm, *(m for metrics in self.types.values() for m in metrics)]
-        return {m.name for m in every}
+        return {m.name for m in self.every()}
+
+    def every(self) -> list[Metric]:
+        return [*self.common, *self.dcgm, *self.kubernetes, *(m for metrics in self.types.values() for m in metrics)]
 
 
 def metric_catalog(root: Path | None = None) -> MetricCatalog:

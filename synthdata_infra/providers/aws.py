@@ -92,31 +92,13 @@ class Aws(Provider):
             )
         return cloud
 
-    def cluster_providers(self, stack, cluster_name: str) -> None:
-        """kubernetes and helm providers for the EKS cluster ``cluster_name`` (looked up by name; a
-        short-lived token from the caller's AWS credentials)."""
-        from synthdata_infra.cdk import aws, helm
-        from synthdata_infra.deploy.roots import kubernetes_provider, named
-        from synthdata_infra.providers.base import HELM
-
-        named(aws.data_aws_eks_cluster_auth.DataAwsEksClusterAuth(stack, "cluster_auth", name=cluster_name), "cluster_auth")
-        access = {
-            "host": "${data.aws_eks_cluster.cluster.endpoint}",
-            "cluster_ca_certificate": "${base64decode(data.aws_eks_cluster.cluster.certificate_authority[0].data)}",
-            "token": "${data.aws_eks_cluster_auth.cluster_auth.token}",
-        }
-        kubernetes_provider(stack, **access)
-        named(helm.provider.HelmProvider(stack, "helm", kubernetes=helm.provider.HelmProviderKubernetes(**access)), "helm")
-        stack.require(HELM)
-
-    def platform_root(self, stack, environment, target, tags, monitoring_outputs) -> dict[str, Any]:
+    def platform_providers(self, stack, environment, target, tags) -> None:
+        """aws, plus kubernetes and helm for the environment's EKS cluster (looked up by name; a
+        short-lived token from the caller's AWS credentials), and its IAM OIDC provider for IRSA."""
         from synthdata_infra.cdk import aws
-        from synthdata_infra.deploy.roots import named
-        from synthdata_infra.errors import ConfigError
+        from synthdata_infra.deploy.roots import helm_provider, kubernetes_provider, named
 
-        cluster = self.cluster(environment)
-        if cluster is None:
-            raise ConfigError(f"environments/{environment.name}.yaml:clusters.aws", None, "the AWS platform needs the EKS cluster: set clusters.aws.name")
+        cluster = self._platform_cluster(environment)
         self.provider_block(stack, environment.regions.aws, target, tags)
         named(aws.data_aws_eks_cluster.DataAwsEksCluster(stack, "cluster", name=cluster.name), "cluster")
         named(
@@ -125,21 +107,40 @@ class Aws(Provider):
             ),
             "cluster_oidc",
         )
+        if target.local:  # no cluster answers on the local target
+            return
+        named(aws.data_aws_eks_cluster_auth.DataAwsEksClusterAuth(stack, "cluster_auth", name=cluster.name), "cluster_auth")
+        access = {
+            "host": "${data.aws_eks_cluster.cluster.endpoint}",
+            "cluster_ca_certificate": "${base64decode(data.aws_eks_cluster.cluster.certificate_authority[0].data)}",
+            "token": "${data.aws_eks_cluster_auth.cluster_auth.token}",
+        }
+        kubernetes_provider(stack, **access)
+        helm_provider(stack, **access)
+
+    def platform_inputs(self, environment, target, tags, monitoring_outputs) -> dict[str, Any]:
         inputs: dict[str, Any] = {
             "environment": environment.name,
-            "cluster_name": cluster.name,
+            "cluster_name": self._platform_cluster(environment).name,
             "oidc_provider_arn": "${data.aws_iam_openid_connect_provider.cluster_oidc.arn}",
-            "prometheus_workspace_id": monitoring_outputs["workspace_id"],
-            "acme_email": _acme_email(environment),
+            # The AMP workspace the cluster's Prometheus writes to and KEDA queries.
+            "prometheus_workspace_id": monitoring_outputs.ref("workspace_id"),
             "tags": tags,
         }
         if target.local:
-            # The local AWS API has no EKS add-on API, and a local run is torn down whole; no cluster
-            # answers there either (the platform's charts are the Kubernetes layer, which local runs skip).
+            # The local AWS API has no EKS add-on API, and a local run is torn down whole.
             inputs.update(enable_ebs_csi_addon=False, retain_data_on_destroy=False)
-        else:
-            self.cluster_providers(stack, cluster.name)
         return inputs
+
+    def _platform_cluster(self, environment):
+        from synthdata_infra.errors import ConfigError
+
+        cluster = self.cluster(environment)
+        if cluster is None:
+            raise ConfigError(
+                f"environments/{environment.name}.yaml:clusters.aws.name", None, "the EKS cluster the AWS platform is installed in"
+            )
+        return cluster
 
     def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack, environment.regions.aws, target, tags)
@@ -204,14 +205,3 @@ class Aws(Provider):
         stack.output("cluster_name", eks.name, "Name of the local EKS cluster.")
         return stack
 
-
-def _acme_email(environment) -> str:
-    """The ACME account's contact: the environment's acme_email when it has one, else its alert e-mail."""
-    email = getattr(environment, "acme_email", None) or environment.alert_email
-    if email is None:
-        from synthdata_infra.errors import ConfigError
-
-        raise ConfigError(
-            f"environments/{environment.name}.yaml:alert_email", None, "the platform's ClusterIssuer needs an ACME contact e-mail: set alert_email"
-        )
-    return email

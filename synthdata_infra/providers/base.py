@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from synthdata_infra.config.environment import SlackReceiver
     from synthdata_infra.config.models import Monitoring
     from synthdata_infra.deploy.plan import ServicePlan, Target
-    from synthdata_infra.deploy.roots import RootStack
+    from synthdata_infra.deploy.roots import MonitoringOutputs, RootStack
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ class Provider:
     modules: ClassVar[tuple[ModuleLayer, ...]]  # per data type, in this order
     monitoring: ClassVar[ModuleLayer]  # one per provider, covering every type
     platform: ClassVar[ModuleLayer | None] = None  # once per cluster: what the other layers assume a cluster has
+    # Whether `deploy` applies the platform root after the monitoring root (it reads the monitoring
+    # workspace: KEDA's and the collector's identities) or before it (the monitoring module needs the
+    # platform's CRDs and namespace, as on premises). Either way, before the service.
+    platform_after_monitoring: ClassVar[bool] = True
     # Kind of the scrape object a workload creates for this provider's metrics collector
     # (ServiceMonitor, PodMonitoring, PodMonitor).
     scrape_kind: ClassVar[str | None] = None
@@ -133,12 +137,26 @@ class Provider:
         raise NotImplementedError
 
     def platform_root(
-        self, stack: RootStack, environment: Environment, target: Target, tags: dict[str, str], monitoring_outputs: dict[str, Any]
+        self, stack: RootStack, environment: Environment, target: Target, tags: dict[str, str], monitoring_outputs: MonitoringOutputs
     ) -> dict[str, Any]:
-        """Configure a platform root's providers (the cloud's, kubernetes and helm for the environment's
-        cluster) and return the platform module's inputs; ``monitoring_outputs`` are the monitoring
-        root's outputs (values or expressions) the platform reads, such as the workspace it writes to."""
-        raise NotImplementedError
+        """Configure a platform root's providers (the cloud's, and kubernetes and helm pointed at the
+        environment's cluster); returns the platform module's inputs besides the ones every platform
+        module takes (acme_email, acme_server, enable_crds: the root sets those).
+
+        ``monitoring_outputs.ref("<output>")`` reads an output of the environment's monitoring module
+        for this provider (the workspace a cloud's KEDA and collector are granted)."""
+        self.platform_providers(stack, environment, target, tags)
+        return self.platform_inputs(environment, target, tags, monitoring_outputs)
+
+    def platform_providers(self, stack: RootStack, environment: Environment, target: Target, tags: dict[str, str]) -> None:
+        """The provider blocks of a platform root."""
+        raise NotImplementedError(f"{self.name}: the platform root's providers")
+
+    def platform_inputs(
+        self, environment: Environment, target: Target, tags: dict[str, str], monitoring_outputs: MonitoringOutputs
+    ) -> dict[str, Any]:
+        """The platform module's own inputs. Default: none (a provider whose platform needs no cloud inputs)."""
+        return {}
 
     def monitoring_notes(self) -> dict[str, str]:
         """What this provider's monitoring backend fixes or does, for `config show --provider`."""

@@ -15,6 +15,9 @@ class Onprem(Provider):
     modules = (WORKLOAD,)
     monitoring = ModuleLayer("onprem", "kubernetes", "synthdata_infra.synth.onprem_monitoring_module:build")
     platform = ModuleLayer("onprem", "kubernetes", "synthdata_infra.synth.onprem_platform_module:build")
+    # The monitoring module's PrometheusRules and ServiceMonitor need kube-prometheus-stack's CRDs and
+    # the monitoring namespace, which the platform installs; it reads nothing of the monitoring root.
+    platform_after_monitoring = False
     cost_catalog = "aws"  # no prices of its own: the unified dashboard shows the AWS figures
     prometheus_retention = "your Prometheus's own (its Prometheus resource's retention): the module does not create it"
     grafana = "dashboards as ConfigMaps for your Grafana's sidecar"
@@ -31,6 +34,26 @@ class Onprem(Provider):
 
     def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack, environment)
+
+    def platform_providers(self, stack, environment, target, tags) -> None:
+        from synthdata_infra.deploy.roots import helm_provider
+
+        self.provider_block(stack, environment)
+        cluster = self.cluster(environment)
+        helm_provider(stack, **({"config_path": cluster.kubeconfig_path, "config_context": cluster.context} if cluster else {}))
+
+    def platform_inputs(self, environment, target, tags, monitoring_outputs) -> dict[str, Any]:
+        from synthdata_infra.errors import ConfigError
+
+        cluster = self.cluster(environment)
+        if cluster is None or cluster.storage_provisioner is None:
+            raise ConfigError(
+                f"environments/{environment.name}.yaml:clusters.onprem.storage_provisioner",
+                None,
+                "the CSI provisioner of the cluster's block storage (e.g. rook-ceph.rbd.csi.ceph.com): the platform root creates "
+                "the synthdata StorageClasses on it, and the catalog names no provisioner on premises",
+            )
+        return {"storage_provisioner": cluster.storage_provisioner, "storage_parameters": cluster.storage_parameters}
 
     def monitoring_inputs(self, environment, target, tags, settings) -> dict[str, Any]:
         receivers = alert_receivers(environment, settings)

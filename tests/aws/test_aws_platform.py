@@ -265,47 +265,47 @@ def test_the_addon_and_policies_match_awss_published_facts():
     assert set(AMP_QUERY) <= granted("AmazonPrometheusQueryAccess")
 
 
-def platform_root_json(tmp_path: Path, target) -> tuple[dict, dict]:
-    """A platform root for production built the way the deploy builds roots: Aws.platform_root
-    configures the providers and gives the module's inputs."""
+def platform_root_json(tmp_path: Path, target) -> dict:
+    """The production platform root for AWS, built as the deploy builds it."""
     from synthdata_infra.cdk import App
     from synthdata_infra.config import load_environment
-    from synthdata_infra.deploy.roots import RootStack
-    from synthdata_infra.providers import get
+    from synthdata_infra.deploy.roots import build_platform_root
 
     env = load_environment("production", REPO)
     app = App(outdir=str(tmp_path), skip_validation=True)
-    stack = RootStack(app, "platform-aws-production", environment=env, workspace=None, target=target)
-    inputs = get("aws").platform_root(stack, env, target, {"team": "platform"}, {"workspace_id": "${data.terraform_remote_state.monitoring.outputs.monitoring.workspace_id}"})
-    stack.module("platform", "aws/platform", inputs)
+    build_platform_root(app, env, "aws", target)
     app.synth()
-    return json.loads((tmp_path / "stacks" / "platform-aws-production" / "cdk.tf.json").read_text()), inputs
+    return json.loads((tmp_path / "stacks" / "platform-aws-production" / "cdk.tf.json").read_text())
 
 
 def test_the_platform_root_configures_the_cluster_providers_and_passes_every_required_input(tmp_path):
     from synthdata_infra.deploy.plan import Target
 
-    root, inputs = platform_root_json(tmp_path, Target())
+    root = platform_root_json(tmp_path, Target())
     assert set(root["provider"]) == {"aws", "kubernetes", "helm"}
     (helm,) = root["provider"]["helm"]
     assert helm["kubernetes"]["token"] == "${data.aws_eks_cluster_auth.cluster_auth.token}"
-    assert set(root["terraform"]["required_providers"]) == {"aws", "kubernetes", "helm"}
+    assert {"aws", "kubernetes", "helm"} <= set(root["terraform"]["required_providers"])
     call = root["module"]["platform"]
     variables = load(MODULE, "variables.tf.json")["variable"]
     required = {name for name, body in variables.items() if "default" not in body}
     assert required <= set(call), required - set(call)
-    assert set(inputs) <= set(variables)
-    assert call["cluster_name"] == "synthdata-production" and call["acme_email"] == "synthdata-alerts-prod@example.com"
+    assert set(call) - {"source", "//"} <= set(variables)
+    assert call["cluster_name"] == "synthdata-production"
     assert call["oidc_provider_arn"] == "${data.aws_iam_openid_connect_provider.cluster_oidc.arn}"
+    # The workspace of the monitoring root, applied before this one.
+    assert call["prometheus_workspace_id"] == "${data.terraform_remote_state.monitoring.outputs.monitoring.workspace_id}"
+    assert "monitoring" in root["data"]["terraform_remote_state"]
     assert "enable_ebs_csi_addon" not in call and "retain_data_on_destroy" not in call  # the module's defaults: on, keep
 
 
 def test_a_local_platform_root_switches_off_what_the_local_api_lacks(tmp_path):
     from synthdata_infra.deploy.plan import Target
 
-    root, inputs = platform_root_json(tmp_path, Target(local_endpoint="http://127.0.0.1:5000"))
+    root = platform_root_json(tmp_path, Target(local_endpoint="http://127.0.0.1:5000"))
     assert set(root["provider"]) == {"aws"}
-    assert (inputs["enable_ebs_csi_addon"], inputs["retain_data_on_destroy"]) == (False, False)
+    call = root["module"]["platform"]
+    assert (call["enable_ebs_csi_addon"], call["retain_data_on_destroy"]) == (False, False)
 
 
 def test_the_complete_example_calls_the_module_with_its_inputs(terraform_env):

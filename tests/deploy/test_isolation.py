@@ -46,7 +46,12 @@ def production_roots(project: Path, out: Path, services: list[dict]) -> dict[str
     from synthdata_infra.deploy.plan import Target, plan_environment
     from synthdata_infra.deploy.synth_roots import add_environment_roots, write_roots
 
-    edit_yaml(project / "environments" / "production.yaml", lambda data: data["services"].extend(services))
+    def edit(data: dict) -> None:
+        data["services"].extend(services)
+        # The on-prem cluster the on-prem services share; its platform root needs its CSI driver.
+        data["clusters"]["onprem"] = {"context": "lab", "storage_provisioner": "rook-ceph.rbd.csi.ceph.com"}
+
+    edit_yaml(project / "environments" / "production.yaml", edit)
     plan = plan_environment(load_environment("production", project))
     return write_roots(lambda app: add_environment_roots(app, plan, Target()), Target(), out, REPO / "modules_out")
 

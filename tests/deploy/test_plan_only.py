@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from synthdata_infra.api import DataType, SyntheticDataInfrastructure
+from synthdata_infra.naming import platform_stack
 from tests.conftest import run_cli
 from tests.deploy.conftest import snapshot
 
@@ -28,7 +29,7 @@ def test_plan_only_writes_nothing_and_names_the_roots_it_could_not_plan(deploy_p
     # production keeps its state in Terraform Cloud, which needs a token (and here a network):
     # every root that could not be planned is named with Terraform's first error.
     unplanned = {line.split(": ")[1]: line.split(": ", 2)[2] for line in lines if line.startswith("  not planned: ")}
-    assert set(unplanned) <= {"workspaces-production", "ledger-production", "monitoring-aws-production"}
+    assert set(unplanned) <= {"workspaces-production", "ledger-production", "monitoring-aws-production", platform_stack("aws", "production")}
     assert all(reason and "terraform init failed" not in reason for reason in unplanned.values())
     assert snapshot(deploy_project) == before
     assert not (deploy_project / ".synthdata").exists() and not (deploy_project / "cdktf.out").exists()

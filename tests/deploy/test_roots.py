@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from synthdata_infra import providers
+from synthdata_infra.naming import platform_stack
 from tests.conftest import REPO, load
 
 ENVIRONMENTS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted((REPO / "environments").glob("*.yaml"))}
@@ -143,7 +145,8 @@ def test_an_environment_without_terraform_cloud_keeps_state_locally(project, tmp
         data["services"] = [{"name": "ledger-synth", "data_type": "tabular", "provider": "aws"}]
 
     written = dev_roots(project, tmp_path, edit)
-    assert sorted(written) == ["ledger-synth-dev", "monitoring-aws-dev"]
+    platform = [platform_stack("aws", "dev")] if providers.get("aws").platform is not None else []
+    assert sorted(written) == sorted(["ledger-synth-dev", "monitoring-aws-dev", *platform])
     for name, folder in written.items():
         terraform = json.loads((folder / "cdk.tf.json").read_text())["terraform"]
         assert "cloud" not in terraform
@@ -190,7 +193,7 @@ def test_version_and_metadata_reach_the_image_labels_and_cloud_tags(project, tmp
             {"name": f"svc-{provider}", "data_type": kind, "provider": provider, "version": "1.2.0", "metadata": metadata}
             for provider, kind in providers_and_types.items()
         ]
-        data["clusters"]["onprem"] = {"context": "lab"}
+        data["clusters"]["onprem"] = {"context": "lab", "storage_provisioner": "rook-ceph.rbd.csi.ceph.com"}
 
     written = dev_roots(project, tmp_path, edit)
     stacks = {name: json.loads((folder / "cdk.tf.json").read_text()) for name, folder in written.items()}

@@ -34,6 +34,7 @@ class Chart:
     # Pod Security Admission level of its namespace: restricted unless the component needs the host.
     pod_security: PodSecurity = "restricted"
     pod_security_reason: str = ""  # why anything less than restricted
+    exports: tuple[str, ...] = ()  # metric exporters it runs (the metric catalog's ``exporter`` names)
 
     def serves(self, api_version: str, kind: str) -> bool:
         return (api_version, kind) in self.crds
@@ -104,6 +105,7 @@ CHARTS: dict[str, Chart] = {
             version="8.4.0",
             namespace="kube-state-metrics",
             why="object status series (kube_pod_container_resource_requests, replicas) the CPU/memory scaling queries and alerts read",
+            exports=("kube-state-metrics",),
         ),
         Chart(
             # github.com/NVIDIA/dcgm-exporter tag 4.5.3-4.8.2, deployment/ (chart 4.8.2). Its container runs
@@ -115,6 +117,7 @@ CHARTS: dict[str, Chart] = {
             version="4.8.2",
             namespace=GPU_NAMESPACE,
             why="per-GPU utilisation and memory series (DCGM_FI_DEV_*) the GPU alerts, dashboards and autoscaling read",
+            exports=("dcgm-exporter",),
             pod_security="privileged",
             pod_security_reason="the DCGM exporter runs as root with SYS_ADMIN and mounts the kubelet pod-resources hostPath",
         ),
@@ -139,6 +142,7 @@ CHARTS: dict[str, Chart] = {
             version="88.5.3",
             namespace=MONITORING_NAMESPACE,
             why="Prometheus operator, Prometheus, Alertmanager, Grafana, kube-state-metrics and node exporter: the on-premises metrics backend",
+            exports=("kube-state-metrics", "node-exporter"),
             crds=_crds("monitoring.coreos.com/v1", "Alertmanager", "PodMonitor", "Probe", "Prometheus", "PrometheusRule", "ServiceMonitor", "ThanosRuler")
             | _crds("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig", "PrometheusAgent", "ScrapeConfig"),
         ),
@@ -168,5 +172,48 @@ EXTRA_NAMESPACES: dict[str, tuple[str, PodSecurity, str]] = {
 }
 
 
+# What a provider's managed cluster brings itself, without a chart: CRDs its add-ons serve and
+# metric exporters it runs. The kubelet's cAdvisor (container_* series) runs everywhere.
+# GKE: managed collection of Managed Service for Prometheus (on by default on current GKE) serves
+# monitoring.googleapis.com/v1 (cloud.google.com/stackdriver/docs/managed-prometheus/setup-managed).
+# AKS: the Azure Monitor managed Prometheus add-on deploys PodMonitor and ServiceMonitor CRDs in the
+# azmonitoring.coreos.com/v1 group (learn.microsoft.com/azure/azure-monitor/containers/prometheus-metrics-scrape-crd).
+MANAGED_CRDS: dict[str, frozenset[tuple[str, str]]] = {
+    "gcp": _crds("monitoring.googleapis.com/v1", "PodMonitoring", "ClusterPodMonitoring", "Rules", "ClusterRules", "GlobalRules", "OperatorConfig"),
+    "azure": _crds("azmonitoring.coreos.com/v1", "PodMonitor", "ServiceMonitor"),
+}
+CLUSTER_EXPORTERS = ("kubelet",)  # every cluster: the kubelet's cAdvisor
+MANAGED_EXPORTERS: dict[str, tuple[str, ...]] = {}
+
+
 def chart(component: str) -> Chart:
     return CHARTS[component]
+
+
+README_BEGIN = "<!-- platform charts: generated from synthdata_infra/components/platform/charts.py -->"
+README_END = "<!-- end of platform charts -->"
+
+
+def readme_table() -> str:
+    """The README's "What the platform module installs" table, one row per chart of the table."""
+    rows = ["| Component | Chart, version (repository) | Namespace | Pod Security | Why |", "| --- | --- | --- | --- | --- |"]
+    for c in CHARTS.values():
+        security = c.pod_security if c.pod_security == "restricted" else f"{c.pod_security}: {c.pod_security_reason}"
+        rows.append(f"| {c.component} | `{c.chart}` {c.version} ({c.repository}) | `{c.namespace}` | {security} | {c.why} |")
+    return "\n".join(rows)
+
+
+def update_readme(text: str) -> str:
+    """``text`` (README.md) with the part between the markers replaced by ``readme_table()``."""
+    head, begin, rest = text.partition(README_BEGIN)
+    _, end, tail = rest.partition(README_END)
+    if not begin or not end:
+        raise ValueError(f"README.md lacks the markers {README_BEGIN} ... {README_END}")
+    return f"{head}{README_BEGIN}\n{readme_table()}\n{README_END}{tail}"
+
+
+if __name__ == "__main__":  # python -m synthdata_infra.components.platform.charts: rewrite the README's table
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[3] / "README.md"
+    readme.write_text(update_readme(readme.read_text(encoding="utf-8")), encoding="utf-8")
