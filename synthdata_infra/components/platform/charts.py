@@ -141,7 +141,10 @@ CHARTS: dict[str, Chart] = {
             chart="kube-prometheus-stack",
             version="88.5.3",
             namespace=MONITORING_NAMESPACE,
-            why="Prometheus operator, Prometheus, Alertmanager, Grafana, kube-state-metrics and node exporter: the on-premises metrics backend",
+            why=(
+                "Prometheus operator (the ServiceMonitor kind), Prometheus, kube-state-metrics and node exporter: on premises the "
+                "metrics backend (with Alertmanager and Grafana); on EKS the collector remote-writing to Amazon Managed Prometheus"
+            ),
             exports=("kube-state-metrics", "node-exporter"),
             crds=_crds("monitoring.coreos.com/v1", "Alertmanager", "PodMonitor", "Probe", "Prometheus", "PrometheusRule", "ServiceMonitor", "ThanosRuler")
             | _crds("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig", "PrometheusAgent", "ScrapeConfig"),
