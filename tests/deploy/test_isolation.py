@@ -157,8 +157,23 @@ def created_by_root(roots: dict[str, Path], work: Path) -> dict[str, set[tuple]]
         results = pool.map(lambda c: (c[0], evaluate_names(c[0], c[1], c[3], work / f"{c[0]}-{c[2]}")), calls)
         by_root: dict[str, set[tuple]] = {}
         for name, created in results:
-            by_root.setdefault(name, set()).update(created)
+            # Cluster-wide objects (a namespace, a Helm release, a StorageClass) are one cluster's: the
+            # environment has one cluster per provider, and objects on two providers' clusters never meet.
+            cluster = cluster_of(name, json.loads((roots[name] / "cdk.tf.json").read_text()))
+            by_root.setdefault(name, set()).update(
+                (item[0], cluster, *item[2:]) if item[0].startswith(("kubernetes_", "helm_")) and item[1] == "" else item for item in created
+            )
     return by_root
+
+
+def cluster_of(root: str, stack: dict) -> str:
+    """The provider whose cluster ``root`` applies its Kubernetes objects to: a platform root's own,
+    or the cloud module's provider of a service root (none: on premises)."""
+    if root.startswith("platform-"):
+        return root.split("-")[1]
+    layers = {call["source"].split("/")[2] for call in stack.get("module", {}).values()}
+    clouds = layers - {"kubernetes"}
+    return clouds.pop() if clouds else "onprem"
 
 
 def collisions(by_root: dict[str, set[tuple]]) -> dict[tuple, list[str]]:
