@@ -10,41 +10,51 @@ from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, TerraformLocal, aws
 from synthdata_infra.components.aws.aws_props import AccountContext
-from synthdata_infra.components.data_retention import RETAINED_DESCRIPTION, DataRetentionGuard, DataRetentionGuardProps, resources_of, retention_input
+from synthdata_infra.components.data_retention import (
+    RETAINED_DESCRIPTION,
+    DataRetentionGuard,
+    DataRetentionGuardProps,
+    resources_of,
+    retention_input,
+)
 from synthdata_infra.components.expressions import inner, merged, named, stable_id
 from synthdata_infra.components.platform.aws import (
-    CLUSTER_AUTOSCALER,
-    KEDA,
-    KUBE_PROMETHEUS_STACK,
-    KedaAwsAuthentication,
-    KedaAwsAuthenticationProps,
-    cluster_autoscaler_values,
-    keda_values,
-    kube_prometheus_stack_values,
     AMP_QUERY,
     AMP_WRITE,
+    CLUSTER_AUTOSCALER,
     CLUSTER_AUTOSCALER_IMAGE_TAG_RULE,
     CLUSTER_AUTOSCALER_SERVICE_ACCOUNT,
     EBS_CSI_ADDON_VERSION,
     EBS_CSI_ADDON_VERSION_RULE,
+    KEDA,
     KEDA_OPERATOR_SERVICE_ACCOUNT,
+    KUBE_PROMETHEUS_STACK,
     PROMETHEUS_SERVICE_ACCOUNT,
     EbsCsiDriver,
     EbsCsiDriverProps,
+    KedaAwsAuthentication,
+    KedaAwsAuthenticationProps,
     ServiceAccountRole,
     ServiceAccountRoleProps,
     VolumeKey,
     VolumeKeyProps,
     amp_statements,
     cluster_autoscaler_statements,
+    cluster_autoscaler_values,
+    keda_values,
+    kube_prometheus_stack_values,
 )
+from synthdata_infra.components.platform.charts import CHARTS, NODE_EXPORTER_NAMESPACE
+from synthdata_infra.components.platform.core import (
+    MANAGED_BY,
+    PlatformCore,
+    PlatformCoreProps,
+)
+from synthdata_infra.naming import PLATFORM_KEDA_AUTH
 from synthdata_infra.patterns import hcl_regex
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.platform_inputs import core_inputs, core_outputs
 from synthdata_infra.synth.shared_inputs import environment_input
-from synthdata_infra.components.platform.charts import CHARTS, NODE_EXPORTER_NAMESPACE
-from synthdata_infra.components.platform.core import MANAGED_BY, PlatformCore, PlatformCoreProps
-from synthdata_infra.naming import PLATFORM_KEDA_AUTH
 
 
 def build(scope: Construct, stack_id: str, _config: None) -> ModuleStack:

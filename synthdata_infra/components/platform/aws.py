@@ -295,7 +295,7 @@ AUTOSCALER_CONTAINER_SECURITY = {"allowPrivilegeEscalation": False, "readOnlyRoo
 
 def cluster_autoscaler_values(cluster_name: str, region: str, role_arn: str, image_tag: str) -> dict[str, Any]:
     """Values of the cluster-autoscaler chart (keys checked against its values.yaml at 9.59.0)."""
-    namespace, service_account = CLUSTER_AUTOSCALER_SERVICE_ACCOUNT
+    service_account = CLUSTER_AUTOSCALER_SERVICE_ACCOUNT[1]  # the chart runs in kube-system (charts.py)
     return {
         "cloudProvider": "aws",
         "awsRegion": region,
