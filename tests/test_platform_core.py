@@ -56,7 +56,8 @@ def onprem() -> dict:
 
 def test_every_release_is_a_pinned_chart_of_the_table(onprem):
     found = releases(onprem)
-    assert set(found) == set(CHARTS) - {"kube-state-metrics"}  # on-prem: kube-prometheus-stack brings it
+    # on-prem: kube-prometheus-stack brings kube-state-metrics; cluster-autoscaler is EKS's (AWS platform only)
+    assert set(found) == set(CHARTS) - {"kube-state-metrics", "cluster-autoscaler"}
     for name, release in found.items():
         chart = CHARTS[name]
         assert (release["repository"], release["chart"], release["version"]) == (chart.repository, chart.chart, chart.version)
@@ -66,7 +67,7 @@ def test_every_release_is_a_pinned_chart_of_the_table(onprem):
 
 def test_namespaces_carry_pod_security_labels_and_say_why_when_not_restricted(onprem):
     namespaces = {ns["metadata"]["name"]: ns["metadata"] for ns in onprem["resource"]["kubernetes_namespace_v1"].values()}
-    assert set(namespaces) == {c.namespace for c in CHARTS.values() if c.component != "kube-state-metrics"} | set(EXTRA_NAMESPACES)
+    assert set(namespaces) == {c.namespace for c in CHARTS.values() if c.component not in ("kube-state-metrics", "cluster-autoscaler")} | set(EXTRA_NAMESPACES)
     privileged = {"nvidia-gpu", "node-exporter"}
     for name, metadata in namespaces.items():
         level = "privileged" if name in privileged else "restricted"

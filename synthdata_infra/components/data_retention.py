@@ -32,12 +32,12 @@ RETAINED_DESCRIPTION = (
 )
 
 
-def retention_input(stack: Any) -> str:
+def retention_input(stack: Any, data: str = "bucket, its key, audit logs, secrets") -> str:
     return stack.variable(
         "retain_data_on_destroy",
         type="bool",
         description=(
-            "Keep the data (bucket, its key, audit logs, secrets) when the module is destroyed: the destroy stops "
+            f"Keep the data ({data}) when the module is destroyed: the destroy stops "
             "before them with a message. false lets `terraform destroy` delete them."
         ),
         default=True,

@@ -24,6 +24,7 @@ class Aws(Provider):
     modules = (ModuleLayer("aws", "aws", "synthdata_infra.synth.aws_module:build"),)
     monitoring = ModuleLayer("aws", "aws", "synthdata_infra.synth.aws_monitoring_module:build")
     dashboards = ModuleLayer("aws", "grafana", "synthdata_infra.synth.grafana_module:build_aws")
+    platform = ModuleLayer("aws", "aws", "synthdata_infra.synth.aws_platform_module:build")
     has_catalog = True
     cost_catalog = "aws"
     service_input_keys = ("storage.backup_enabled",)  # enable_backup (AWS Backup plan of the bucket)
@@ -149,6 +150,56 @@ class Aws(Provider):
             grafana_dashboards_root(stack, self, auth=f"${{aws_grafana_workspace_service_account_token.{GRAFANA_TOKEN}.key}}")
         return inputs
 
+    def platform_providers(self, stack, environment, target, tags) -> None:
+        """aws, plus kubernetes and helm for the environment's EKS cluster (looked up by name; a
+        short-lived token from the caller's AWS credentials), and its IAM OIDC provider for IRSA."""
+        from synthdata_infra.cdk import aws
+        from synthdata_infra.deploy.roots import helm_provider, kubernetes_provider, named
+
+        cluster = self._platform_cluster(environment)
+        self.provider_block(stack, environment.regions.aws, target, tags)
+        named(aws.data_aws_eks_cluster.DataAwsEksCluster(stack, "cluster", name=cluster.name), "cluster")
+        named(
+            aws.data_aws_iam_openid_connect_provider.DataAwsIamOpenidConnectProvider(
+                stack, "cluster_oidc", url="${data.aws_eks_cluster.cluster.identity[0].oidc[0].issuer}"
+            ),
+            "cluster_oidc",
+        )
+        if target.local:  # no cluster answers on the local target
+            return
+        named(aws.data_aws_eks_cluster_auth.DataAwsEksClusterAuth(stack, "cluster_auth", name=cluster.name), "cluster_auth")
+        access = {
+            "host": "${data.aws_eks_cluster.cluster.endpoint}",
+            "cluster_ca_certificate": "${base64decode(data.aws_eks_cluster.cluster.certificate_authority[0].data)}",
+            "token": "${data.aws_eks_cluster_auth.cluster_auth.token}",
+        }
+        kubernetes_provider(stack, **access)
+        helm_provider(stack, **access)
+
+    def platform_inputs(self, environment, target, tags, monitoring_outputs) -> dict[str, Any]:
+        inputs: dict[str, Any] = {
+            "environment": environment.name,
+            "cluster_name": self._platform_cluster(environment).name,
+            "oidc_provider_arn": "${data.aws_iam_openid_connect_provider.cluster_oidc.arn}",
+            # The AMP workspace the cluster's Prometheus writes to and KEDA queries.
+            "prometheus_workspace_id": monitoring_outputs.ref("workspace_id"),
+            "tags": tags,
+        }
+        if target.local:
+            # The local AWS API has no EKS add-on API, and a local run is torn down whole.
+            inputs.update(enable_ebs_csi_addon=False, retain_data_on_destroy=False)
+        return inputs
+
+    def _platform_cluster(self, environment):
+        from synthdata_infra.errors import ConfigError
+
+        cluster = self.cluster(environment)
+        if cluster is None:
+            raise ConfigError(
+                f"environments/{environment.name}.yaml:clusters.aws.name", None, "the EKS cluster the AWS platform is installed in"
+            )
+        return cluster
+
     def monitoring_providers(self, stack, environment, target, tags) -> None:
         self.provider_block(stack, environment.regions.aws, target, tags)
 
@@ -211,3 +262,4 @@ class Aws(Provider):
         )
         stack.output("cluster_name", eks.name, "Name of the local EKS cluster.")
         return stack
+

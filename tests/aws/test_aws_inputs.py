@@ -148,6 +148,8 @@ def test_every_cloud_module_bounds_its_counts_and_checks_node_sizes(module):
             assert body.get("nullable") is False, f"{name} accepts null"
         if body["type"] == "number":
             assert body.get("validation"), f"{name} has no range check"
+    if module.name == "platform":  # once per cluster: no node pool
+        return
     main = json.loads((module / "main.tf.json").read_text())["resource"]
     pools = [body for kind in ("aws_eks_node_group", "google_container_node_pool", "azurerm_kubernetes_cluster_node_pool") for body in main.get(kind, {}).values()]
     (pool,) = pools

@@ -146,6 +146,8 @@ def test_apply_replan_destroy_against_moto(kind, moto, terraform_env, tmp_path):
     gpu = kind == "image"
     assert group["amiType"] == ("AL2023_x86_64_NVIDIA" if gpu else "AL2023_x86_64_STANDARD")
     assert group["labels"] == outputs["node_selector"]
+    # Cluster Autoscaler's discovery tags (the platform module's autoscaler manages the group).
+    assert (group["tags"]["k8s.io/cluster-autoscaler/enabled"], group["tags"]["k8s.io/cluster-autoscaler/synthdata-test"]) == ("true", "owned")
     assert bool(group.get("taints")) is gpu
     if gpu:
         assert group["instanceTypes"][0].startswith("g4dn.")
@@ -360,7 +362,7 @@ def test_node_defaults_agree_with_the_cost_command(fresh_modules, kind, cli):
     assert variables["node_instance_types"]["default"] == [shown["placement"]["instance_type"]]
 
 
-@pytest.mark.parametrize("module", [*TYPES, "monitoring"])
+@pytest.mark.parametrize("module", [*TYPES, "monitoring", "platform"])
 def test_policies_are_jsonencode_expressions(fresh_modules, module):
     """Policies read as Terraform in the module and in plans. A reference inside one is an
     expression, never its text in quotes (what cdktf makes of a token inside a larger expression)."""

@@ -38,7 +38,7 @@ def test_the_seed_examples_run_unchanged_as_plans(deploy_project: Path, capsys):
         assert result.endpoint == f"https://{result.service_name}.synthdata.example.com"
         # production's roots keep their state in Terraform Cloud: a root Terraform could not plan
         # here is named with Terraform's reason, the others were planned.
-        assert set(result.unplanned) <= {f"{result.service_name}-production", "monitoring-aws-production", "workspaces-production"}
+        assert set(result.unplanned) <= {f"{result.service_name}-production", "monitoring-aws-production", "platform-aws-production", "workspaces-production"}
         assert all(reason.strip() for reason in result.unplanned.values())
     assert "Deployed at: https://customer-data-synthesizer.synthdata.example.com" in capsys.readouterr().out
     assert snapshot(deploy_project) == before

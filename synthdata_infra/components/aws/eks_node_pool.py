@@ -12,11 +12,22 @@ from synthdata_infra.catalog import aws_managed_policy_arn
 from synthdata_infra.catalog.ebs import VOLUME_LIMITS
 from synthdata_infra.cdk import Construct, TerraformLocal, Token, aws
 from synthdata_infra.components.aws.aws_props import ServiceResourceProps, policy_document
-from synthdata_infra.components.expressions import as_number, inner, named, stable_id
+from synthdata_infra.components.expressions import as_number, inner, merged_map, named, stable_id
 from synthdata_infra.components.node_placement import GPU_TAINT_KEY, GPU_TAINT_VALUE, node_labels
 from synthdata_infra.components.node_sizes import node_size_precondition
 
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy")
+
+# Cluster Autoscaler's auto-discovery tags (its chart's default autoDiscovery.tags, and the tag its
+# IAM policy conditions SetDesiredCapacity/TerminateInstanceInAutoScalingGroup on): the platform
+# module's autoscaler manages exactly the node groups that carry both.
+AUTOSCALER_ENABLED_TAG = "k8s.io/cluster-autoscaler/enabled"
+AUTOSCALER_OWNER_TAG_PREFIX = "k8s.io/cluster-autoscaler/"
+
+
+def autoscaler_discovery_tags(cluster_name: str) -> dict[str, str]:
+    """The two discovery tags for the cluster ``cluster_name`` (a string expression)."""
+    return {AUTOSCALER_ENABLED_TAG: "true", f"{AUTOSCALER_OWNER_TAG_PREFIX}${{{inner(cluster_name)}}}": "owned"}
 
 
 def default_ami_type(gpu: bool) -> str:
@@ -170,7 +181,9 @@ class EksNodePool(Construct):
                 launch_template=ng.EksNodeGroupLaunchTemplate(id=template.id, version=Token.as_string(template.latest_version)),
                 labels=self.labels,
                 taint=[ng.EksNodeGroupTaint(key=GPU_TAINT_KEY, value=GPU_TAINT_VALUE, effect="NO_SCHEDULE")] if props.gpu_model is not None else None,
-                tags=props.tag_map,
+                # EKS tags the group's Auto Scaling group with the same discovery tags itself; here they
+                # also say, in the module, which autoscaler owns the group.
+                tags=merged_map(props.tags, autoscaler_discovery_tags(props.cluster_name)),
                 depends_on=attachments,
             )
         )

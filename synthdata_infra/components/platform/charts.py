@@ -141,10 +141,26 @@ CHARTS: dict[str, Chart] = {
             chart="kube-prometheus-stack",
             version="88.5.3",
             namespace=MONITORING_NAMESPACE,
-            why="Prometheus operator, Prometheus, Alertmanager, Grafana, kube-state-metrics and node exporter: the on-premises metrics backend",
+            why=(
+                "Prometheus operator (the ServiceMonitor kind), Prometheus, kube-state-metrics and node exporter: on premises the "
+                "metrics backend (with Alertmanager and Grafana); on EKS the collector remote-writing to Amazon Managed Prometheus"
+            ),
             exports=("kube-state-metrics", "node-exporter"),
             crds=_crds("monitoring.coreos.com/v1", "Alertmanager", "PodMonitor", "Probe", "Prometheus", "PrometheusRule", "ServiceMonitor", "ThanosRuler")
             | _crds("monitoring.coreos.com/v1alpha1", "AlertmanagerConfig", "PrometheusAgent", "ScrapeConfig"),
+        ),
+        Chart(
+            # github.com/kubernetes/autoscaler tag cluster-autoscaler-chart-9.59.0,
+            # cluster-autoscaler/charts/cluster-autoscaler (appVersion 1.35.0, image.tag v1.35.0: EKS 1.35,
+            # in standard support until 2027-03-27 by the EKS version calendar; other minors set the module's
+            # cluster_autoscaler_image_tag). No CRDs used; runs in kube-system (the core creates no namespace
+            # there). AWS only.
+            component="cluster-autoscaler",
+            repository="https://kubernetes.github.io/autoscaler",
+            chart="cluster-autoscaler",
+            version="9.59.0",
+            namespace="kube-system",
+            why="adds EKS nodes while pods are Pending and removes idle ones (EKS managed node groups do not scale themselves); it manages the node groups tagged k8s.io/cluster-autoscaler/<cluster>",
         ),
     )
 }
