@@ -56,9 +56,9 @@ PLATFORM_KEDA_AUTH = "synthdata-prometheus"  # KEDA ClusterTriggerAuthentication
 INGRESS_NAMESPACE = "ingress-nginx"  # where the ingress controller runs (the NetworkPolicies allow it)
 INGRESS_CLASS = "nginx"
 CLUSTER_ISSUER = "letsencrypt"  # cert-manager ClusterIssuer the profiles' Ingress annotation names
-# kube-prometheus-stack's Prometheus Service when released as "kube-prometheus-stack" in "monitoring"
-# (the chart names it <release>-prometheus, port 9090): what on-prem KEDA triggers query by default.
-ONPREM_PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"
+# The governing Service the Prometheus operator creates beside the platform's Prometheus in
+# "monitoring" (port 9090, whatever the release is called): what on-prem KEDA triggers query by default.
+ONPREM_PROMETHEUS_URL = "http://prometheus-operated.monitoring.svc:9090"
 
 
 def platform_service(provider: str) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.aws.conftest import terraform
 from tests.aws.test_aws_modules import aws_client, write_root
-from tests.conftest import REPO
+from tests.conftest import REPO, TYPES
 
 REQUIRED = {"service_name": '"customer-synth"', "environment": '"test"', "enable_backup": "false"}
 BAD = {
@@ -148,7 +148,7 @@ def test_every_cloud_module_bounds_its_counts_and_checks_node_sizes(module):
             assert body.get("nullable") is False, f"{name} accepts null"
         if body["type"] == "number":
             assert body.get("validation"), f"{name} has no range check"
-    if module.name == "platform":  # once per cluster: no node pool
+    if module.name not in TYPES:  # the platform (once per cluster) and the dashboards import: no node pool
         return
     main = json.loads((module / "main.tf.json").read_text())["resource"]
     pools = [body for kind in ("aws_eks_node_group", "google_container_node_pool", "azurerm_kubernetes_cluster_node_pool") for body in main.get(kind, {}).values()]

@@ -232,7 +232,7 @@ def test_each_provider_root_wires_secrets_scraping_keda_and_ingress(project, tmp
 
     def edit(data: dict) -> None:
         data["services"] = [{"name": f"svc-{provider}", "data_type": kind, "provider": provider} for provider, kind in providers_and_types.items()]
-        data["clusters"]["onprem"] = {"context": "lab", "secret_store": "vault-backend"}
+        data["clusters"]["onprem"] = {"context": "lab", "secret_store": "vault-backend", "storage_provisioner": "rook-ceph.rbd.csi.ceph.com"}
 
     written = dev_roots(project, tmp_path, edit)
     stacks = {name: json.loads((folder / "cdk.tf.json").read_text()) for name, folder in written.items()}
@@ -291,7 +291,7 @@ def test_each_provider_root_wires_secrets_scraping_keda_and_ingress(project, tmp
 
     assert onprem["cluster_secret_store"] == "vault-backend" and "secret_store_provider" not in onprem
     assert onprem["secret_keys"] == {"model-registry-credentials": "synthdata/dev/svc-onprem/model-registry-credentials", "encryption-keys": "synthdata/dev/svc-onprem/encryption-keys"}
-    assert onprem["prometheus_url"] == "http://kube-prometheus-stack-prometheus.monitoring.svc:9090"
+    assert onprem["prometheus_url"] == "http://prometheus-operated.monitoring.svc:9090"
 
 
 def test_the_aws_root_picks_the_monitoring_workspace_by_its_exact_alias(project, tmp_path):

@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 
 from synthdata_infra.synth.driver import synth
+from synthdata_infra.synth.registry import modules_for
 from tests.conftest import TYPES, edit_yaml, run_cli
 from tests.synth.test_synth_pipeline import tree_digest
 
-ONPREM = [*(f"kubernetes/{kind}" for kind in TYPES), "onprem/monitoring"]
+ONPREM = sorted(spec.folder for spec in modules_for("onprem", "all"))  # the workloads, monitoring, platform
+# Modules covering every type (monitoring, platform) depend on every profile.
+SHARED = [folder for folder in ONPREM if folder.split("/")[1] not in TYPES]
 
 
 @pytest.fixture
@@ -37,7 +40,7 @@ def test_no_op_synth_starts_no_worker(project, cache_dir, broken_bindings, tmp_p
     assert sorted(first.synthesized) == sorted(ONPREM)
     again = run_cli("synth", "--provider", "onprem", "--out", str(out), env={**broken_bindings, "SYNTHDATA_INFRA_ROOT": str(project), "SYNTHDATA_INFRA_CACHE": str(cache_dir)})
     assert again.returncode == 0, again.stderr
-    assert again.stdout.strip() == f"{out}: 0 module(s) written (0 synthesized, 0 from cache), 7 unchanged"
+    assert again.stdout.strip() == f"{out}: 0 module(s) written (0 synthesized, 0 from cache), {len(ONPREM)} unchanged"
 
 
 def test_cached_output_is_byte_identical(project, cache_dir, broken_bindings, tmp_path, fresh_modules):
@@ -45,7 +48,7 @@ def test_cached_output_is_byte_identical(project, cache_dir, broken_bindings, tm
     assert sorted(synth("onprem", "all", synthesized).synthesized) == sorted(ONPREM)
     done = run_cli("synth", "--provider", "onprem", "--out", str(cached), env={**broken_bindings, "SYNTHDATA_INFRA_ROOT": str(project), "SYNTHDATA_INFRA_CACHE": str(cache_dir)})
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"{cached}: 7 module(s) written (0 synthesized, 7 from cache), 0 unchanged"
+    assert done.stdout.strip() == f"{cached}: {len(ONPREM)} module(s) written (0 synthesized, {len(ONPREM)} from cache), 0 unchanged"
     for folder in ONPREM:
         assert tree_digest(cached / folder) == tree_digest(synthesized / folder) == tree_digest(fresh_modules / folder)
 
@@ -55,9 +58,10 @@ def test_a_changed_profile_resynthesizes_exactly_its_modules(project, cache_dir,
     synth("onprem", "all", out)
     edit_yaml(project / "profiles/audio/profile.yaml", lambda d: d["storage"].update(size="2Ti"))
     report = synth("onprem", "all", out)
-    # monitoring depends on every profile (alert thresholds, cost per replica)
-    assert sorted(report.synthesized) == ["kubernetes/audio", "onprem/monitoring"]
-    assert sorted(report.unchanged) == sorted(set(ONPREM) - {"kubernetes/audio", "onprem/monitoring"})
+    # monitoring depends on every profile (alert thresholds, cost per replica), the platform too (storage classes)
+    assert SHARED == ["onprem/monitoring", "onprem/platform"]
+    assert sorted(report.synthesized) == sorted(["kubernetes/audio", *SHARED])
+    assert sorted(report.unchanged) == sorted(set(ONPREM) - {"kubernetes/audio", *SHARED})
     assert json.loads((out / "kubernetes/audio/variables.tf.json").read_text())["variable"]["storage_size"]["default"] == "2Ti"
 
 
