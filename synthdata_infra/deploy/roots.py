@@ -268,6 +268,20 @@ def build_workspaces_root(app, plan: EnvironmentPlan) -> RootStack:
         if tfc.project:
             body["project_id"] = "${data.tfe_project.project.id}"
         stack.add_override(f"resource.tfe_workspace.{root.replace('-', '_')}", body)
+    # A platform root reads its provider's monitoring outputs (terraform_remote_state): the monitoring
+    # workspace shares its state with exactly that workspace, not the whole organization.
+    for provider in plan.platforms:
+        if provider not in plan.monitoring:
+            continue
+        monitoring, platform = (name(provider, env.name).replace("-", "_") for name in (monitoring_stack, platform_stack))
+        stack.add_override(
+            f"resource.tfe_workspace_settings.{monitoring}",
+            {
+                "workspace_id": f"${{tfe_workspace.{monitoring}.id}}",
+                "global_remote_state": False,
+                "remote_state_consumer_ids": [f"${{tfe_workspace.{platform}.id}}"],
+            },
+        )
     return stack
 
 

@@ -69,6 +69,13 @@ def test_workspaces_root_tags_each_workspace(cdktf_out):
         for service in data["services"]:
             name = template.format(service=service["name"], environment=env, data_type=service["data_type"])
             assert tags[name] == {f"service:{service['name']}", f"data-type:{service['data_type']}", f"environment:{env}"}
+        # Each platform workspace may read its provider's monitoring state, and nothing else may.
+        settings = root(cdktf_out, f"workspaces-{env}")["resource"]["tfe_workspace_settings"]
+        providers_used = {service["provider"] for service in data["services"]}
+        for key, body in settings.items():
+            assert body == {"workspace_id": f"${{tfe_workspace.{key}.id}}", "global_remote_state": False,
+                            "remote_state_consumer_ids": [f"${{tfe_workspace.{key.replace('monitoring_', 'platform_', 1)}.id}}"]}
+        assert {key.split("_")[1] for key in settings} == {p for p in providers_used if providers.get(p).platform is not None}
 
 
 @pytest.mark.parametrize("env,service", SERVICE_ROOTS, ids=[f"{s['name']}-{e}" for e, s in SERVICE_ROOTS])
