@@ -52,6 +52,7 @@ from synthdata_infra.components.platform.core import (
 )
 from synthdata_infra.naming import PLATFORM_KEDA_AUTH
 from synthdata_infra.patterns import hcl_regex
+from synthdata_infra.synth.examples import EKS_ACCESS
 from synthdata_infra.synth.module_stack import ModuleDoc, ModuleStack
 from synthdata_infra.synth.platform_inputs import core_inputs, core_outputs
 from synthdata_infra.synth.shared_inputs import environment_input
@@ -305,24 +306,7 @@ provider "aws" {
   region = "us-east-1"
 }
 
-data "aws_eks_cluster" "this" {
-  name = var.cluster_name
-}
-
-data "aws_eks_cluster_auth" "this" {
-  name = var.cluster_name
-}
-
-data "aws_iam_openid_connect_provider" "this" {
-  url = data.aws_eks_cluster.this.identity[0].oidc[0].issuer
-}
-
-provider "kubernetes" {
-  host                   = data.aws_eks_cluster.this.endpoint
-  cluster_ca_certificate = base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)
-  token                  = data.aws_eks_cluster_auth.this.token
-}
-
+""" + EKS_ACCESS + """
 provider "helm" {
   kubernetes = {
     host                   = data.aws_eks_cluster.this.endpoint

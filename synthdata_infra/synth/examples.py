@@ -45,24 +45,7 @@ provider "aws" {{
   region = var.region
 }}
 
-data "aws_eks_cluster" "this" {{
-  name = var.cluster_name
-}}
-
-data "aws_eks_cluster_auth" "this" {{
-  name = var.cluster_name
-}}
-
-data "aws_iam_openid_connect_provider" "this" {{
-  url = data.aws_eks_cluster.this.identity[0].oidc[0].issuer
-}}
-
-provider "kubernetes" {{
-  host                   = data.aws_eks_cluster.this.endpoint
-  cluster_ca_certificate = base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)
-  token                  = data.aws_eks_cluster_auth.this.token
-}}
-
+{eks_access}
 module "cloud" {{
   source = "../.."
 
@@ -224,6 +207,27 @@ output "bucket_name" {{
 }}
 {cdn_output}"""
 
+# How a root on EKS reaches the cluster: its data sources, IRSA's OIDC provider and the kubernetes
+# provider (the per-type examples and the AWS platform module's example share it).
+EKS_ACCESS = """\
+data "aws_eks_cluster" "this" {
+  name = var.cluster_name
+}
+
+data "aws_eks_cluster_auth" "this" {
+  name = var.cluster_name
+}
+
+data "aws_iam_openid_connect_provider" "this" {
+  url = data.aws_eks_cluster.this.identity[0].oidc[0].issuer
+}
+
+provider "kubernetes" {
+  host                   = data.aws_eks_cluster.this.endpoint
+  cluster_ca_certificate = base64decode(data.aws_eks_cluster.this.certificate_authority[0].data)
+  token                  = data.aws_eks_cluster_auth.this.token
+}
+"""
 CDN_VARIABLE = """
 variable "cdn_domain_name" {
   type        = string
@@ -406,7 +410,7 @@ def _render(template: str, config: ServiceConfig, cloud: str, extra_variables: s
 
 
 def aws_example(config: ServiceConfig) -> str:
-    return _render(AWS_EXAMPLE, config, "aws")
+    return _render(AWS_EXAMPLE, config, "aws", eks_access=EKS_ACCESS)
 
 
 def azure_example(config: ServiceConfig) -> str:
