@@ -23,6 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from synthdata_infra.components.platform.charts import NODE_HOST_PATHS
 from synthdata_infra.config import project_root
 from synthdata_infra.errors import ConfigError
 
@@ -83,7 +84,7 @@ def conventions(out: Path, folder: Path) -> Finding:
             problems.append(f"{name} holds cdktf metadata (\"//\")")
         if "provider" in documents[name]:
             problems.append(f"{name} configures a provider")
-        absolute = _ABSOLUTE.search(text)
+        absolute = next((m for m in _ABSOLUTE.finditer(text) if not m.group(1).startswith(NODE_HOST_PATHS)), None)
         if absolute:
             problems.append(f"{name} holds an absolute path {absolute.group(1)}")
     terraform = documents["versions.tf.json"].get("terraform", {})

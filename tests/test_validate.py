@@ -118,3 +118,18 @@ def test_failure_exits_non_zero_with_a_table(tmp_path):
 def test_bad_options_exit_2(args, message, cli):
     done = cli("validate", *args)
     assert done.exit_code == 2 and done.stderr.strip() == message
+
+
+def test_a_node_host_path_is_not_a_local_path_but_a_home_folder_is(tmp_path):
+    """The GKE platform mounts the NVIDIA libraries from the nodes' /home/kubernetes/bin/nvidia:
+    a path on the cluster's nodes passes the no-absolute-path rule; a path of this machine does not."""
+    from synthdata_infra.validate import conventions
+
+    out = copy_modules(tmp_path, "gcp/platform")
+    module = out / "gcp/platform"
+    assert "/home/kubernetes/bin/nvidia" in (module / "main.tf.json").read_text()
+    assert conventions(out, module).result == "pass"
+    main = module / "main.tf.json"
+    main.write_text(main.read_text().replace("/home/kubernetes/bin/nvidia", "/home/alice/nvidia", 1))
+    finding = conventions(out, module)
+    assert (finding.result, finding.detail) == ("fail", "main.tf.json holds an absolute path /home/alice/nvidia\\")

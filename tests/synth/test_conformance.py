@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from synthdata_infra import providers
-from synthdata_infra.components.platform.gcp import GKE_NVIDIA_HOST_PATH
+from synthdata_infra.components.platform.charts import NODE_HOST_PATHS
 from synthdata_infra.monitoring.rules import rules_files
 from synthdata_infra.synth.registry import DASHBOARDS, MONITORING, PLATFORM, ModuleSpec, modules_for
 from tests.conftest import REPO, TYPES, load, shared_synth
@@ -46,7 +46,7 @@ PLATFORM_REQUIREMENTS = (
     ("helm", "hashicorp/helm", ">= 3.1.1, < 4.0.0"),
 )
 # Host paths on cluster nodes the platform modules mount (GKE's NVIDIA driver libraries).
-NODE_PATHS = (GKE_NVIDIA_HOST_PATH,)
+NODE_PATHS = NODE_HOST_PATHS
 CLOUD_LAYERS = {p.cloud_folder for p in providers.REGISTRY.values() if p.cloud_folder}
 LOGICAL_ID = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 REFERENCE = re.compile(r"(data\.)?\b((?:aws|kubernetes|google|azurerm|helm|grafana|terraform)_[a-z0-9_]+)\.([a-z0-9_]+)\b")

@@ -17,6 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+# Paths on a cluster's nodes that a platform chart mounts (hostPath): they belong to the nodes, not
+# to the machine that synthesized the module, so the no-absolute-path rule leaves them alone.
+GKE_NVIDIA_HOST_PATH = "/home/kubernetes/bin/nvidia"  # where GKE's driver installer puts the NVIDIA libraries
+NODE_HOST_PATHS = (GKE_NVIDIA_HOST_PATH,)
+
 PodSecurity = Literal["restricted", "baseline", "privileged"]
 
 

@@ -24,6 +24,7 @@ from synthdata_infra.cdk import Construct, google, kubernetes as k8s
 from synthdata_infra.components.expressions import count_if, named
 from synthdata_infra.components.gcp.gcp_props import ENCRYPTER_DECRYPTER
 from synthdata_infra.components.gcp.workload_identity import workload_identity_member
+from synthdata_infra.components.platform.charts import GKE_NVIDIA_HOST_PATH
 from synthdata_infra.components.platform.scrape import ScrapeTarget
 from synthdata_infra.naming import PLATFORM_KEDA_AUTH
 
@@ -40,7 +41,6 @@ CMEK_PARAMETER = "disk-encryption-kms-key"
 # reach a container that does not request a GPU only when it is privileged. Keys from the
 # dcgm-exporter chart's values.yaml at 4.8.2 (extraHostVolumes, extraVolumeMounts, extraEnv,
 # securityContext); extraVolumeMounts replaces the chart's list, so its counters mount is repeated.
-GKE_NVIDIA_HOST_PATH = "/home/kubernetes/bin/nvidia"
 GKE_DCGM_VALUES: dict[str, Any] = {
     "extraHostVolumes": [{"name": "nvidia-install-dir-host", "hostPath": GKE_NVIDIA_HOST_PATH}],
     "extraVolumeMounts": [
