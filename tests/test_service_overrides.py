@@ -27,6 +27,13 @@ def test_backup_is_per_service_on_aws():
     assert planned("tabular", "aws", {"storage": {"backup_enabled": False}}).cloud_inputs(Target())["enable_backup"] is False
 
 
+def test_cdn_is_per_service_on_aws():
+    assert planned("image", "aws", {}).cloud_inputs(Target())["enable_cdn"] is True
+    assert planned("tabular", "aws", {}).cloud_inputs(Target())["enable_cdn"] is False
+    assert planned("tabular", "aws", {"storage": {"cdn_enabled": True}}).cloud_inputs(Target())["enable_cdn"] is True
+    assert planned("image", "aws", {"storage": {"cdn_enabled": False}}).cloud_inputs(Target())["enable_cdn"] is False
+
+
 def test_a_key_no_module_takes_lists_what_may_be_overridden():
     with pytest.raises(ConfigError) as refused:
         planned("tabular", "gcp", {"storage": {"backup_enabled": False}})

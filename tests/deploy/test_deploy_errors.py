@@ -33,8 +33,8 @@ CASES = {
         "--provider: got 'gcp'; --local runs the AWS layers only",
     ),
     "override no module takes": (
-        (*DEPLOY, "--environment", "dev", "--set", "storage.cdn_enabled=true"),
-        "overrides.storage.cdn_enabled: got true; the aws modules of tabular take no input for it",
+        (*DEPLOY, "--environment", "dev", "--set", "storage.compression=zstd"),
+        "overrides.storage.compression: got 'zstd'; the aws modules of tabular take no input for it",
     ),
     "unknown override key": (
         (*DEPLOY, "--environment", "dev", "--set", "resources.memroy=4Gi"),
