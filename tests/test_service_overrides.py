@@ -34,6 +34,14 @@ def test_cdn_is_per_service_on_aws():
     assert planned("image", "aws", {"storage": {"cdn_enabled": False}}).cloud_inputs(Target())["enable_cdn"] is False
 
 
+def test_cdn_is_per_service_on_azure_but_not_on_gcp():
+    assert planned("image", "azure", {}).cloud_inputs(Target())["enable_cdn"] is True
+    assert planned("tabular", "azure", {"storage": {"cdn_enabled": True}}).cloud_inputs(Target())["enable_cdn"] is True
+    # GCP's Cloud CDN also needs cdn_domain_name, which deploy does not pass: the override could not take effect.
+    with pytest.raises(ConfigError, match="Per service: "):
+        planned("image", "gcp", {"storage": {"cdn_enabled": False}})
+
+
 def test_a_key_no_module_takes_lists_what_may_be_overridden():
     with pytest.raises(ConfigError) as refused:
         planned("tabular", "gcp", {"storage": {"backup_enabled": False}})

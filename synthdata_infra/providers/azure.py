@@ -21,6 +21,7 @@ class Azure(Provider):
     cost_catalog = "azure"
     prometheus_retention = "18 months, fixed by the Azure Monitor workspace"
     grafana = "an Azure Managed Grafana"
+    service_input_keys = ("storage.cdn_enabled",)  # enable_cdn (Azure Front Door in front of the container)
     scraper_namespace = "kube-system"  # AKS's metrics add-on (ama-metrics) runs its collectors there
     scrape_kind = "PodMonitor"  # azmonitoring.coreos.com/v1, read by the ama-metrics add-on
 
@@ -31,7 +32,11 @@ class Azure(Provider):
         return None
 
     def cloud_inputs(self, plan, target) -> dict[str, Any]:
-        return {"node_vm_size": plan.placement.instance_type, "location": plan.environment.regions.azure}
+        return {
+            "node_vm_size": plan.placement.instance_type,
+            "location": plan.environment.regions.azure,
+            "enable_cdn": plan.config.storage.cdn_enabled,
+        }
 
     def provider_block(self, stack) -> None:
         from synthdata_infra.cdk import azurerm
