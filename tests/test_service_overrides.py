@@ -9,7 +9,8 @@ from synthdata_infra.config import load_environment
 from synthdata_infra.config.environment import ServiceEntry
 from synthdata_infra.deploy.plan import Target, plan_service, service_input_keys
 from synthdata_infra.errors import ConfigError
-from tests.conftest import edit_yaml
+from synthdata_infra.config import resolve
+from tests.conftest import edit_yaml, load
 
 
 def planned(data_type: str, provider: str, overrides: dict):
@@ -40,6 +41,17 @@ def test_cdn_is_per_service_on_azure_but_not_on_gcp():
     # GCP's Cloud CDN also needs cdn_domain_name, which deploy does not pass: the override could not take effect.
     with pytest.raises(ConfigError, match="Per service: "):
         planned("image", "gcp", {"storage": {"cdn_enabled": False}})
+
+
+def test_the_configmap_follows_the_cdn_input(fresh_modules):
+    """The workload module writes its cdn_enabled input (the root passes whether the cloud module made a CDN)."""
+    for kind in ("image", "tabular"):
+        module = fresh_modules / "kubernetes" / kind
+        assert load(module, "variables.tf.json")["variable"]["cdn_enabled"]["default"] is resolve(kind, None).storage.cdn_enabled
+        (config_map,) = load(module, "main.tf.json")["resource"]["kubernetes_config_map_v1"].values()
+        assert "cdn_enabled: ${var.cdn_enabled}\n" in config_map["data"]["policies.yaml"]
+    assert planned("tabular", "aws", {"storage": {"cdn_enabled": True}}).workload_inputs()["cdn_enabled"] is True
+    assert planned("image", "onprem", {}).workload_inputs()["cdn_enabled"] is True  # on premises: the module's default
 
 
 def test_a_key_no_module_takes_lists_what_may_be_overridden():

@@ -48,7 +48,7 @@ class GeneratorDeploymentProps(WorkloadObjectProps):
     metrics_port: int
     mount_path: str  # of the data volume
     secrets: tuple[str, ...]  # the profile's secret names, mounted from <name>-<secret>
-    policies: str  # policies.yaml of the ConfigMap: render_policies(config)
+    policies: str  # policies.yaml of the ConfigMap: render_policies(config, ...)
 
     @property
     def secret_names(self) -> list[str]:
@@ -334,12 +334,14 @@ def _filter_resources(sidecar: ContentFilterProps, side: str) -> dict[str, str]:
     return {name: f"${{{resources}.{side}.{name}}}" for name in FILTER_RESOURCES[side]}
 
 
-def render_policies(config: ServiceConfig) -> str:
-    """The ConfigMap document: data policies and the type-specific settings, as YAML."""
+def render_policies(config: ServiceConfig, cdn_enabled: str) -> str:
+    """The ConfigMap document: data policies and the type-specific settings, as YAML.
+
+    ``cdn_enabled`` is a bool expression (the module's input): Terraform writes ``true`` or ``false``."""
     document = {
         "data_type": config.data_type,
         "data_policies": config.data_policies.model_dump(mode="json"),
         "specific": config.specific.model_dump(mode="json", exclude_none=True),
-        "storage": {"compression": config.storage.compression, "cdn_enabled": config.storage.cdn_enabled},
+        "storage": {"compression": config.storage.compression, "cdn_enabled": cdn_enabled},
     }
     return yaml.safe_dump(document, sort_keys=True)

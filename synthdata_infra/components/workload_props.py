@@ -33,6 +33,7 @@ class WorkloadInputs(BaseModel):
     memory: str  # string: memory request and limit
     gpu_count: str  # number: GPUs per replica (used only when the profile has a GPU)
     storage_size: str  # string: size of the per-pod data volume
+    cdn_enabled: str  # bool: the ConfigMap's storage.cdn_enabled (the cloud module's enable_cdn)
     model_cache_size: str  # string: size limit of the model cache (used only when the profile keeps one)
     min_replicas: str  # number
     max_replicas: str  # number

@@ -174,6 +174,7 @@ class ServicePlan:
             "cpu": config.resources.cpu,
             "memory": config.resources.memory,
             "storage_size": config.storage.size,
+            "cdn_enabled": config.storage.cdn_enabled,  # the cloud module's enable_cdn
             "storage_class_name": storage_class_for(self.provider, config.storage.storage_class).storage_class_name,
         }
         if config.gpu:

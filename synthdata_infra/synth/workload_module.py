@@ -171,6 +171,15 @@ def _inputs(stack: ModuleStack, config: ServiceConfig) -> WorkloadInputs:
         ),
         storage_size=v("storage_size", type="string", description="Size of each pod's data volume.", default=config.storage.size),
         model_cache_size=model_cache_size or "",
+        cdn_enabled=v(
+            "cdn_enabled",
+            type="bool",
+            description=(
+                "Whether the cloud module serves the generated data through its CDN (pass the same value as its "
+                "enable_cdn): the generator reads it from the ConfigMap (`storage.cdn_enabled`)."
+            ),
+            default=config.storage.cdn_enabled,
+        ),
         min_replicas=v("min_replicas", type="number", description="Autoscaler lower bound.", default=config.scaling.min_replicas),
         max_replicas=v("max_replicas", type="number", description="Autoscaler upper bound.", default=config.scaling.max_replicas),
         storage_class_name=v(
@@ -377,7 +386,7 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: WorkloadInputs) -
             metrics_port=networking.metrics_port,
             mount_path=config.storage.mount_path,
             secrets=config.security.secrets,
-            policies=render_policies(config),
+            policies=render_policies(config, inputs.cdn_enabled),
         ),
     )
     ingress = networking.ingress
