@@ -62,6 +62,19 @@ def test_a_key_no_module_takes_lists_what_may_be_overridden():
     assert "storage.backup_enabled" not in service_input_keys("gcp") and "storage.backup_enabled" in service_input_keys("aws")
 
 
+def test_ingress_is_per_service():
+    assert planned("tabular", "aws", {}).workload_inputs()["enable_ingress"] is True
+    assert planned("tabular", "gcp", {"networking": {"ingress": {"enabled": False}}}).workload_inputs()["enable_ingress"] is False
+
+
+def test_an_ingress_the_profile_lacks_cannot_be_switched_on(project):
+    edit_yaml(project / "profiles" / "tabular" / "profile.yaml", lambda d: d.setdefault("networking", {}).update(ingress={"enabled": False}))
+    assert "enable_ingress" not in planned("tabular", "aws", {}).workload_inputs()  # the module has no such input
+    with pytest.raises(ConfigError, match="have no Ingress to switch on") as refused:
+        planned("tabular", "aws", {"networking": {"ingress": {"enabled": True}}})
+    assert refused.value.path == "overrides.networking.ingress.enabled"
+
+
 def test_the_cluster_issuer_is_per_service_and_no_other_annotation():
     issuer = "cert-manager.io/cluster-issuer"
     assert planned("tabular", "aws", {}).workload_inputs()["cluster_issuer"] == "letsencrypt"

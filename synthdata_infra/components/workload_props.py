@@ -42,6 +42,7 @@ class WorkloadInputs(BaseModel):
     node_selector: str  # map(string)
     labels: str  # map(string): every object's labels
     ingress_host: str  # string or null
+    enable_ingress: str  # bool: the Ingress (used only when the profile has one)
     cluster_issuer: str  # string: cert-manager ClusterIssuer of the Ingress (used only with TLS)
     ingress_class_name: str  # string
     ingress_controller_namespace: str  # string

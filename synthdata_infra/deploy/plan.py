@@ -47,6 +47,7 @@ SERVICE_INPUT_KEYS = (
     "storage.size",
     "storage.storage_class",
     "networking.bandwidth",
+    "networking.ingress.enabled",  # the workload's enable_ingress (a profile without an Ingress refuses true)
     "deployment.labels",
     "specific.model_cache.size",
     f"networking.ingress.annotations.{CLUSTER_ISSUER_ANNOTATION}",  # the workload's cluster_issuer
@@ -92,6 +93,11 @@ class ServicePlan:
     @property
     def data_type(self) -> str:
         return self.entry.data_type
+
+    @property
+    def profile(self) -> ServiceConfig:
+        """The data type's profile alone: what its modules were synthesized from (their input defaults)."""
+        return resolve(self.data_type, None)
 
     @property
     def stack(self) -> str:
@@ -189,6 +195,8 @@ class ServicePlan:
             inputs["content_filter_image"] = self.environment.images.content_filter
         if self.ingress_host is not None:
             inputs["ingress_host"] = self.ingress_host
+        if self.profile.networking.ingress.enabled:  # the module has enable_ingress
+            inputs["enable_ingress"] = ingress.enabled
         return inputs
 
 
@@ -223,6 +231,8 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
             continue
         per_service = service_input_keys(entry.provider)
         ingress = config.networking.ingress
+        if key == "networking.ingress.enabled" and value and not profile.networking.ingress.enabled:
+            raise ConfigError(f"{prefix}overrides.{key}", value, f"only false: the {entry.data_type} modules have no Ingress to switch on (set it in profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`)")
         if key.endswith(CLUSTER_ISSUER_ANNOTATION) and not (ingress.enabled and ingress.tls):
             raise ConfigError(f"{prefix}overrides.{key}", value, f"{entry.data_type} has no TLS Ingress (networking.ingress): no certificate to issue")
         if key.split(".")[0] in _IGNORED or any(key == k or key.startswith(k + ".") for k in per_service):

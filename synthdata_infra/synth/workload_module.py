@@ -215,6 +215,16 @@ def _inputs(stack: ModuleStack, config: ServiceConfig) -> WorkloadInputs:
             description="Public host name; null creates no Ingress." + (" TLS via cert-manager." if config.networking.ingress.tls else ""),
             default=None,
         ),
+        enable_ingress=(
+            v(
+                "enable_ingress",
+                type="bool",
+                description="Create the Ingress for ingress_host (the profile's networking.ingress.enabled); false: the service is reached inside the cluster only.",
+                default=True,
+            )
+            if ingress.enabled
+            else ""
+        ),
         cluster_issuer=cluster_issuer or "",
         ingress_class_name=v("ingress_class_name", type="string", description="IngressClass of the ingress controller.", default=INGRESS_CLASS),
         ingress_controller_namespace=v(
@@ -400,6 +410,7 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: WorkloadInputs) -
             ingress=(
                 IngressProps(
                     host=inputs.ingress_host,
+                    enabled=inputs.enable_ingress,
                     class_name=inputs.ingress_class_name,
                     tls=ingress.tls,
                     cluster_issuer=inputs.cluster_issuer if ingress.tls else None,

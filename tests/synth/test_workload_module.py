@@ -283,11 +283,13 @@ def test_config_map_carries_the_data_policies(fresh_modules, kind):
 
 def test_ingress_is_tls_with_cert_manager_and_optional(fresh_modules):
     (ingress,) = resources(fresh_modules / "kubernetes" / "tabular", "kubernetes_ingress_v1").values()
-    assert ingress["count"] == "${var.ingress_host == null ? 0 : 1}"
+    # enable_ingress: the profile's networking.ingress.enabled, which a service may override
+    assert ingress["count"] == "${var.enable_ingress && var.ingress_host != null ? 1 : 0}"
     assert ingress["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "${var.cluster_issuer}"}
     assert ingress["spec"]["tls"][0]["hosts"] == ["${var.ingress_host}"]
     variables = load(fresh_modules / "kubernetes" / "tabular", "variables.tf.json")["variable"]
     assert variables["ingress_host"]["default"] is None
+    assert variables["enable_ingress"]["default"] is profile("tabular")["networking"]["ingress"]["enabled"] is True
 
 
 # --- values that were hard-coded and are inputs now, with the old values as defaults ---------
