@@ -54,6 +54,22 @@ def test_the_configmap_follows_the_cdn_input(fresh_modules):
     assert planned("image", "onprem", {}).workload_inputs()["cdn_enabled"] is True  # on premises: the module's default
 
 
+@pytest.mark.parametrize(
+    "provider,key,reason",
+    [
+        ("gcp", "backup_enabled", "has no backup to switch (per service on aws)"),
+        ("azure", "backup_enabled", "stops checkov scanning the account (per service on aws)"),
+        ("gcp", "cdn_enabled", "deploy does not pass: call the module with enable_cdn and cdn_domain_name (per service on aws, azure)"),
+    ],
+)
+def test_a_key_per_service_elsewhere_says_why_not_here_and_where(provider, key, reason):
+    with pytest.raises(ConfigError) as refused:
+        planned("image", provider, {"storage": {key: False}})
+    message = str(refused.value)
+    assert refused.value.path == f"overrides.storage.{key}" and "\n" not in message
+    assert reason in message and message.endswith("Per service: " + ", ".join(service_input_keys(provider)))
+
+
 def test_a_key_no_module_takes_lists_what_may_be_overridden():
     with pytest.raises(ConfigError) as refused:
         planned("tabular", "gcp", {"storage": {"backup_enabled": False}})

@@ -237,12 +237,7 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
             raise ConfigError(f"{prefix}overrides.{key}", value, f"{entry.data_type} has no TLS Ingress (networking.ingress): no certificate to issue")
         if key.split(".")[0] in _IGNORED or any(key == k or key.startswith(k + ".") for k in per_service):
             continue
-        raise ConfigError(
-            f"{prefix}overrides.{key}",
-            value,
-            f"the {entry.provider} modules of {entry.data_type} take no input for it; set it in "
-            f"profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`. Per service: " + ", ".join(per_service),
-        )
+        raise ConfigError(f"{prefix}overrides.{key}", value, _not_per_service(key, entry) + ". Per service: " + ", ".join(per_service))
     provider = providers.get(entry.provider, f"{prefix}provider")
     if provider.cloud and provider.cluster(environment) is None:
         raise ConfigError(
@@ -265,6 +260,17 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
     # resizes the node pool instead of replacing it with another node type.
     placement = provider.placement(config.model_copy(update={"replicas": config.scaling.min_replicas}))
     return ServicePlan(environment=environment, entry=entry, config=config, placement=placement)
+
+
+def _not_per_service(key: str, entry: ServiceEntry) -> str:
+    """Why ``key`` cannot change for one service on its provider, and where it can."""
+    provider = providers.get(entry.provider)
+    elsewhere = [name for name in providers.names() if any(key == k or key.startswith(k + ".") for k in providers.get(name).service_input_keys)]
+    reason = next((why for k, why in provider.per_service_refusals.items() if key == k or key.startswith(k + ".")), None)
+    if reason is None:
+        reason = f"the {entry.provider} modules of {entry.data_type} take no input for it"
+    where = f" (per service on {', '.join(elsewhere)})" if elsewhere else ""
+    return f"{reason}{where}; set it in profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`"
 
 
 def _differences(before: Any, after: Any, key: str = "") -> list[tuple[str, Any]]:

@@ -22,6 +22,14 @@ class Azure(Provider):
     prometheus_retention = "18 months, fixed by the Azure Monitor workspace"
     grafana = "an Azure Managed Grafana"
     service_input_keys = ("storage.cdn_enabled",)  # enable_cdn (Azure Front Door in front of the container)
+    per_service_refusals = {
+        # Terraform can only omit the nested restore_policy with a `dynamic` block, and checkov 3.2 then
+        # fails to read the module ("Failed to add block") and scans none of the storage account's checks.
+        "storage.backup_enabled": (
+            "point-in-time restore is a nested restore_policy block of the storage account, switchable only by a "
+            "dynamic block that stops checkov scanning the account"
+        ),
+    }
     scraper_namespace = "kube-system"  # AKS's metrics add-on (ama-metrics) runs its collectors there
     scrape_kind = "PodMonitor"  # azmonitoring.coreos.com/v1, read by the ama-metrics add-on
 
