@@ -23,6 +23,26 @@ def test_model_cache_size_is_a_workload_input():
     assert "model_cache_size" not in planned("tabular", "aws", {}).workload_inputs()  # no model cache: no input
 
 
+@pytest.mark.parametrize(
+    "kind,override,name,value",
+    [
+        ("image", {"model_cache": {"preload_models": ["sdxl"]}}, "preload_models", ["sdxl"]),
+        ("image", {"preprocessing": {"workers": 2}}, "preprocessing", {"workers": 2, "batch_size": 32}),
+        ("image", {"postprocessing": {"quality": 60}}, "postprocessing", {"compression": "webp", "quality": 60, "cdn_upload": True}),
+    ],
+)
+def test_type_specific_settings_are_workload_inputs(kind, override, name, value):
+    assert planned(kind, "gcp", {"specific": override}).workload_inputs()[name] == value
+    assert planned(kind, "gcp", {}).workload_inputs()[name] != value
+
+
+def test_whether_a_type_keeps_a_model_cache_is_not_per_service():
+    # The cloud modules size the node disks for the profile's cache.
+    with pytest.raises(ConfigError, match="Per service: ") as refused:
+        planned("image", "aws", {"specific": {"model_cache": {"enabled": False}}})
+    assert refused.value.path == "overrides.specific.model_cache.enabled"
+
+
 def test_backup_is_per_service_on_aws():
     assert planned("tabular", "aws", {}).cloud_inputs(Target())["enable_backup"] is True
     assert planned("tabular", "aws", {"storage": {"backup_enabled": False}}).cloud_inputs(Target())["enable_backup"] is False
@@ -105,3 +125,42 @@ def test_an_issuer_without_a_tls_ingress_is_refused(project):
     edit_yaml(project / "profiles" / "tabular" / "profile.yaml", lambda d: d.setdefault("networking", {}).update(ingress={"tls": False}))
     with pytest.raises(ConfigError, match="no TLS Ingress"):
         planned("tabular", "aws", {"networking": {"ingress": {"annotations": {"cert-manager.io/cluster-issuer": "internal-ca"}}}})
+
+
+# Bounds the node pool is sized by, rounded to whole nodes of a node type that may already meet them:
+# a small change can leave the inputs alone (tests/test_every_key.py sees them change the AWS module).
+BOUNDS = ("networking.bandwidth", "scaling.min_replicas")
+
+
+def test_bandwidth_is_refused_on_premises_and_gpu_type_selects_its_nodes():
+    with pytest.raises(ConfigError, match="no node type is chosen") as refused:
+        planned("image", "onprem", {"networking": {"bandwidth": "25Gbps"}})
+    assert "networking.bandwidth" not in str(refused.value).split("Per service: ")[1].split(", ")
+    assert planned("image", "onprem", {"gpu": {"type": "nvidia-l4"}}).workload_inputs()["node_selector"] == {"synthdata.io/accelerator": "nvidia-l4"}
+
+
+@pytest.mark.parametrize("provider", ["aws", "gcp", "azure", "onprem"])
+def test_every_key_a_service_sets_reaches_its_inputs_or_is_refused(provider):
+    """Walk every key of the model (tests/test_every_key.py's leaves and flips): set for one service,
+    it changes the inputs its root passes to the cloud or workload module, or deploy refuses it."""
+    from tests.test_every_key import CHECKED, MONITORING_INPUTS, REFUSED, RULES, flipped, model_leaves, nested
+
+    given = {**{path: value for path, (value, _) in MONITORING_INPUTS.items()}, **RULES}
+
+    def inputs(plan) -> dict:
+        return {"cloud": plan.cloud_inputs(Target()) if plan.placement else {}, "workload": plan.workload_inputs()}
+
+    silent = []
+    for path, (kind, value) in model_leaves().items():
+        # Refused for every service (data_type, security switches, ...), or a requirement the placement
+        # checks (met: nothing to change; unmet: refused, tested in test_every_key).
+        if path in REFUSED or path in CHECKED or path in BOUNDS:
+            continue
+        try:
+            override = nested(path, given[path]) if path in given else flipped(path, kind, value)
+            plan = planned(kind, provider, override)
+        except ConfigError:
+            continue  # refused (the messages are tested above and in test_every_key)
+        if inputs(plan) == inputs(planned(kind, provider, {})):
+            silent.append(path)
+    assert not silent, f"accepted per service on {provider} but no module input changes: {silent}"

@@ -35,6 +35,9 @@ class WorkloadInputs(BaseModel):
     storage_size: str  # string: size of the per-pod data volume
     cdn_enabled: str  # bool: the ConfigMap's storage.cdn_enabled (the cloud module's enable_cdn)
     model_cache_size: str  # string: size limit of the model cache (used only when the profile keeps one)
+    preload_models: str  # list(string): models the generator loads at start (model cache only)
+    preprocessing: str  # object({workers, batch_size}) (used only when the profile sets specific.preprocessing)
+    postprocessing: str  # object({compression, quality, cdn_upload}) (specific.postprocessing only)
     min_replicas: str  # number
     max_replicas: str  # number
     storage_class_name: str  # string

@@ -15,6 +15,7 @@ from typing import Any
 from synthdata_infra import providers
 from synthdata_infra.catalog import Placement, storage_class_for
 from synthdata_infra.config import Environment, ServiceConfig, ServiceEntry, resolve
+from synthdata_infra.components.node_placement import ACCELERATOR_LABEL
 from synthdata_infra.config.models import CLUSTER_ISSUER_ANNOTATION, Monitoring
 from synthdata_infra.errors import ConfigError
 from synthdata_infra.naming import (  # noqa: F401  (stack names: re-exported for the engine and roots)
@@ -50,6 +51,9 @@ SERVICE_INPUT_KEYS = (
     "networking.ingress.enabled",  # the workload's enable_ingress (a profile without an Ingress refuses true)
     "deployment.labels",
     "specific.model_cache.size",
+    "specific.model_cache.preload_models",
+    "specific.preprocessing",  # the generator's settings, written to the workload's ConfigMap
+    "specific.postprocessing",
     f"networking.ingress.annotations.{CLUSTER_ISSUER_ANNOTATION}",  # the workload's cluster_issuer
 )
 ENVIRONMENT_ONLY_KEYS = ("monitoring",)  # read by the environment's monitoring root: set in its config, not per service
@@ -184,10 +188,15 @@ class ServicePlan:
             "storage_class_name": storage_class_for(self.provider, config.storage.storage_class).storage_class_name,
         }
         if config.gpu:
-            inputs["gpu_count"] = config.gpu.count
+            # The GPU nodes' label (a cloud root passes its node pool's labels instead).
+            inputs.update(gpu_count=config.gpu.count, node_selector={ACCELERATOR_LABEL: config.gpu.type})
         cache = config.specific.model_cache
         if cache is not None and cache.enabled:
-            inputs["model_cache_size"] = cache.size
+            inputs.update(model_cache_size=cache.size, preload_models=list(cache.preload_models))
+        for section in ("preprocessing", "postprocessing"):
+            settings = getattr(config.specific, section)
+            if settings is not None:
+                inputs[section] = settings.model_dump(mode="json")
         ingress = config.networking.ingress
         if ingress.enabled and ingress.tls and CLUSTER_ISSUER_ANNOTATION in ingress.annotations:
             inputs["cluster_issuer"] = ingress.annotations[CLUSTER_ISSUER_ANNOTATION]
@@ -202,7 +211,8 @@ class ServicePlan:
 
 def service_input_keys(provider: str) -> tuple[str, ...]:
     """Keys a service on ``provider`` may override: module inputs with the profile's value as default."""
-    return SERVICE_INPUT_KEYS + providers.get(provider).service_input_keys
+    chosen = providers.get(provider)
+    return tuple(key for key in SERVICE_INPUT_KEYS if key not in chosen.per_service_refusals) + chosen.service_input_keys
 
 
 def root_tags(environment: Environment, **extra: str) -> dict[str, str]:
