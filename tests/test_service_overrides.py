@@ -36,11 +36,19 @@ def test_type_specific_settings_are_workload_inputs(kind, override, name, value)
     assert planned(kind, "gcp", {}).workload_inputs()[name] != value
 
 
-def test_whether_a_type_keeps_a_model_cache_is_not_per_service():
-    # The cloud modules size the node disks for the profile's cache.
-    with pytest.raises(ConfigError, match="Per service: ") as refused:
-        planned("image", "aws", {"specific": {"model_cache": {"enabled": False}}})
-    assert refused.value.path == "overrides.specific.model_cache.enabled"
+@pytest.mark.parametrize(
+    "kind,override,reason",
+    [
+        ("image", {"specific": {"model_cache": {"enabled": False}}}, "size the node disks for the type's model cache"),
+        ("image", {"security": {"content_filtering": {"enabled": False}}}, "which checkov cannot scan"),
+        ("text", {"security": {"content_filtering": {"enabled": True}}}, "which checkov cannot scan"),
+    ],
+)
+def test_a_key_never_per_service_says_why_and_lists_the_others(kind, override, reason):
+    with pytest.raises(ConfigError) as refused:
+        planned(kind, "aws", override)
+    message = str(refused.value)
+    assert reason in message and message.endswith("Per service: " + ", ".join(service_input_keys("aws"))) and "\n" not in message
 
 
 def test_backup_is_per_service_on_aws():

@@ -56,6 +56,14 @@ SERVICE_INPUT_KEYS = (
     "specific.postprocessing",
     f"networking.ingress.annotations.{CLUSTER_ISSUER_ANNOTATION}",  # the workload's cluster_issuer
 )
+# Why some profile keys are never per service (on any provider): said when a service sets one.
+NOT_PER_SERVICE = {
+    "security.content_filtering.enabled": (
+        "the content-filtering sidecar is part of the type's Deployment; switching it per service needs a dynamic "
+        "container block, which checkov cannot scan"
+    ),
+    "specific.model_cache.enabled": "the cloud modules size the node disks for the type's model cache",
+}
 ENVIRONMENT_ONLY_KEYS = ("monitoring",)  # read by the environment's monitoring root: set in its config, not per service
 _IGNORED = ("environment", "data_type")
 
@@ -276,7 +284,8 @@ def _not_per_service(key: str, entry: ServiceEntry) -> str:
     """Why ``key`` cannot change for one service on its provider, and where it can."""
     provider = providers.get(entry.provider)
     elsewhere = [name for name in providers.names() if any(key == k or key.startswith(k + ".") for k in providers.get(name).service_input_keys)]
-    reason = next((why for k, why in provider.per_service_refusals.items() if key == k or key.startswith(k + ".")), None)
+    reasons = {**NOT_PER_SERVICE, **provider.per_service_refusals}
+    reason = next((why for k, why in reasons.items() if key == k or key.startswith(k + ".")), None)
     if reason is None:
         reason = f"the {entry.provider} modules of {entry.data_type} take no input for it"
     where = f" (per service on {', '.join(elsewhere)})" if elsewhere else ""
