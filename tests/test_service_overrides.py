@@ -36,6 +36,13 @@ def test_type_specific_settings_are_workload_inputs(kind, override, name, value)
     assert planned(kind, "gcp", {}).workload_inputs()[name] != value
 
 
+def test_a_type_specific_section_the_profile_lacks_is_refused():
+    # tabular's profile has no preprocessing: its workload module has no such input to pass.
+    with pytest.raises(ConfigError, match="the tabular profile sets no specific.preprocessing") as refused:
+        planned("tabular", "aws", {"specific": {"preprocessing": {"workers": 2, "batch_size": 3}}})
+    assert refused.value.path == "overrides.specific.preprocessing"
+
+
 @pytest.mark.parametrize(
     "kind,override,reason",
     [

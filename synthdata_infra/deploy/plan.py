@@ -249,6 +249,14 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
             continue
         per_service = service_input_keys(entry.provider)
         ingress = config.networking.ingress
+        section = key.split(".")[1] if key.startswith("specific.") else None
+        if section and getattr(profile.specific, section, None) is None:
+            raise ConfigError(
+                f"{prefix}overrides.{key}",
+                value,
+                f"the {entry.data_type} profile sets no specific.{section}, so its modules take no input for it "
+                f"(set it in profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`)",
+            )
         if key == "networking.ingress.enabled" and value and not profile.networking.ingress.enabled:
             raise ConfigError(f"{prefix}overrides.{key}", value, f"only false: the {entry.data_type} modules have no Ingress to switch on (set it in profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`)")
         if key.endswith(CLUSTER_ISSUER_ANNOTATION) and not (ingress.enabled and ingress.tls):
