@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 from pydantic import BaseModel, ConfigDict
 
@@ -48,7 +50,7 @@ class GeneratorDeploymentProps(WorkloadObjectProps):
     metrics_port: int
     mount_path: str  # of the data volume
     secrets: tuple[str, ...]  # the profile's secret names, mounted from <name>-<secret>
-    policies: str  # policies.yaml of the ConfigMap: render_policies(config)
+    policies: str  # policies.yaml of the ConfigMap: render_policies(config, ...)
 
     @property
     def secret_names(self) -> list[str]:
@@ -334,12 +336,15 @@ def _filter_resources(sidecar: ContentFilterProps, side: str) -> dict[str, str]:
     return {name: f"${{{resources}.{side}.{name}}}" for name in FILTER_RESOURCES[side]}
 
 
-def render_policies(config: ServiceConfig) -> str:
-    """The ConfigMap document: data policies and the type-specific settings, as YAML."""
+def render_policies(config: ServiceConfig, cdn_enabled: str, specific: dict[str, Any]) -> str:
+    """The ConfigMap document: data policies and the type-specific settings, as YAML.
+
+    ``cdn_enabled`` is a bool expression and ``specific`` holds expressions where a module input
+    carries a value: Terraform writes them into the document."""
     document = {
         "data_type": config.data_type,
         "data_policies": config.data_policies.model_dump(mode="json"),
-        "specific": config.specific.model_dump(mode="json", exclude_none=True),
-        "storage": {"compression": config.storage.compression, "cdn_enabled": config.storage.cdn_enabled},
+        "specific": specific,
+        "storage": {"compression": config.storage.compression, "cdn_enabled": cdn_enabled},
     }
     return yaml.safe_dump(document, sort_keys=True)

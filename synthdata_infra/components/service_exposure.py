@@ -13,11 +13,12 @@ SERVICE_PORT = 80
 
 
 class IngressProps(BaseModel):
-    """The profile's Ingress; it is created when ``host`` is not null."""
+    """The profile's Ingress; it is created when ``enabled`` holds and ``host`` is not null."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     host: str  # string or null expression
+    enabled: str  # bool expression (the module's enable_ingress)
     class_name: str  # string expression: the ingress controller's IngressClass
     tls: bool  # a certificate from cert_manager_issuer, HTTPS endpoint
     cluster_issuer: str | None  # string expression with TLS; None without
@@ -94,6 +95,7 @@ class ServiceExposure(Construct):
                 ],
             ),
         ))
-        created.add_override("count", f"${{{inner(host)} == null ? 0 : 1}}")
+        exists = f"{inner(ingress.enabled)} && {inner(host)} != null"
+        created.add_override("count", f"${{{exists} ? 1 : 0}}")
         scheme = "https" if ingress.tls else "http"
-        self.endpoint = f"${{{inner(host)} == null ? \"{cluster_endpoint}\" : \"{scheme}://${{{inner(host)}}}\"}}"
+        self.endpoint = f"${{{exists} ? \"{scheme}://${{{inner(host)}}}\" : \"{cluster_endpoint}\"}}"

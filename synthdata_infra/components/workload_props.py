@@ -33,7 +33,11 @@ class WorkloadInputs(BaseModel):
     memory: str  # string: memory request and limit
     gpu_count: str  # number: GPUs per replica (used only when the profile has a GPU)
     storage_size: str  # string: size of the per-pod data volume
+    cdn_enabled: str  # bool: the ConfigMap's storage.cdn_enabled (the cloud module's enable_cdn)
     model_cache_size: str  # string: size limit of the model cache (used only when the profile keeps one)
+    preload_models: str  # list(string): models the generator loads at start (model cache only)
+    preprocessing: str  # object({workers, batch_size}) (used only when the profile sets specific.preprocessing)
+    postprocessing: str  # object({compression, quality, cdn_upload}) (specific.postprocessing only)
     min_replicas: str  # number
     max_replicas: str  # number
     storage_class_name: str  # string
@@ -41,6 +45,7 @@ class WorkloadInputs(BaseModel):
     node_selector: str  # map(string)
     labels: str  # map(string): every object's labels
     ingress_host: str  # string or null
+    enable_ingress: str  # bool: the Ingress (used only when the profile has one)
     cluster_issuer: str  # string: cert-manager ClusterIssuer of the Ingress (used only with TLS)
     ingress_class_name: str  # string
     ingress_controller_namespace: str  # string

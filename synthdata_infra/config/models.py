@@ -290,8 +290,11 @@ class Preprocessing(Strict):
     batch_size: int = Field(ge=1, le=65536)
 
 
+COMPRESSIONS = ("webp", "png", "jpeg", "h264", "h265", "av1", "flac", "opus")  # of specific.postprocessing
+
+
 class Postprocessing(Strict):
-    compression: Literal["webp", "png", "jpeg", "h264", "h265", "av1", "flac", "opus"] | None
+    compression: Literal[COMPRESSIONS] | None
     quality: int = Field(ge=1, le=100)
     cdn_upload: bool
 

@@ -15,6 +15,7 @@ from typing import Any
 from synthdata_infra import providers
 from synthdata_infra.catalog import Placement, storage_class_for
 from synthdata_infra.config import Environment, ServiceConfig, ServiceEntry, resolve
+from synthdata_infra.components.node_placement import ACCELERATOR_LABEL
 from synthdata_infra.config.models import CLUSTER_ISSUER_ANNOTATION, Monitoring
 from synthdata_infra.errors import ConfigError
 from synthdata_infra.naming import (  # noqa: F401  (stack names: re-exported for the engine and roots)
@@ -47,10 +48,22 @@ SERVICE_INPUT_KEYS = (
     "storage.size",
     "storage.storage_class",
     "networking.bandwidth",
+    "networking.ingress.enabled",  # the workload's enable_ingress (a profile without an Ingress refuses true)
     "deployment.labels",
     "specific.model_cache.size",
+    "specific.model_cache.preload_models",
+    "specific.preprocessing",  # the generator's settings, written to the workload's ConfigMap
+    "specific.postprocessing",
     f"networking.ingress.annotations.{CLUSTER_ISSUER_ANNOTATION}",  # the workload's cluster_issuer
 )
+# Why some profile keys are never per service (on any provider): said when a service sets one.
+NOT_PER_SERVICE = {
+    "security.content_filtering.enabled": (
+        "the content-filtering sidecar is part of the type's Deployment; switching it per service needs a dynamic "
+        "container block, which checkov cannot scan"
+    ),
+    "specific.model_cache.enabled": "the cloud modules size the node disks for the type's model cache",
+}
 ENVIRONMENT_ONLY_KEYS = ("monitoring",)  # read by the environment's monitoring root: set in its config, not per service
 _IGNORED = ("environment", "data_type")
 
@@ -92,6 +105,11 @@ class ServicePlan:
     @property
     def data_type(self) -> str:
         return self.entry.data_type
+
+    @property
+    def profile(self) -> ServiceConfig:
+        """The data type's profile alone: what its modules were synthesized from (their input defaults)."""
+        return resolve(self.data_type, None)
 
     @property
     def stack(self) -> str:
@@ -174,13 +192,19 @@ class ServicePlan:
             "cpu": config.resources.cpu,
             "memory": config.resources.memory,
             "storage_size": config.storage.size,
+            "cdn_enabled": config.storage.cdn_enabled,  # the cloud module's enable_cdn
             "storage_class_name": storage_class_for(self.provider, config.storage.storage_class).storage_class_name,
         }
         if config.gpu:
-            inputs["gpu_count"] = config.gpu.count
+            # The GPU nodes' label (a cloud root passes its node pool's labels instead).
+            inputs.update(gpu_count=config.gpu.count, node_selector={ACCELERATOR_LABEL: config.gpu.type})
         cache = config.specific.model_cache
         if cache is not None and cache.enabled:
-            inputs["model_cache_size"] = cache.size
+            inputs.update(model_cache_size=cache.size, preload_models=list(cache.preload_models))
+        for section in ("preprocessing", "postprocessing"):
+            settings = getattr(config.specific, section)
+            if settings is not None:
+                inputs[section] = settings.model_dump(mode="json")
         ingress = config.networking.ingress
         if ingress.enabled and ingress.tls and CLUSTER_ISSUER_ANNOTATION in ingress.annotations:
             inputs["cluster_issuer"] = ingress.annotations[CLUSTER_ISSUER_ANNOTATION]
@@ -188,12 +212,15 @@ class ServicePlan:
             inputs["content_filter_image"] = self.environment.images.content_filter
         if self.ingress_host is not None:
             inputs["ingress_host"] = self.ingress_host
+        if self.profile.networking.ingress.enabled:  # the module has enable_ingress
+            inputs["enable_ingress"] = ingress.enabled
         return inputs
 
 
 def service_input_keys(provider: str) -> tuple[str, ...]:
     """Keys a service on ``provider`` may override: module inputs with the profile's value as default."""
-    return SERVICE_INPUT_KEYS + providers.get(provider).service_input_keys
+    chosen = providers.get(provider)
+    return tuple(key for key in SERVICE_INPUT_KEYS if key not in chosen.per_service_refusals) + chosen.service_input_keys
 
 
 def root_tags(environment: Environment, **extra: str) -> dict[str, str]:
@@ -222,16 +249,21 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
             continue
         per_service = service_input_keys(entry.provider)
         ingress = config.networking.ingress
+        section = key.split(".")[1] if key.startswith("specific.") else None
+        if section and getattr(profile.specific, section, None) is None:
+            raise ConfigError(
+                f"{prefix}overrides.{key}",
+                value,
+                f"the {entry.data_type} profile sets no specific.{section}, so its modules take no input for it "
+                f"(set it in profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`)",
+            )
+        if key == "networking.ingress.enabled" and value and not profile.networking.ingress.enabled:
+            raise ConfigError(f"{prefix}overrides.{key}", value, f"only false: the {entry.data_type} modules have no Ingress to switch on (set it in profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`)")
         if key.endswith(CLUSTER_ISSUER_ANNOTATION) and not (ingress.enabled and ingress.tls):
             raise ConfigError(f"{prefix}overrides.{key}", value, f"{entry.data_type} has no TLS Ingress (networking.ingress): no certificate to issue")
         if key.split(".")[0] in _IGNORED or any(key == k or key.startswith(k + ".") for k in per_service):
             continue
-        raise ConfigError(
-            f"{prefix}overrides.{key}",
-            value,
-            f"the {entry.provider} modules of {entry.data_type} take no input for it; set it in "
-            f"profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`. Per service: " + ", ".join(per_service),
-        )
+        raise ConfigError(f"{prefix}overrides.{key}", value, _not_per_service(key, entry) + ". Per service: " + ", ".join(per_service))
     provider = providers.get(entry.provider, f"{prefix}provider")
     if provider.cloud and provider.cluster(environment) is None:
         raise ConfigError(
@@ -254,6 +286,18 @@ def plan_service(environment: Environment, entry: ServiceEntry, *, path: str | N
     # resizes the node pool instead of replacing it with another node type.
     placement = provider.placement(config.model_copy(update={"replicas": config.scaling.min_replicas}))
     return ServicePlan(environment=environment, entry=entry, config=config, placement=placement)
+
+
+def _not_per_service(key: str, entry: ServiceEntry) -> str:
+    """Why ``key`` cannot change for one service on its provider, and where it can."""
+    provider = providers.get(entry.provider)
+    elsewhere = [name for name in providers.names() if any(key == k or key.startswith(k + ".") for k in providers.get(name).service_input_keys)]
+    reasons = {**NOT_PER_SERVICE, **provider.per_service_refusals}
+    reason = next((why for k, why in reasons.items() if key == k or key.startswith(k + ".")), None)
+    if reason is None:
+        reason = f"the {entry.provider} modules of {entry.data_type} take no input for it"
+    where = f" (per service on {', '.join(elsewhere)})" if elsewhere else ""
+    return f"{reason}{where}; set it in profiles/{entry.data_type}/profile.yaml and run `synthdata-infra synth`"
 
 
 def _differences(before: Any, after: Any, key: str = "") -> list[tuple[str, Any]]:

@@ -112,6 +112,8 @@ def build_service_root(app, plan: ServicePlan, target: Target) -> RootStack:
             workload.update(
                 node_selector=f"${{{cloud}.node_selector}}",
                 service_account_annotations=f"${{{cloud}.service_account_annotations}}",
+                # What the cloud module created (GCP's CDN also needs a domain), not what was asked for.
+                cdn_enabled=f"${{{cloud}.cdn_domain_name != null}}",
             )
         if provider.scraper_namespace:  # the managed Prometheus's collectors must reach the metrics port
             workload["monitoring_namespace"] = provider.scraper_namespace

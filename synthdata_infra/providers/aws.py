@@ -27,7 +27,8 @@ class Aws(Provider):
     platform = ModuleLayer("aws", "aws", "synthdata_infra.synth.aws_platform_module:build")
     has_catalog = True
     cost_catalog = "aws"
-    service_input_keys = ("storage.backup_enabled",)  # enable_backup (AWS Backup plan of the bucket)
+    # enable_backup (AWS Backup plan of the bucket), enable_cdn (CloudFront in front of it)
+    service_input_keys = ("storage.backup_enabled", "storage.cdn_enabled")
     prometheus_retention = "150 days, fixed by Amazon Managed Prometheus"
     grafana = "an Amazon Managed Grafana workspace"
     force_destroy_input = True
@@ -43,7 +44,12 @@ class Aws(Provider):
         return None
 
     def cloud_inputs(self, plan, target) -> dict[str, Any]:
-        inputs: dict[str, Any] = {"node_instance_types": [plan.placement.instance_type], "enable_backup": plan.config.storage.backup_enabled}
+        storage = plan.config.storage
+        inputs: dict[str, Any] = {
+            "node_instance_types": [plan.placement.instance_type],
+            "enable_backup": storage.backup_enabled,
+            "enable_cdn": storage.cdn_enabled,
+        }
         if target.local:
             # The local AWS API has no AWS Backup selections, and a local run is torn down whole.
             inputs.update(force_destroy=True, secret_recovery_window_days=0, enable_backup=False, retain_data_on_destroy=False)

@@ -21,6 +21,15 @@ class Azure(Provider):
     cost_catalog = "azure"
     prometheus_retention = "18 months, fixed by the Azure Monitor workspace"
     grafana = "an Azure Managed Grafana"
+    service_input_keys = ("storage.cdn_enabled",)  # enable_cdn (Azure Front Door in front of the container)
+    per_service_refusals = {
+        # Terraform can only omit the nested restore_policy with a `dynamic` block, and checkov 3.2 then
+        # fails to read the module ("Failed to add block") and scans none of the storage account's checks.
+        "storage.backup_enabled": (
+            "point-in-time restore is a nested restore_policy block of the storage account, switchable only by a "
+            "dynamic block that stops checkov scanning the account"
+        ),
+    }
     scraper_namespace = "kube-system"  # AKS's metrics add-on (ama-metrics) runs its collectors there
     scrape_kind = "PodMonitor"  # azmonitoring.coreos.com/v1, read by the ama-metrics add-on
 
@@ -31,7 +40,11 @@ class Azure(Provider):
         return None
 
     def cloud_inputs(self, plan, target) -> dict[str, Any]:
-        return {"node_vm_size": plan.placement.instance_type, "location": plan.environment.regions.azure}
+        return {
+            "node_vm_size": plan.placement.instance_type,
+            "location": plan.environment.regions.azure,
+            "enable_cdn": plan.config.storage.cdn_enabled,
+        }
 
     def provider_block(self, stack) -> None:
         from synthdata_infra.cdk import azurerm

@@ -89,6 +89,8 @@ class Provider:
     local_target: ClassVar[bool] = False  # `--local` can apply its cloud layer to the local API
     # Keys a service may override besides deploy.plan.SERVICE_INPUT_KEYS: inputs only this provider's cloud module takes.
     service_input_keys: ClassVar[tuple[str, ...]] = ()
+    # Keys not per service here (also ones of deploy.plan.SERVICE_INPUT_KEYS) and why, said when refused.
+    per_service_refusals: ClassVar[dict[str, str]] = {}
     # What the monitoring backend fixes, shown by `config show --provider` (monitoring.prometheus.retention is refused).
     prometheus_retention: ClassVar[str]
     grafana: ClassVar[str]  # what monitoring.grafana.enabled switches here

@@ -34,6 +34,13 @@ class Gcp(Provider):
     grafana = "none created (import the dashboards into your Grafana): nothing to switch"
     force_destroy_input = True
     scraper_namespace = "gmp-system"  # where GKE's managed collectors run
+    per_service_refusals = {
+        "storage.backup_enabled": "the GCP module keeps object versions and soft-deleted objects but has no backup to switch",
+        "storage.cdn_enabled": (
+            "Cloud CDN also needs cdn_domain_name (its certificate's domain), which deploy does not pass: "
+            "call the module with enable_cdn and cdn_domain_name"
+        ),
+    }
 
     def tag_problem(self, key: str, value: str) -> tuple[str, str] | None:
         # https://cloud.google.com/resource-manager/docs/labels-overview#requirements

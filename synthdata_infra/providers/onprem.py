@@ -24,6 +24,10 @@ class Onprem(Provider):
     grafana = "dashboards as ConfigMaps for your Grafana's sidecar"
     # No scrape object per service: the monitoring module's one ServiceMonitor (synthdata-generators,
     # every namespace) scrapes every generator's metrics port; a second one would scrape each twice.
+    per_service_refusals = {
+        # No node pool is chosen on premises: a bandwidth only picks a cloud node type.
+        "networking.bandwidth": "on premises no node type is chosen for a service (the nodes are your cluster's)",
+    }
     scrape_kind = None
 
     def provider_block(self, stack, environment) -> None:

@@ -62,9 +62,10 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
                 f"group sized by the catalog (default {placement.nodes} x `{placement.instance_type}` for "
                 f"{placement.replicas} replicas), an S3 bucket for generated data encrypted with a customer-managed "
                 "KMS key, a Secrets Manager secret per secret the profile names (values are never in Terraform), "
-                "an IRSA role only the service account can assume, the audit log group, AWS Backup of the bucket"
-                + (", and CloudFront in front of the bucket" if cdn else "")
-                + ". Pass its outputs to the `kubernetes` module of the same data type."
+                "an IRSA role only the service account can assume, the audit log group, AWS Backup of the bucket, "
+                "and CloudFront in front of the bucket (`enable_cdn`, "
+                + ("on" if cdn else "off")
+                + " by default). Pass its outputs to the `kubernetes` module of the same data type."
             ),
             source=f"../../modules_out/aws/{kind}",
         ),
@@ -191,9 +192,7 @@ def _inputs(stack: ModuleStack, config: ServiceConfig, placement: Placement) -> 
                 "Existing S3 bucket for generated data (null creates one). The module then creates none of the bucket's "
                 "settings, and never deletes it: its owner keeps default encryption (give that key as kms_key_arn, the "
                 "only key the workload role may use), versioning, public access block, lifecycle and a bucket policy "
-                "that denies requests without TLS"
-                + (" and lets the CloudFront distribution read objects" if cdn else "")
-                + "."
+                "that denies requests without TLS (and, with enable_cdn, lets the CloudFront distribution read objects)."
             ),
             default=None,
             validation=[
@@ -209,7 +208,7 @@ def _inputs(stack: ModuleStack, config: ServiceConfig, placement: Placement) -> 
             description=(
                 "Existing customer-managed KMS key for the bucket, secrets, audit logs and node disks (null creates one). "
                 "Its key policy must let this account's principals use it through EC2, S3, Secrets Manager and "
-                "CloudWatch Logs (and CloudFront where the profile has a CDN), as the created key's policy does."
+                "CloudWatch Logs (and CloudFront with enable_cdn), as the created key's policy does."
             ),
             default=None,
         ),
@@ -252,10 +251,16 @@ def _inputs(stack: ModuleStack, config: ServiceConfig, placement: Placement) -> 
                 }
             ],
         ),
-        cdn_price_class=v("cdn_price_class", type="string", description="CloudFront price class.", default="PriceClass_100") if cdn else "",
-        cdn_certificate_arn=v("cdn_certificate_arn", type="string", description="ACM certificate (us-east-1) for the aliases; null uses CloudFront's.", default=None) if cdn else "",
-        cdn_aliases=v("cdn_aliases", type="list(string)", description="Host names of the distribution (need cdn_certificate_arn).", default=[]) if cdn else "",
-        cdn_web_acl_id=v("cdn_web_acl_id", type="string", description="WAF web ACL of the distribution; null attaches none.", default=None) if cdn else "",
+        enable_cdn=v(
+            "enable_cdn",
+            type="bool",
+            description="Serve the bucket through a CloudFront distribution (the bucket and key policies let it read).",
+            default=cdn,
+        ),
+        cdn_price_class=v("cdn_price_class", type="string", description="CloudFront price class (with enable_cdn).", default="PriceClass_100"),
+        cdn_certificate_arn=v("cdn_certificate_arn", type="string", description="ACM certificate (us-east-1) for the aliases; null uses CloudFront's.", default=None),
+        cdn_aliases=v("cdn_aliases", type="list(string)", description="Host names of the distribution (need cdn_certificate_arn).", default=[]),
+        cdn_web_acl_id=v("cdn_web_acl_id", type="string", description="WAF web ACL of the distribution; null attaches none.", default=None),
     )
 
 
@@ -265,7 +270,7 @@ class _Resources:
 
     encryption: EncryptionKey
     bucket: DataBucket
-    distribution: Any  # the CloudFront distribution, or None without a CDN
+    cdn: BucketCdn
     secrets: dict[str, Any]
     audit: Any
     identity: Any
@@ -276,7 +281,6 @@ class _Resources:
 def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: AwsInputs) -> _Resources:
     """The components, each given only what it uses. Construct ids are the Terraform names."""
     kind = config.data_type
-    cdn = config.storage.cdn_enabled
     account = AccountContext(
         partition=f"${{data.aws_partition.{stable_id(named(aws.data_aws_partition.DataAwsPartition(stack, 'partition')))}.partition}}",
         account_id=f"${{data.aws_caller_identity.{stable_id(named(aws.data_aws_caller_identity.DataAwsCallerIdentity(stack, 'caller')))}.account_id}}",
@@ -290,7 +294,7 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: AwsInputs) -> _Re
         stack,
         "encryption",
         EncryptionKeyProps(
-            **common, account=account, data_type=kind, audit_log_group_name=log_group_name, cdn_enabled=cdn, given_key_arn=inputs.kms_key_arn
+            **common, account=account, data_type=kind, audit_log_group_name=log_group_name, cdn_enabled=inputs.enable_cdn, given_key_arn=inputs.kms_key_arn
         ),
     )
     key = encryption.key
@@ -310,22 +314,19 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: AwsInputs) -> _Re
     # The bucket goes before its key on destroy: a bucket that cannot be deleted (objects left)
     # stops the destroy before the key that decrypts those objects is scheduled for deletion.
     bucket.bucket.add_override("depends_on", [f"aws_kms_key.{stable_id(key)}"])
-    distribution = (
-        BucketCdn(
-            stack,
-            "cdn",
-            BucketCdnProps(
-                **common,
-                data_type=kind,
-                bucket_regional_domain_name=bucket.regional_domain_name,
-                price_class=inputs.cdn_price_class,
-                certificate_arn=inputs.cdn_certificate_arn,
-                aliases=inputs.cdn_aliases,
-                web_acl_id=inputs.cdn_web_acl_id,
-            ),
-        ).distribution
-        if cdn
-        else None
+    cdn = BucketCdn(
+        stack,
+        "cdn",
+        BucketCdnProps(
+            **common,
+            enabled=inputs.enable_cdn,
+            data_type=kind,
+            bucket_regional_domain_name=bucket.regional_domain_name,
+            price_class=inputs.cdn_price_class,
+            certificate_arn=inputs.cdn_certificate_arn,
+            aliases=inputs.cdn_aliases,
+            web_acl_id=inputs.cdn_web_acl_id,
+        ),
     )
     access = BucketAccessPolicy(
         stack,
@@ -333,7 +334,8 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: AwsInputs) -> _Re
         BucketAccessPolicyProps(
             bucket_id=bucket.created_id,
             bucket_arn=bucket.arn,
-            distribution_arn=distribution.arn if distribution else None,
+            cdn_enabled=inputs.enable_cdn,
+            distribution_arn=cdn.arn,
             create=bucket.create,
         ),
     )
@@ -419,7 +421,7 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: AwsInputs) -> _Re
             what="the data bucket (with its TLS-only policy), its KMS key, the audit log group and the secrets",
         ),
     )
-    return _Resources(encryption, bucket, distribution, secrets, audit, identity, nodes, retention)
+    return _Resources(encryption, bucket, cdn, secrets, audit, identity, nodes, retention)
 
 
 def _outputs(stack: ModuleStack, config: ServiceConfig, made: _Resources) -> None:
@@ -445,7 +447,7 @@ def _outputs(stack: ModuleStack, config: ServiceConfig, made: _Resources) -> Non
     out("audit_log_group_name", made.audit.name, "CloudWatch log group of the audit log.")
     out(
         "cdn_domain_name",
-        made.distribution.domain_name if made.distribution else "${null}",
-        "Domain name of the CloudFront distribution; null when the profile has no CDN.",
+        made.cdn.domain_name,
+        "Domain name of the CloudFront distribution; null without enable_cdn.",
     )
     out("retained_addresses", made.retention.addresses, RETAINED_DESCRIPTION)

@@ -76,8 +76,9 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
                 "infrastructure encryption plus a customer-managed key), a Key Vault (RBAC, purge protection, "
                 "default-deny firewall) holding that key, a user-assigned identity federated with the service "
                 "account, and a Log Analytics workspace receiving the audit logs of the blobs and the vault"
-                + (", and Azure Front Door (Premium, over Private Link) in front of the container" if cdn else "")
-                + ". Pass its outputs to the `kubernetes` module of the same data type.\n\n"
+                + ", and Azure Front Door (Premium, over Private Link) in front of the container (`enable_cdn`, "
+                + ("on" if cdn else "off")
+                + " by default). Pass its outputs to the `kubernetes` module of the same data type.\n\n"
                 "Names: the storage account is `st` and the Key Vault `kv`, each followed by the first 10 characters "
                 "of the service name without `-` and 12 hex characters of the SHA-1 of subscription, resource group, "
                 "service and environment (both must be globally unique, 3-24 characters); the node pool is 8 "
@@ -99,13 +100,9 @@ def build(scope: Construct, stack_id: str, config: ServiceConfig) -> ModuleStack
                 "the vault to the principal running Terraform; new role assignments can take minutes to apply.\n\n"
                 "Bring your own: `storage_account` (an existing account and container) and `key_vault_key_resource_id` "
                 "(an existing key for the created account) replace what the module would create; see the inputs."
-                + (
-                    "\n\nFront Door reaches the blobs over Private Link: approve the private endpoint connection on the "
-                    "storage account once after the first apply. The container is private, so clients read through "
-                    "Front Door with user-delegation SAS URLs (the query string is part of the cache key)."
-                    if cdn
-                    else ""
-                )
+                + "\n\nWith `enable_cdn`, Front Door reaches the blobs over Private Link: approve the private endpoint "
+                "connection on the storage account once after the first apply. The container is private, so clients read "
+                "through Front Door with user-delegation SAS URLs (the query string is part of the cache key)."
                 + f"\n\n{TESTING_NOTE}"
             ),
             source=f"../../modules_out/azure/{kind}",
@@ -326,10 +323,8 @@ def _inputs(stack: ModuleStack, config: ServiceConfig, placement: Placement) -> 
                 "account and container. Given, the module creates no account or container, nor their identity, key, "
                 "lifecycle policy and blob audit logs (those stay with the account's owner), and destroying the module "
                 "leaves them alone; the workload identity gets `Storage Blob Data Contributor` on the container, and the "
-                "blob private endpoint"
-                + (" and Front Door's origin" if cdn else "")
-                + " target the account, so whoever runs Terraform must be able to assign roles on it and connect private "
-                "endpoints to it. storage_replication_type and soft_delete_retention_days apply to a created account only."
+                "blob private endpoint and (with enable_cdn) Front Door's origin target the account, so whoever runs "
+                "Terraform must be able to assign roles on it and connect private endpoints to it. storage_replication_type and soft_delete_retention_days apply to a created account only."
             ),
             default=None,
             nullable=True,
@@ -357,6 +352,12 @@ def _inputs(stack: ModuleStack, config: ServiceConfig, placement: Placement) -> 
                 },
             ],
         ),
+        enable_cdn=v(
+            "enable_cdn",
+            type="bool",
+            description="Serve the container through Azure Front Door (Premium, over Private Link).",
+            default=cdn,
+        ),
     )
 
 
@@ -368,7 +369,7 @@ class _Resources:
     storage: DataStorage
     identity: Any
     audit: AuditLogs
-    front_door: BlobFrontDoor | None
+    front_door: BlobFrontDoor
     nodes: AksNodePool
     retention: DataRetentionGuard
 
@@ -467,16 +468,16 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: AzureInputs) -> _
             key_vault_id=vault.vault.id,
         ),
     )
-    front_door = (
-        BlobFrontDoor(
-            stack,
-            "cdn",
-            BlobFrontDoorProps(
-                **common, storage_account_id=storage.account_id, blob_host=storage.blob_host, container_name=storage.container_name
-            ),
-        )
-        if config.storage.cdn_enabled
-        else None
+    front_door = BlobFrontDoor(
+        stack,
+        "cdn",
+        BlobFrontDoorProps(
+            **common,
+            enabled=inputs.enable_cdn,
+            storage_account_id=storage.account_id,
+            blob_host=storage.blob_host,
+            container_name=storage.container_name,
+        ),
     )
     nodes = AksNodePool(
         stack,
@@ -548,8 +549,8 @@ def _outputs(stack: ModuleStack, config: ServiceConfig, made: _Resources) -> Non
     out("log_analytics_workspace_id", made.audit.workspace_id, "Log Analytics workspace holding the audit logs.")
     out(
         "cdn_domain_name",
-        made.front_door.endpoint.host_name if made.front_door else "${null}",
-        "Host name of the Front Door endpoint; null when the profile has no CDN.",
+        made.front_door.host_name,
+        "Host name of the Front Door endpoint; null without enable_cdn.",
     )
     out("retained_addresses", made.retention.addresses, RETAINED_DESCRIPTION)
 

@@ -240,28 +240,26 @@ def _inputs(stack: ModuleStack, config: ServiceConfig, placement: Placement) -> 
                 }
             ],
         ),
-        cdn_domain_name=(
-            v(
-                "cdn_domain_name",
-                type="string",
-                description="Domain of the CDN (Google-managed certificate); null creates no CDN. Point its DNS at cdn_ip_address.",
-                default=None,
-            )
-            if cdn
-            else ""
+        enable_cdn=v(
+            "enable_cdn",
+            type="bool",
+            description="Serve the bucket through Cloud CDN (needs cdn_domain_name).",
+            default=cdn,
         ),
-        cdn_grant_fill_service_account=(
-            v(
-                "cdn_grant_fill_service_account",
-                type="bool",
-                description=(
-                    "Let Cloud CDN's cache-fill service agent read the bucket. The agent exists once a signed URL key "
-                    "was added to a backend of the project (`gcloud compute backend-buckets add-signed-url-key`)."
-                ),
-                default=False,
-            )
-            if cdn
-            else ""
+        cdn_domain_name=v(
+            "cdn_domain_name",
+            type="string",
+            description="Domain of the CDN (Google-managed certificate); null creates no CDN. Point its DNS at cdn_ip_address.",
+            default=None,
+        ),
+        cdn_grant_fill_service_account=v(
+            "cdn_grant_fill_service_account",
+            type="bool",
+            description=(
+                "Let Cloud CDN's cache-fill service agent read the bucket. The agent exists once a signed URL key "
+                "was added to a backend of the project (`gcloud compute backend-buckets add-signed-url-key`)."
+            ),
+            default=False,
         ),
         kms_key_id=v(
             "kms_key_id",
@@ -290,9 +288,7 @@ def _inputs(stack: ModuleStack, config: ServiceConfig, placement: Placement) -> 
             type="string",
             description=(
                 "Existing GCS bucket for generated data (its name, not a gs:// URL); null creates one. The module then "
-                "creates no bucket: the workload"
-                + (", the CDN backend" if cdn else "")
-                + " and the audit log filter use the given one, its settings (encryption, versioning, lifecycle, public "
+                "creates no bucket: the workload, the CDN backend and the audit log filter use the given one, its settings (encryption, versioning, lifecycle, public "
                 "access prevention) stay with its owner, and destroying the module leaves it alone. Whoever runs "
                 "Terraform needs to set IAM on it (e.g. `roles/storage.admin` on the bucket)."
             ),
@@ -456,21 +452,18 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, placement: Placement, inp
             key_precondition=encryption.location_precondition,
         ),
     )
-    cdn_ip_address = (
-        BucketCdn(
-            stack,
-            "cdn",
-            BucketCdnProps(
-                **labelled,
-                bucket_name=bucket.name,
-                domain_name=inputs.cdn_domain_name,
-                grant_fill_service_account=inputs.cdn_grant_fill_service_account,
-                fill_service_agent=project.service_agent("cloud-cdn-fill.iam.gserviceaccount.com"),
-            ),
-        ).ip_address
-        if config.storage.cdn_enabled
-        else "${null}"
-    )
+    cdn_ip_address = BucketCdn(
+        stack,
+        "cdn",
+        BucketCdnProps(
+            **labelled,
+            enabled=inputs.enable_cdn,
+            bucket_name=bucket.name,
+            domain_name=inputs.cdn_domain_name,
+            grant_fill_service_account=inputs.cdn_grant_fill_service_account,
+            fill_service_agent=project.service_agent("cloud-cdn-fill.iam.gserviceaccount.com"),
+        ),
+    ).ip_address
     retention = DataRetentionGuard(
         stack,
         "retention",
@@ -507,7 +500,7 @@ def _outputs(stack: ModuleStack, config: ServiceConfig, inputs: GcpInputs, made:
     out("audit_log_bucket_id", made.audit.id, "Cloud Logging bucket holding the audit trail.")
     out(
         "cdn_domain_name",
-        inputs.cdn_domain_name if cdn else "${null}",
+        f"${{{inner(inputs.enable_cdn)} ? {inner(inputs.cdn_domain_name)} : null}}",
         "Domain of the CDN; null when there is no CDN.",
     )
     out(
@@ -529,8 +522,11 @@ def _summary(kind: str, placement: Placement, cdn: bool) -> str:
         "a Google service account bound to the Kubernetes service account through Workload Identity",
         "a Cloud Logging bucket keeping the audit trail",
     ]
-    if cdn:
-        parts.append("Cloud CDN in front of the bucket behind an HTTPS load balancer (set `cdn_domain_name`)")
+    parts.append(
+        "Cloud CDN in front of the bucket behind an HTTPS load balancer (`enable_cdn`, "
+        + ("on" if cdn else "off")
+        + " by default; set `cdn_domain_name`)"
+    )
     return (
         f"Everything the `{kind}` generator needs around it in an existing GKE cluster: "
         + ", ".join(parts[:-1])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from synthdata_infra.catalog import storage_class_for
 from synthdata_infra.cdk import Construct
 from synthdata_infra.components.autoscaling import Autoscaling, AutoscalingProps
+from synthdata_infra.components.expressions import inner
 from synthdata_infra.components.external_secrets import ExternalSecrets, ExternalSecretsProps
 from synthdata_infra.components.generator_deployment import (
     FILTER_RESOURCES,
@@ -23,7 +25,7 @@ from synthdata_infra.components.service_exposure import CLUSTER_ISSUER_ANNOTATIO
 from synthdata_infra.components.workload_namespace import WorkloadNamespace, WorkloadNamespaceProps
 from synthdata_infra.components.workload_props import WorkloadInputs, selector_labels
 from synthdata_infra.components.workload_rbac import WorkloadRbac, WorkloadRbacProps
-from synthdata_infra.config.models import ServiceConfig
+from synthdata_infra.config.models import COMPRESSIONS, ServiceConfig
 from synthdata_infra.naming import (
     INGRESS_CLASS,
     INGRESS_NAMESPACE,
@@ -131,6 +133,50 @@ def _inputs(stack: ModuleStack, config: ServiceConfig) -> WorkloadInputs:
         if cache and cache.enabled
         else None
     )
+    preload_models = (
+        v(
+            "preload_models",
+            type="list(string)",
+            description="Models the generator loads into the cache at start (written to the ConfigMap).",
+            default=list(cache.preload_models),
+        )
+        if cache and cache.enabled
+        else None
+    )
+    specific = config.specific
+    preprocessing = (
+        v(
+            "preprocessing",
+            type="object({ workers = number, batch_size = number })",
+            description="Preprocessing of the generator (written to the ConfigMap): worker processes and batch size.",
+            default=specific.preprocessing.model_dump(mode="json"),
+            validation=[
+                {
+                    "condition": "${var.preprocessing.workers >= 1 && var.preprocessing.workers <= 256 && var.preprocessing.batch_size >= 1 && var.preprocessing.batch_size <= 65536}",
+                    "error_message": "preprocessing.workers must be from 1 to 256 and preprocessing.batch_size from 1 to 65536.",
+                }
+            ],
+        )
+        if specific.preprocessing
+        else None
+    )
+    compressions = ", ".join(f'"{c}"' for c in COMPRESSIONS)
+    postprocessing = (
+        v(
+            "postprocessing",
+            type="object({ compression = string, quality = number, cdn_upload = bool })",
+            description="Postprocessing of the generator (written to the ConfigMap): output compression (null: none), quality 1-100, upload to the CDN.",
+            default=specific.postprocessing.model_dump(mode="json"),
+            validation=[
+                {
+                    "condition": f"${{(var.postprocessing.compression == null ? true : contains([{compressions}], var.postprocessing.compression)) && var.postprocessing.quality >= 1 && var.postprocessing.quality <= 100}}",
+                    "error_message": f"postprocessing.compression must be null or one of {', '.join(COMPRESSIONS)}, and postprocessing.quality from 1 to 100.",
+                }
+            ],
+        )
+        if specific.postprocessing
+        else None
+    )
     ingress = config.networking.ingress
     cluster_issuer = (
         v(
@@ -171,6 +217,18 @@ def _inputs(stack: ModuleStack, config: ServiceConfig) -> WorkloadInputs:
         ),
         storage_size=v("storage_size", type="string", description="Size of each pod's data volume.", default=config.storage.size),
         model_cache_size=model_cache_size or "",
+        preload_models=preload_models or "",
+        preprocessing=preprocessing or "",
+        postprocessing=postprocessing or "",
+        cdn_enabled=v(
+            "cdn_enabled",
+            type="bool",
+            description=(
+                "Whether the cloud module serves the generated data through its CDN (pass the same value as its "
+                "enable_cdn): the generator reads it from the ConfigMap (`storage.cdn_enabled`)."
+            ),
+            default=config.storage.cdn_enabled,
+        ),
         min_replicas=v("min_replicas", type="number", description="Autoscaler lower bound.", default=config.scaling.min_replicas),
         max_replicas=v("max_replicas", type="number", description="Autoscaler upper bound.", default=config.scaling.max_replicas),
         storage_class_name=v(
@@ -205,6 +263,16 @@ def _inputs(stack: ModuleStack, config: ServiceConfig) -> WorkloadInputs:
             type="string",
             description="Public host name; null creates no Ingress." + (" TLS via cert-manager." if config.networking.ingress.tls else ""),
             default=None,
+        ),
+        enable_ingress=(
+            v(
+                "enable_ingress",
+                type="bool",
+                description="Create the Ingress for ingress_host (the profile's networking.ingress.enabled); false: the service is reached inside the cluster only.",
+                default=True,
+            )
+            if ingress.enabled
+            else ""
         ),
         cluster_issuer=cluster_issuer or "",
         ingress_class_name=v("ingress_class_name", type="string", description="IngressClass of the ingress controller.", default=INGRESS_CLASS),
@@ -284,6 +352,23 @@ def _inputs(stack: ModuleStack, config: ServiceConfig) -> WorkloadInputs:
             ],
         ),
     )
+
+
+def _specific_document(config: ServiceConfig, inputs: WorkloadInputs) -> dict[str, Any]:
+    """The ConfigMap's type-specific settings: a reference to the input where one carries the value
+    (``jsonencode``: JSON is YAML, and a null stays ``null``), the profile's value elsewhere."""
+
+    def reference(expression: str) -> str:
+        return f"${{jsonencode({inner(expression)})}}"
+
+    document = config.specific.model_dump(mode="json", exclude_none=True)
+    cache = config.specific.model_cache
+    if cache and cache.enabled:
+        document["model_cache"].update(size=reference(inputs.model_cache_size), preload_models=reference(inputs.preload_models))
+    for section, expression in (("preprocessing", inputs.preprocessing), ("postprocessing", inputs.postprocessing)):
+        if section in document:
+            document[section] = {key: reference(f"${{{inner(expression)}.{key}}}") for key in getattr(config.specific, section).model_fields}
+    return document
 
 
 def _secret_inputs(stack: ModuleStack, config: ServiceConfig) -> dict[str, str]:
@@ -377,7 +462,7 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: WorkloadInputs) -
             metrics_port=networking.metrics_port,
             mount_path=config.storage.mount_path,
             secrets=config.security.secrets,
-            policies=render_policies(config),
+            policies=render_policies(config, inputs.cdn_enabled, _specific_document(config, inputs)),
         ),
     )
     ingress = networking.ingress
@@ -391,6 +476,7 @@ def _wiring(stack: ModuleStack, config: ServiceConfig, inputs: WorkloadInputs) -
             ingress=(
                 IngressProps(
                     host=inputs.ingress_host,
+                    enabled=inputs.enable_ingress,
                     class_name=inputs.ingress_class_name,
                     tls=ingress.tls,
                     cluster_issuer=inputs.cluster_issuer if ingress.tls else None,

@@ -375,10 +375,15 @@ def test_policies_are_jsonencode_expressions(fresh_modules, module):
 
 
 @pytest.mark.parametrize("kind", TYPES)
-def test_no_secret_values_and_cdn_only_where_enabled(fresh_modules, kind):
+def test_no_secret_values_and_cdn_behind_enable_cdn(fresh_modules, kind):
     main = load(fresh_modules / "aws" / kind, "main.tf.json")["resource"]
     assert "aws_secretsmanager_secret_version" not in main
-    assert ("aws_cloudfront_distribution" in main) is (kind == "image")
+    # Every type has the CDN, on by default where the profile has one (a service overrides enable_cdn).
+    assert load(fresh_modules / "aws" / kind, "variables.tf.json")["variable"]["enable_cdn"]["default"] is (kind == "image")
+    for kind_of, name in (("aws_cloudfront_distribution", "cdn_distribution"), ("aws_cloudfront_origin_access_control", "cdn_origin_access")):
+        assert main[kind_of][name]["count"] == "${var.enable_cdn ? 1 : 0}"
+    for policy in (main["aws_kms_key"]["encryption_key"]["policy"], main["aws_s3_bucket_policy"]["access_policy"]["policy"]):
+        assert "var.enable_cdn ? [{" in policy and "CloudFrontReadsObjects" in policy.split("var.enable_cdn ? [")[1]
     (log_group,) = main["aws_cloudwatch_log_group"].values()
     assert log_group["kms_key_id"] == KEY_ARN
 

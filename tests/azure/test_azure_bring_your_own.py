@@ -104,12 +104,12 @@ def test_a_given_storage_account_replaces_the_created_one_everywhere(azure, kind
     assert blob_endpoint["private_connection_resource_id"] == (
         "${var.storage_account == null ? azurerm_storage_account.data_account[0].id : var.storage_account.id}"
     )
-    if kind == "image":  # the CDN profile: Front Door's origin is the account in use
-        (origin,) = resources["azurerm_cdn_frontdoor_origin"].values()
-        assert origin["private_link"]["private_link_target_id"] == "${local.data_storage_account_id}"
-        assert origin["host_name"] == "${local.data_blob_host}"
-        (route,) = resources["azurerm_cdn_frontdoor_route"].values()
-        assert route["cdn_frontdoor_origin_path"] == "/${local.data_container_name}"
+    # Front Door (every type, behind enable_cdn): its origin is the account in use
+    (origin,) = resources["azurerm_cdn_frontdoor_origin"].values()
+    assert origin["private_link"]["private_link_target_id"] == "${local.data_storage_account_id}"
+    assert origin["host_name"] == "${local.data_blob_host}"
+    (route,) = resources["azurerm_cdn_frontdoor_route"].values()
+    assert route["cdn_frontdoor_origin_path"] == "/${local.data_container_name}"
     outputs = load(module, "outputs.tf.json")["output"]
     for output, local in (
         ("storage_account_id", "data_storage_account_id"),

@@ -333,17 +333,19 @@ def test_audit_logs_keep_the_profile_retention(azure, kind):
 
 
 @pytest.mark.parametrize("kind", TYPES)
-def test_front_door_only_where_the_profile_enables_the_cdn(azure, kind):
+def test_front_door_behind_enable_cdn(azure, kind):
     module = azure / kind
     main = load(module, "main.tf.json")["resource"]
+    # Every type has Front Door; enable_cdn defaults to the profile's storage.cdn_enabled.
     cdn = profile(kind).storage.cdn_enabled
     assert cdn is (kind == "image")
+    assert load(module, "variables.tf.json")["variable"]["enable_cdn"]["default"] is cdn
     front_door = {t for t in main if t.startswith("azurerm_cdn_frontdoor_")}
     output = load(module, "outputs.tf.json")["output"]["cdn_domain_name"]["value"]
-    if not cdn:
-        assert front_door == set() and output == "${null}"
-        return
     assert front_door == {f"azurerm_cdn_frontdoor_{t}" for t in ("profile", "endpoint", "origin_group", "origin", "route")}
+    for resource_type in front_door:
+        _, body = only(module, resource_type)
+        assert body["count"] == "${var.enable_cdn ? 1 : 0}", resource_type
     _, origin = only(module, "azurerm_cdn_frontdoor_origin")
     assert origin["host_name"] == "${local.data_blob_host}"
     assert origin["private_link"]["private_link_target_id"] == ACCOUNT_ID
@@ -351,7 +353,7 @@ def test_front_door_only_where_the_profile_enables_the_cdn(azure, kind):
     _, route = only(module, "azurerm_cdn_frontdoor_route")
     assert route["supported_protocols"] == ["Https"] and route["forwarding_protocol"] == "HttpsOnly"
     endpoint_id, _ = only(module, "azurerm_cdn_frontdoor_endpoint")
-    assert output == f"${{azurerm_cdn_frontdoor_endpoint.{endpoint_id}.host_name}}"
+    assert output == f"${{one(azurerm_cdn_frontdoor_endpoint.{endpoint_id}[*].host_name)}}"
 
 
 @pytest.mark.parametrize("kind", TYPES)

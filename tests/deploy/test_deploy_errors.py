@@ -33,8 +33,13 @@ CASES = {
         "--provider: got 'gcp'; --local runs the AWS layers only",
     ),
     "override no module takes": (
-        (*DEPLOY, "--environment", "dev", "--set", "storage.cdn_enabled=true"),
-        "overrides.storage.cdn_enabled: got true; the aws modules of tabular take no input for it",
+        (*DEPLOY, "--environment", "dev", "--set", "storage.compression=zstd"),
+        "overrides.storage.compression: got 'zstd'; the aws modules of tabular take no input for it",
+    ),
+    "override per service elsewhere": (
+        ("deploy", "--type", "image", "--name", "pics", "--provider", "gcp", "--environment", "dev", "--set", "storage.backup_enabled=false"),
+        "overrides.storage.backup_enabled: got false; the GCP module keeps object versions and soft-deleted objects but has no "
+        "backup to switch (per service on aws); set it in profiles/image/profile.yaml and run `synthdata-infra synth`. Per service: ",
     ),
     "unknown override key": (
         (*DEPLOY, "--environment", "dev", "--set", "resources.memroy=4Gi"),
@@ -125,7 +130,7 @@ def test_bad_input_exits_2_and_writes_nothing(case: str, deploy_project: Path, c
     assert_nothing_written(deploy_project, before)
 
 
-@pytest.mark.parametrize("case", ["existing name with another type", "override no module takes"])
+@pytest.mark.parametrize("case", ["existing name with another type", "override no module takes", "override per service elsewhere"])
 def test_bad_input_in_a_real_process(case: str, deploy_project: Path):
     """The same as an operator sees it: the installed console script's exit status and stderr."""
     args, message = CASES[case]

@@ -88,6 +88,8 @@ def test_service_root_calls_the_cloud_and_kubernetes_modules(cdktf_out, env, ser
     # the cloud module's outputs feed the workload inputs
     assert workload["node_selector"] == "${module.cloud.node_selector}"
     assert workload["service_account_annotations"] == "${module.cloud.service_account_annotations}"
+    # the ConfigMap's storage.cdn_enabled says whether the cloud module made a CDN
+    assert workload["cdn_enabled"] == "${module.cloud.cdn_domain_name != null}"
     assert workload["service_name"] == cloud["service_name"] == service["name"]
     overrides = service.get("overrides", {})
     if "memory" in overrides.get("resources", {}):

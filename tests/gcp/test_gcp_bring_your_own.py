@@ -95,9 +95,9 @@ def test_a_given_bucket_replaces_the_created_one_everywhere(gcp, kind):
     assert bucket["count"] == "${var.bucket_name == null ? 1 : 0}"
     assert main["locals"]["data_bucket_name"] == "${coalesce(var.bucket_name, one(google_storage_bucket.data_bucket[*].name))}"
     users = [value for _, value in attributes({k: v for k, v in resources.items() if k != "google_storage_bucket"}, {"bucket", "bucket_name"})]
-    # The workload's grant, and the CDN's backend and cache-fill grant where the profile has a CDN.
+    # The workload's grant, and the CDN's backend and cache-fill grant (every type has them, behind enable_cdn).
     assert users and set(users) == {BUCKET_NAME}
-    assert ("google_compute_backend_bucket" in resources) is (kind == "image")
+    assert resources["google_compute_backend_bucket"]["cdn_backend_bucket"]["count"].startswith("${var.enable_cdn && ")
     others = {kind: blocks for kind, blocks in resources.items() if kind not in ("google_storage_bucket", "terraform_data")}
     assert "google_storage_bucket.data_bucket" not in json.dumps(others)
     outputs = load(module, "outputs.tf.json")["output"]

@@ -439,34 +439,29 @@ def test_audit_logs_are_kept_for_the_profiles_retention(gcp, kind):
 
 
 @pytest.mark.parametrize("kind", TYPES)
-def test_cdn_only_where_the_profile_enables_it(gcp, kind):
+def test_cdn_behind_enable_cdn_and_a_domain(gcp, kind):
     main = load(module(gcp, kind), "main.tf.json")["resource"]
     out = outputs(gcp, kind)
-    if profile(kind)["storage"]["cdn_enabled"]:
-        assert kind == "image"
-        for resource_type in CDN_RESOURCES:
-            (body,) = main[resource_type].values()
-            assert body["count"] == "${var.cdn_domain_name == null ? 0 : 1}", resource_type
-        backend = one(gcp, kind, "google_compute_backend_bucket")
-        assert backend["enable_cdn"] is True
-        assert backend["bucket_name"] == BUCKET_NAME
-        certificate = one(gcp, kind, "google_compute_managed_ssl_certificate")
-        assert certificate["managed"] == {"domains": ["${var.cdn_domain_name}"]}
-        rule = one(gcp, kind, "google_compute_global_forwarding_rule")
-        assert rule["port_range"] == "443"
-        assert rule["target"].startswith("${google_compute_target_https_proxy.")
-        assert "google_compute_target_http_proxy" not in main
-        assert one(gcp, kind, "google_compute_ssl_policy")["min_tls_version"] == "TLS_1_2"
-        assert variables(gcp, kind)["cdn_domain_name"]["default"] is None
-        assert out["cdn_domain_name"]["value"] == "${var.cdn_domain_name}"
-        # The bucket stays private: no public member anywhere.
-        members = [g["member"] for g in main["google_storage_bucket_iam_member"].values()]
-        assert not any(m.startswith(("allUsers", "allAuthenticatedUsers")) for m in members)
-    else:
-        assert kind != "image"
-        assert set(CDN_RESOURCES).isdisjoint(main)
-        assert "cdn_domain_name" not in variables(gcp, kind)
-        assert out["cdn_domain_name"]["value"] == "${null}"
+    # Every type has the CDN; enable_cdn defaults to the profile's storage.cdn_enabled.
+    assert variables(gcp, kind)["enable_cdn"]["default"] is profile(kind)["storage"]["cdn_enabled"] is (kind == "image")
+    for resource_type in CDN_RESOURCES:
+        (body,) = main[resource_type].values()
+        assert body["count"] == "${var.enable_cdn && var.cdn_domain_name != null ? 1 : 0}", resource_type
+    backend = one(gcp, kind, "google_compute_backend_bucket")
+    assert backend["enable_cdn"] is True
+    assert backend["bucket_name"] == BUCKET_NAME
+    certificate = one(gcp, kind, "google_compute_managed_ssl_certificate")
+    assert certificate["managed"] == {"domains": ["${var.cdn_domain_name}"]}
+    rule = one(gcp, kind, "google_compute_global_forwarding_rule")
+    assert rule["port_range"] == "443"
+    assert rule["target"].startswith("${google_compute_target_https_proxy.")
+    assert "google_compute_target_http_proxy" not in main
+    assert one(gcp, kind, "google_compute_ssl_policy")["min_tls_version"] == "TLS_1_2"
+    assert variables(gcp, kind)["cdn_domain_name"]["default"] is None
+    assert out["cdn_domain_name"]["value"] == "${var.enable_cdn ? var.cdn_domain_name : null}"
+    # The bucket stays private: no public member anywhere.
+    members = [g["member"] for g in main["google_storage_bucket_iam_member"].values()]
+    assert not any(m.startswith(("allUsers", "allAuthenticatedUsers")) for m in members)
 
 
 # --- README and example -------------------------------------------------------------------

@@ -278,16 +278,32 @@ def test_config_map_carries_the_data_policies(fresh_modules, kind):
     assert document["data_type"] == kind
     assert document["data_policies"]["differential_privacy"]["epsilon"] == wanted["differential_privacy"]["epsilon"]
     assert document["data_policies"]["audit_logging"]["retention_days"] == wanted["audit_logging"]["retention_days"]
-    assert document["specific"] == profile(kind)["specific"]
+    # Each type-specific setting is a service's input (its default the profile's value) or the profile's value.
+    defaults = {name: each.get("default") for name, each in load(fresh_modules / "kubernetes" / kind, "variables.tf.json")["variable"].items()}
+
+    def read(value):
+        if isinstance(value, dict):
+            return {key: read(each) for key, each in value.items()}
+        if isinstance(value, str) and value.startswith("${jsonencode(var."):
+            name, *path = value.removeprefix("${jsonencode(var.").removesuffix(")}").split(".")
+            found = defaults[name]
+            for key in path:
+                found = found[key]
+            return found
+        return value
+
+    assert read(document["specific"]) == profile(kind)["specific"]
 
 
 def test_ingress_is_tls_with_cert_manager_and_optional(fresh_modules):
     (ingress,) = resources(fresh_modules / "kubernetes" / "tabular", "kubernetes_ingress_v1").values()
-    assert ingress["count"] == "${var.ingress_host == null ? 0 : 1}"
+    # enable_ingress: the profile's networking.ingress.enabled, which a service may override
+    assert ingress["count"] == "${var.enable_ingress && var.ingress_host != null ? 1 : 0}"
     assert ingress["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "${var.cluster_issuer}"}
     assert ingress["spec"]["tls"][0]["hosts"] == ["${var.ingress_host}"]
     variables = load(fresh_modules / "kubernetes" / "tabular", "variables.tf.json")["variable"]
     assert variables["ingress_host"]["default"] is None
+    assert variables["enable_ingress"]["default"] is profile("tabular")["networking"]["ingress"]["enabled"] is True
 
 
 # --- values that were hard-coded and are inputs now, with the old values as defaults ---------
@@ -400,3 +416,36 @@ def test_required_outputs_exist(fresh_modules, kind):
         "service_name", "namespace", "image", "replicas", "storage_class_name",
         "service_account_annotations", "node_selector", "ingress_host", "enable_keda",
     } <= set(variables)
+
+
+def test_the_config_map_follows_the_inputs_through_terraform(tmp_path):
+    """Real Terraform renders the ConfigMap document from the inputs a service may override; the
+    result is YAML the generator reads, defaults first, then overridden values."""
+    module = REPO / "modules_out" / "kubernetes" / "video"
+    (tmp_path / "variables.tf.json").write_text((module / "variables.tf.json").read_text())
+    (config_map,) = resources(module, "kubernetes_config_map_v1").values()
+    (tmp_path / "echo.tf.json").write_text(json.dumps({"output": {"policies": {"value": config_map["data"]["policies.yaml"]}}}))
+    env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": os.devnull}
+    assert terraform(env, tmp_path, "init", "-input=false", "-backend=false").returncode == 0
+
+    def rendered(**values) -> dict:
+        (tmp_path / "given.tfvars.json").write_text(json.dumps({**REQUIRED, **values}))
+        applied = terraform(env, tmp_path, "apply", "-input=false", "-auto-approve", "-var-file=given.tfvars.json")
+        assert applied.returncode == 0, applied.stderr
+        return yaml.safe_load(json.loads(terraform(env, tmp_path, "output", "-json", "policies").stdout))
+
+    wanted = profile("video")
+    default = rendered()
+    assert default["specific"] == wanted["specific"]
+    assert default["storage"]["cdn_enabled"] is wanted["storage"]["cdn_enabled"]
+    changed = rendered(
+        cdn_enabled=True,
+        preload_models=["other"],
+        preprocessing={"workers": 2, "batch_size": 8},
+        postprocessing={"compression": None, "quality": 50, "cdn_upload": False},
+        model_cache_size="20Gi",
+    )
+    assert changed["storage"]["cdn_enabled"] is True
+    assert changed["specific"]["model_cache"] == {"enabled": True, "size": "20Gi", "preload_models": ["other"]}
+    assert changed["specific"]["preprocessing"] == {"workers": 2, "batch_size": 8}
+    assert changed["specific"]["postprocessing"] == {"compression": None, "quality": 50, "cdn_upload": False}

@@ -8,14 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from synthdata_infra.components.expressions import as_map, hcl_value
+from synthdata_infra.components.expressions import as_map, hcl_value, inner
 
 
 class AwsInputs(BaseModel):
     """The module's variables, as Terraform expressions; each comment names the type.
 
-    Inputs a data type does not use (the disk IOPS ones on tiers without provisioned IOPS, the
-    CDN ones without a CDN) are empty strings.
+    Inputs a data type does not use (the disk IOPS ones on tiers without provisioned IOPS) are
+    empty strings.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -49,6 +49,7 @@ class AwsInputs(BaseModel):
     backup_retention_days: str  # number
     log_retention_days: str  # number
     secret_recovery_window_days: str  # number
+    enable_cdn: str  # bool: CloudFront in front of the bucket
     cdn_price_class: str  # string
     cdn_certificate_arn: str  # string or null
     cdn_aliases: str  # list(string)
@@ -87,7 +88,15 @@ class ServiceResourceProps(BaseModel):
         return f"{self.name}-{suffix}"
 
 
-def policy_document(*statements: dict[str, Any]) -> str:
+def policy_document(*statements: dict[str, Any], when: tuple[tuple[str, dict[str, Any]], ...] = ()) -> str:
     """An IAM policy as a ``jsonencode({...})`` expression: the module and its plans show the policy
-    as Terraform, and the references inside it resolve at plan time."""
-    return "${jsonencode(" + hcl_value({"Version": "2012-10-17", "Statement": list(statements)}) + ")}"
+    as Terraform, and the references inside it resolve at plan time.
+
+    ``when`` adds statements that hold only while a bool expression does (``(condition, statement)``):
+    the policy's statement list then is ``concat([...], condition ? [statement] : [])``."""
+    if not when:
+        return "${jsonencode(" + hcl_value({"Version": "2012-10-17", "Statement": list(statements)}) + ")}"
+    listed = hcl_value(list(statements))
+    for condition, statement in when:
+        listed = f"concat({listed}, {inner(condition)} ? [{hcl_value(statement)}] : [])"
+    return '${jsonencode({"Version" = "2012-10-17", "Statement" = ' + listed + "})}"

@@ -15,7 +15,8 @@ class BucketAccessPolicyProps(BaseModel):
 
     bucket_id: str  # of the created bucket
     bucket_arn: str
-    distribution_arn: str | None  # the CloudFront distribution that may read objects; None: no CDN
+    cdn_enabled: str  # bool expression: the CloudFront distribution may read objects
+    distribution_arn: str  # string expression: the distribution's ARN (read only while cdn_enabled holds)
     create: str  # count expression: the created bucket's
 
 
@@ -33,16 +34,13 @@ class BucketAccessPolicy(Construct):
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
             }
         ]
-        if props.distribution_arn:
-            statements.append(
-                {
-                    "Sid": "CloudFrontReadsObjects",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudfront.amazonaws.com"},
-                    "Action": "s3:GetObject",
-                    "Resource": f"{bucket_arn}/*",
-                    "Condition": {"StringEquals": {"AWS:SourceArn": props.distribution_arn}},
-                }
-            )
-        policy = named(aws.s3_bucket_policy.S3BucketPolicy(self, "policy", bucket=props.bucket_id, policy=policy_document(*statements)))
+        cloudfront = {
+            "Sid": "CloudFrontReadsObjects",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": f"{bucket_arn}/*",
+            "Condition": {"StringEquals": {"AWS:SourceArn": props.distribution_arn}},
+        }
+        policy = named(aws.s3_bucket_policy.S3BucketPolicy(self, "policy", bucket=props.bucket_id, policy=policy_document(*statements, when=((props.cdn_enabled, cloudfront),))))
         policy.add_override("count", props.create)

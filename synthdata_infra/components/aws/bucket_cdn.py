@@ -1,10 +1,11 @@
-"""BucketCdn: CloudFront in front of the bucket, reading it through an origin access control."""
+"""BucketCdn: CloudFront in front of the bucket, reading it through an origin access control;
+nothing is created while ``enabled`` is false (the module's ``enable_cdn``)."""
 
 from __future__ import annotations
 
 from synthdata_infra.cdk import Construct, Token, aws
 from synthdata_infra.components.aws.aws_props import ServiceResourceProps
-from synthdata_infra.components.expressions import as_any, inner, named
+from synthdata_infra.components.expressions import as_any, count_if, inner, named, stable_id
 
 # AWS managed policies (fixed ids, the same in every account).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -13,6 +14,7 @@ ORIGIN_ID = "generated-data"
 
 
 class BucketCdnProps(ServiceResourceProps):
+    enabled: str  # bool expression: nothing is created when false
     data_type: str  # in the distribution's comment
     bucket_regional_domain_name: str
     price_class: str  # string expression
@@ -35,6 +37,8 @@ class BucketCdn(Construct):
                 signing_protocol="sigv4",
             )
         )
+        oac.add_override("count", count_if(props.enabled))
+        oac_id = f"${{{oac.terraform_resource_type}.{stable_id(oac)}[0].id}}"
         cf = aws.cloudfront_distribution
         no_certificate = f"{inner(props.certificate_arn)} == null"
         self.distribution = named(
@@ -51,7 +55,7 @@ class BucketCdn(Construct):
                     cf.CloudfrontDistributionOrigin(
                         domain_name=props.bucket_regional_domain_name,
                         origin_id=ORIGIN_ID,
-                        origin_access_control_id=oac.id,
+                        origin_access_control_id=oac_id,
                     )
                 ],
                 default_cache_behavior=cf.CloudfrontDistributionDefaultCacheBehavior(
@@ -77,3 +81,8 @@ class BucketCdn(Construct):
                 tags=props.tag_map,
             )
         )
+        self.distribution.add_override("count", count_if(props.enabled))
+        distribution = f"{self.distribution.terraform_resource_type}.{stable_id(self.distribution)}"
+        # null while disabled
+        self.arn = f"${{one({distribution}[*].arn)}}"
+        self.domain_name = f"${{one({distribution}[*].domain_name)}}"

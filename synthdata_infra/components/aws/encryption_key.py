@@ -13,7 +13,7 @@ class EncryptionKeyProps(ServiceResourceProps):
     account: AccountContext
     data_type: str  # in the key's description
     audit_log_group_name: str  # CloudWatch Logs may use the key for this group only
-    cdn_enabled: bool  # CloudFront may decrypt objects
+    cdn_enabled: str  # bool expression: CloudFront may decrypt objects
     given_key_arn: str  # string or null expression: an existing key instead of a created one
 
 
@@ -55,21 +55,18 @@ class EncryptionKey(Construct):
                 },
             },
         ]
-        if props.cdn_enabled:
-            statements.append(
-                {
-                    "Sid": "CloudFrontReadsObjects",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudfront.amazonaws.com"},
-                    "Action": "kms:Decrypt",
-                    "Resource": "*",
-                    "Condition": {
-                        "StringLike": {
-                            "AWS:SourceArn": f"arn:{account.partition}:cloudfront::{account.account_id}:distribution/*"
-                        }
-                    },
+        cloudfront = {
+            "Sid": "CloudFrontReadsObjects",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {
+                "StringLike": {
+                    "AWS:SourceArn": f"arn:{account.partition}:cloudfront::{account.account_id}:distribution/*"
                 }
-            )
+            },
+        }
         k = aws.kms_key
         self.key = named(
             k.KmsKey(
@@ -78,7 +75,7 @@ class EncryptionKey(Construct):
                 description=f"synthdata {props.data_type}: {props.name}",
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
-                policy=policy_document(*statements),
+                policy=policy_document(*statements, when=((props.cdn_enabled, cloudfront),)),
                 tags=props.tag_map,
             )
         )

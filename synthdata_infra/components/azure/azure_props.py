@@ -52,6 +52,7 @@ class AzureInputs(BaseModel):
     log_analytics_workspace_id: str  # string or null
     key_vault_key_resource_id: str  # string or null (null: the module creates the storage key)
     storage_account: str  # object({id, blob_endpoint, container_name}) or null (null: the module creates them)
+    enable_cdn: str  # bool: Azure Front Door in front of the container
 
 
 class AzureContext(BaseModel):

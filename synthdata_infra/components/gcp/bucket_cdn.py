@@ -1,7 +1,7 @@
 """BucketCdn: Cloud CDN in front of the bucket behind a global external Application Load Balancer
 that answers HTTPS only (Google-managed certificate for ``cdn_domain_name``, TLS 1.2 or later).
 
-Created when ``cdn_domain_name`` is set. The bucket stays private: Cloud CDN fills its cache
+Created when ``enabled`` holds (the module's ``enable_cdn``) and ``cdn_domain_name`` is set. The bucket stays private: Cloud CDN fills its cache
 as Google's cache-fill service agent, which serves signed URLs or cookies. That agent exists
 once a signed URL key has been added to a backend in the project (outside Terraform, so the
 key never reaches state); ``cdn_grant_fill_service_account`` then lets it read the bucket.
@@ -19,6 +19,7 @@ SIGNED_URL_CACHE_MAX_AGE_SEC = 3600
 
 
 class BucketCdnProps(LabelledProps):
+    enabled: str  # bool expression: false creates nothing
     bucket_name: str
     domain_name: str  # string or null expression: null creates nothing
     grant_fill_service_account: str  # bool expression: let Cloud CDN's cache-fill agent read the bucket
@@ -30,7 +31,8 @@ class BucketCdn(Construct):
         super().__init__(scope, construct_id)
         domain = props.domain_name
         bucket_name = props.bucket_name
-        enabled = f"${{{inner(domain)} == null ? 0 : 1}}"
+        on = f"{inner(props.enabled)} && {inner(domain)} != null"
+        enabled = f"${{{on} ? 1 : 0}}"
 
         def counted(element, condition: str = enabled) -> str:
             """Put ``element`` under ``condition``; returns its address (``type.name``) for references."""
@@ -72,7 +74,7 @@ class BucketCdn(Construct):
                     member=props.fill_service_agent,
                 )
             ),
-            f"${{{inner(domain)} != null && {inner(props.grant_fill_service_account)} ? 1 : 0}}",
+            f"${{{on} && {inner(props.grant_fill_service_account)} ? 1 : 0}}",
         )
         address = counted(
             named(

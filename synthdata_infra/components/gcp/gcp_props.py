@@ -43,6 +43,7 @@ class GcpInputs(BaseModel):
     node_disk_type: str  # string
     force_destroy: str  # bool
     log_retention_days: str  # number
+    enable_cdn: str  # bool: Cloud CDN in front of the bucket (with cdn_domain_name)
     cdn_domain_name: str  # string or null
     cdn_grant_fill_service_account: str  # bool
     kms_key_id: str  # string or null (null: the module creates a key ring and key)
