@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GPU_TYPES, REPO, run_cli
+from tests.conftest import GPU_TYPES, REPO, once_per_run, run_cli
 
 NEW = "point_cloud"
 SOURCE = "image"  # a GPU type, as the new one is (a T4)
@@ -26,19 +26,24 @@ RENAMES = (
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("project")
-    for folder in ("profiles", "environments", "policies"):
-        shutil.copytree(REPO / folder, root / folder)
-    shutil.copy(REPO / ".checkov.yaml", root)
-    shutil.copytree(REPO / "profiles" / SOURCE, root / "profiles" / NEW)
-    for path in (root / "profiles" / NEW).iterdir():
-        text = path.read_text()
-        for old, new in RENAMES:
-            text = text.replace(old, new)
-        path.write_text(text)
-    profile = root / "profiles" / NEW / "profile.yaml"
-    profile.write_text(profile.read_text().replace("size: 500Gi", "size: 200Gi"))
-    return root
+    """The project with the new type, made once per test run and shared read-only by every
+    worker (tests that change it work on a copy)."""
+
+    def produce(folder: Path) -> None:
+        root = folder / "project"
+        for name in ("profiles", "environments", "policies"):
+            shutil.copytree(REPO / name, root / name)
+        shutil.copy(REPO / ".checkov.yaml", root)
+        shutil.copytree(REPO / "profiles" / SOURCE, root / "profiles" / NEW)
+        for path in (root / "profiles" / NEW).iterdir():
+            text = path.read_text()
+            for old, new in RENAMES:
+                text = text.replace(old, new)
+            path.write_text(text)
+        profile = root / "profiles" / NEW / "profile.yaml"
+        profile.write_text(profile.read_text().replace("size: 500Gi", "size: 200Gi"))
+
+    return once_per_run(tmp_path_factory, "new-data-type-project", produce) / "project"
 
 
 def cli(project: Path, *args: str):
@@ -46,10 +51,16 @@ def cli(project: Path, *args: str):
 
 
 @pytest.fixture(scope="module")
-def synthesized(project: Path) -> Path:
+def synthesized(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real synth of every module of that project per test run (all workers read it)."""
     out = project / "modules_out"
-    done = cli(project, "synth", "--provider", "all", "--out", str(out))
-    assert done.returncode == 0, done.stderr
+
+    def produce(folder: Path) -> None:
+        done = cli(project, "synth", "--provider", "all", "--out", str(out))
+        (folder / "result.json").write_text(json.dumps({"returncode": done.returncode, "stderr": done.stderr}))
+
+    result = json.loads((once_per_run(tmp_path_factory, "new-data-type-synth", produce) / "result.json").read_text())
+    assert result["returncode"] == 0, result["stderr"]
     return out
 
 
