@@ -58,6 +58,7 @@ from synthdata_infra.deploy.terraform import (
 )
 from synthdata_infra.errors import ConfigError, SynthdataError
 from synthdata_infra.files import write_atomic
+from synthdata_infra.synth.registry import PLATFORM
 
 DEPLOYED, PLANNED, FAILED, DRIFTED, NOT_DEPLOYED = "deployed", "planned", "failed", "drifted", "not deployed"
 FORGOTTEN = "forgotten"  # destroy of a local service whose API is gone
@@ -401,19 +402,22 @@ class Engine:
 
     def _check_platform(self, plan: EnvironmentPlan, service: ServicePlan, *, local: bool) -> None:
         """The provider's platform root can be built for the environment (its CSI driver, the ACME
-        e-mail, ...) and its module exists: bad input, refused before anything is written."""
+        e-mail, ...) and its module exists: bad input, refused before anything is written. The
+        local target applies no platform root."""
         from synthdata_infra.deploy.roots import check_platform_inputs
 
         layer = providers.get(service.provider).platform
         if layer is None or local:
             return
         check_platform_inputs(plan.environment, service.provider, Target())
-        if not (self.project / "modules_out" / layer.folder / "platform" / "main.tf.json").is_file():
-            raise ConfigError("modules_out", f"modules_out/{layer.folder}/platform", "a generated module: run `synthdata-infra synth` first")
+        self._check_folders([f"{layer.folder}/{PLATFORM}"])
 
     def _check_modules(self, service: ServicePlan) -> None:
         """The generated modules the service's roots call exist (bad input, before anything is written)."""
-        for folder in filter(None, (service.cloud_folder, service.workload_folder)):
+        self._check_folders(filter(None, (service.cloud_folder, service.workload_folder)))
+
+    def _check_folders(self, folders) -> None:
+        for folder in folders:
             if not (self.project / "modules_out" / folder / "main.tf.json").is_file():
                 raise ConfigError("modules_out", f"modules_out/{folder}", "a generated module: run `synthdata-infra synth` first")
 
