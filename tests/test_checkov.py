@@ -98,24 +98,37 @@ def _pod_and_generator_lose_non_root(deployment: dict) -> None:
     del spec["container"][0]["security_context"]["run_as_non_root"]
 
 
+PLANTED = {
+    "runAsNonRoot": (_pod_and_generator_lose_non_root, "CKV_SYNTH_1"),
+    "seccomp-on-one-container": (_pod_and_sidecar_lose_seccomp, "CKV_SYNTH_2"),
+    "allowPrivilegeEscalation-on-one-container": (_sidecar_loses("allow_privilege_escalation"), "CKV_SYNTH_3"),
+}
+
+
+@pytest.fixture(scope="module")
+def planted_scan(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One checkov run (once per test run) over a folder holding a copy of the image module per
+    planted defect: findings are told apart by the copy's folder."""
+    from tests.conftest import once_per_run
+
+    def produce(folder: Path) -> None:
+        for name, (plant, _) in PLANTED.items():
+            module = folder / "modules" / name
+            shutil.copytree(REPO / "modules_out" / "kubernetes" / "image", module)
+            main = json.loads((module / "main.tf.json").read_text())
+            plant(main["resource"]["kubernetes_deployment_v1"]["generator_deployment"])
+            (module / "main.tf.json").write_text(json.dumps(main, indent=2))
+        (folder / "result.json").write_text(json.dumps(run_checkov(folder / "modules")))
+
+    return json.loads((once_per_run(tmp_path_factory, "checkov-planted", produce) / "result.json").read_text())
+
+
 @pytest.mark.integration
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("plant", "check_id"),
-    [
-        (_pod_and_generator_lose_non_root, "CKV_SYNTH_1"),
-        (_pod_and_sidecar_lose_seccomp, "CKV_SYNTH_2"),
-        (_sidecar_loses("allow_privilege_escalation"), "CKV_SYNTH_3"),
-    ],
-    ids=["runAsNonRoot", "seccomp-on-one-container", "allowPrivilegeEscalation-on-one-container"],
-)
-def test_custom_checks_fail_a_planted_defect(tmp_path, plant, check_id):
-    """The image module has two containers: a defect in either must fail the check."""
-    module = tmp_path / "image"
-    shutil.copytree(REPO / "modules_out" / "kubernetes" / "image", module)
-    main = json.loads((module / "main.tf.json").read_text())
-    plant(main["resource"]["kubernetes_deployment_v1"]["generator_deployment"])
-    (module / "main.tf.json").write_text(json.dumps(main, indent=2))
-    result = run_checkov(module)
-    assert [c["check_id"] for c in result["failed"]] == [check_id]
-    assert result["exit"] != 0
+@pytest.mark.parametrize("name", list(PLANTED))
+def test_custom_checks_fail_a_planted_defect(planted_scan, name):
+    """The image module has two containers: a defect in either must fail the check, and only it."""
+    mine = findings_under(planted_scan, name)
+    assert [c["check_id"] for c in mine["failed"]] == [PLANTED[name][1]]
+    assert mine["parsing_errors"] == [] and len(mine["passed"]) > 20
+    assert planted_scan["exit"] != 0

@@ -1,4 +1,5 @@
-"""The AWS cloud layer: terraform validate on every module, and real applies against moto."""
+"""The AWS cloud layer: real applies against moto, and what the modules hold. (terraform init
+and validate of every AWS module: the `validate` command's test, test_validate.py.)"""
 
 from __future__ import annotations
 
@@ -24,17 +25,6 @@ HERE = Path(__file__).parent
 # The service's key: the one given (kms_key_arn) or the one the module creates.
 KEY_ARN = "${local.encryption_arn}"
 SERVICE = {"tabular": "customer-synth", "image": "product-images"}
-
-
-@pytest.mark.parametrize("kind", TYPES)
-def test_module_initialises_and_validates(kind, terraform_env, tmp_path):
-    module = tmp_path / kind
-    shutil.copytree(REPO / "modules_out" / "aws" / kind, module, ignore=shutil.ignore_patterns("examples"))
-    init = terraform(terraform_env, module, "init", "-backend=false", "-input=false")
-    assert init.returncode == 0, init.stderr
-    validate = terraform(terraform_env, module, "validate")
-    assert validate.returncode == 0, validate.stderr
-    assert "Success!" in validate.stdout
 
 
 def write_root(root: Path, kind: str, endpoint: str, **inputs: str) -> None:
@@ -311,25 +301,6 @@ def check_destroy_keeps_the_data(terraform_env, root: Path, endpoint: str, outpu
     assert aws_client("ec2", endpoint).describe_launch_templates()["LaunchTemplates"] == []
     backup = aws_client("backup", endpoint)
     assert backup.list_backup_vaults()["BackupVaultList"] == [] and backup.list_backup_plans()["BackupPlansList"] == []
-
-
-@pytest.mark.slow
-def test_backup_is_planned_when_enabled(moto, terraform_env, tmp_path):
-    write_root(tmp_path, "tabular", moto, service_name='"customer-synth"', environment='"test"')
-    assert terraform(terraform_env, tmp_path, "init", "-input=false").returncode == 0
-    plan = terraform(terraform_env, tmp_path, "plan", "-input=false", "-out=plan.bin")
-    assert plan.returncode == 0, plan.stderr
-    shown = json.loads(terraform(terraform_env, tmp_path, "show", "-json", "plan.bin").stdout)
-    planned = {
-        (c["type"], c["change"]["after"].get("name"))
-        for c in shown["resource_changes"]
-        if c["address"].startswith("module.cloud.aws_backup")
-    }
-    assert planned == {
-        ("aws_backup_vault", "customer-synth-test"),
-        ("aws_backup_plan", "customer-synth-test"),
-        ("aws_backup_selection", "customer-synth-test"),
-    }
 
 
 @pytest.mark.parametrize("kind", TYPES)

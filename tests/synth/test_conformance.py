@@ -1,7 +1,11 @@
 """One conformance suite for every module the registry synthesizes (every layer, every provider,
 monitoring included): the files a module consists of, the child-module rules, readable logical
-ids whose references resolve, a README documenting every input and output, and determinism (a
-second synth into an empty cache of its own gives identical bytes).
+ids whose references resolve, a README documenting every input and output.
+
+Determinism is proven without a second synth of every module: the golden check
+(test_synth_pipeline) compares the run's fresh synth with the committed modules_out/, written by
+another process (Python randomizes string hashing per process, so set and dict orders differ
+between the two), and the cdktf CLI's synth, a third process, must build the same main.tf.json.
 
 Provider-specific facts stay in the provider's test files; what holds for every module is
 checked here, once, for every module."""
@@ -19,7 +23,7 @@ from synthdata_infra import providers
 from synthdata_infra.components.platform.charts import NODE_HOST_PATHS
 from synthdata_infra.monitoring.rules import rules_files
 from synthdata_infra.synth.registry import DASHBOARDS, MONITORING, PLATFORM, ModuleSpec, modules_for
-from tests.conftest import REPO, TYPES, load, shared_synth
+from tests.conftest import REPO, TYPES, load
 
 SPECS = modules_for("all", "all")
 MODULE_FILES = {"main.tf.json", "variables.tf.json", "outputs.tf.json", "versions.tf.json", "README.md"}
@@ -60,12 +64,6 @@ def ids(spec: ModuleSpec) -> str:
 
 def files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="session")
-def second_synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A second synth of every module, into another empty cache (once per test run)."""
-    return shared_synth(tmp_path_factory, "again")
 
 
 def test_the_synth_writes_exactly_the_registrys_modules(fresh_modules):
@@ -164,11 +162,3 @@ def test_readme_documents_every_input_and_output(fresh_modules, spec):
     required = [name for name, variable in variables.items() if "default" not in variable]
     for name in required:
         assert re.search(rf"^\s+{name}\s+= \S", usage, re.M), f"usage example lacks required input {name}"
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=ids)
-def test_two_synths_give_identical_bytes(fresh_modules, second_synth, spec):
-    first, second = files(fresh_modules / spec.folder), files(second_synth / spec.folder)
-    assert set(first) == set(second)
-    for name in first:
-        assert first[name] == second[name], name

@@ -23,7 +23,10 @@ def tree_digest(folder: Path) -> dict[str, str]:
 
 
 def test_committed_modules_match_a_fresh_synth(fresh_modules):
-    """modules_out/ is golden output: regenerate it (make synth) in the commit that changes it."""
+    """modules_out/ is golden output: regenerate it (make synth) in the commit that changes it.
+    It was written by another process than this run's synth (each with its own string-hash seed),
+    so this is also the determinism check: a difference with no change to the source means the
+    synth's output depends on something other than its inputs."""
     assert tree_digest(REPO / "modules_out") == tree_digest(fresh_modules), "modules_out is stale: run `make synth`"
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from synthdata_infra.synth.output import MARKER, write_marker
-from tests.conftest import REPO, run_cli
+from synthdata_infra.synth.registry import modules_for
+from tests.conftest import REPO, once_per_run, run_cli
 
 MODULE = "kubernetes/tabular"
 SYNTH = ("synth", "--provider", "onprem", "--type", "tabular")
@@ -34,17 +35,55 @@ def helpers(out: Path) -> list[str]:
     return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.synthdata-"))
 
 
+ONPREM = ("synth", "--provider", "onprem")
+
+
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(a fresh synth of kubernetes/tabular, the cache that synth filled with one entry)."""
+def onprem_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Once per test run (all workers): a fresh synth of the on-prem modules (``fresh``), a cache
+    filled by a second synth (``pristine``: a copy of it before anything spoils it), then a
+    run from that cache with one corruption planted in each of six entries (``corrupt.json``:
+    what it printed) and one more run from the repaired cache (``again.json``)."""
+
+    def produce(folder: Path) -> None:
+        fresh, cache = folder / "fresh", folder / "cache"
+        done = run_cli(*ONPREM, "--no-cache", "--out", str(fresh))
+        assert done.returncode == 0, done.stderr
+        done = run_cli(*ONPREM, "--out", str(folder / "filler"), env={"SYNTHDATA_INFRA_CACHE": str(cache)})
+        assert done.returncode == 0, done.stderr
+        assert files(folder / "filler") == files(fresh)
+        shutil.copytree(cache, folder / "pristine")
+        for module, (name, corrupt, _) in CORRUPTED.items():
+            corrupt(entry_of(cache, module) / name)
+        for run in ("corrupt", "again"):
+            done = run_cli(*ONPREM, "--out", str(folder / run), env={"SYNTHDATA_INFRA_CACHE": str(cache)})
+            (folder / f"{run}.json").write_text(json.dumps({"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}))
+
+    return once_per_run(tmp_path_factory, "synth-robustness-onprem", produce)
+
+
+@pytest.fixture(scope="module")
+def reference(onprem_run: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(what a synth of kubernetes/tabular alone writes into an empty folder, a cache holding
+    its one sound entry), cut from the shared on-prem run."""
     root = tmp_path_factory.mktemp("reference")
     out, cache = root / "out", root / "cache"
-    done = run_cli(*SYNTH, "--no-cache", "--out", str(out))
-    assert done.returncode == 0, done.stderr
-    done = run_cli(*SYNTH, "--out", str(root / "filler"), env={"SYNTHDATA_INFRA_CACHE": str(cache)})
-    assert done.returncode == 0, done.stderr
-    assert files(root / "filler") == files(out)
+    shutil.copytree(onprem_run / "fresh" / MODULE, out / MODULE)
+    write_marker(out)
+    entry = entry_of(onprem_run / "pristine", MODULE)
+    shutil.copytree(entry, cache / entry.parent.name / entry.name)
     return out, cache
+
+
+def entry_of(cache: Path, folder: str) -> Path:
+    """The cache entry of module ``folder`` (its key hashes the project's source as it is now)."""
+    from synthdata_infra.synth.cache import generator_digest, module_key
+    from synthdata_infra.synth.registry import modules_for
+
+    generator_digest.cache_clear()
+    (spec,) = [s for s in modules_for("onprem", "all") if s.folder == folder]
+    key = module_key(spec)
+    return cache / key[:2] / key
 
 
 @pytest.fixture
@@ -77,17 +116,12 @@ def cache_copy(pristine: Path, target: Path) -> Path:
     """A copy of the one-entry cache ``pristine`` filed under the key of the project's source as
     it is now (others may edit the checkout while the tests run; the key hashes the source);
     returns the entry folder."""
-    from synthdata_infra.synth.cache import generator_digest, module_key
-    from synthdata_infra.synth.registry import modules_for
-
-    generator_digest.cache_clear()
-    [spec] = modules_for("onprem", "tabular")
-    key = module_key(spec)
     [entry] = [p for p in pristine.glob("*/*") if p.is_dir() and not p.name.startswith(".")]
-    shutil.copytree(entry, target / key[:2] / key)
+    copy = entry_of(target, MODULE)
+    shutil.copytree(entry, copy)
     manifest = json.loads((entry / "manifest.json").read_text())
-    (target / key[:2] / key / "manifest.json").write_text(json.dumps({**manifest, "key": key}))
-    return target / key[:2] / key
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "key": copy.name}))
+    return copy
 
 
 def _truncate(path: Path) -> None:
@@ -110,25 +144,33 @@ CORRUPTIONS = {
 }
 
 
+# Each corruption spoils the entry of another on-prem module (kubernetes/tabular, the module the
+# other tests here synthesize, stays sound).
+CORRUPTED = dict(zip([s.folder for s in modules_for("onprem", "all") if s.folder != MODULE], CORRUPTIONS.values(), strict=False))
+assert len(CORRUPTED) == len(CORRUPTIONS), "fewer on-prem modules than corruptions"
+
+
+def test_every_corrupt_entry_is_synthesized_again_and_the_rest_copied(onprem_run):
+    done = json.loads((onprem_run / "corrupt.json").read_text())
+    assert done["returncode"] == 0, done["stderr"]
+    out, total = onprem_run / "corrupt", len(modules_for("onprem", "all"))
+    assert done["stdout"].strip() == f"{out}: {total} module(s) written ({len(CORRUPTED)} synthesized, {total - len(CORRUPTED)} from cache), 0 unchanged"
+    assert len(done["stderr"].strip().splitlines()) == len(CORRUPTED)  # one line per corrupt entry, nothing else
+    assert files(out) == files(onprem_run / "fresh")
+    # The entries were replaced by sound ones: the next run copies every module without a word.
+    again = json.loads((onprem_run / "again.json").read_text())
+    assert again["returncode"] == 0 and again["stderr"] == "", again["stderr"]
+    assert f"(0 synthesized, {total} from cache)" in again["stdout"]
+    assert files(onprem_run / "again") == files(onprem_run / "fresh")
+
+
 @pytest.mark.parametrize("corruption", list(CORRUPTIONS))
-def test_a_corrupt_cache_entry_is_reported_discarded_and_synthesized_again(corruption, reference, tmp_path):
-    fresh, pristine = reference
-    cache = tmp_path / "cache"
-    entry = cache_copy(pristine, cache)
-    name, corrupt, reason = CORRUPTIONS[corruption]
-    corrupt(entry / name)
-    out = tmp_path / "out"
-    done = run_cli(*SYNTH, "--out", str(out), env={"SYNTHDATA_INFRA_CACHE": str(cache)})
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"{out}: 1 module(s) written (1 synthesized, 0 from cache), 0 unchanged"
-    [line] = done.stderr.strip().splitlines()
-    assert MODULE in line and reason in line and "corrupt" in line
-    assert files(out) == files(fresh)
-    # the entry was replaced by a sound one: the next run copies it without a word
-    again = run_cli(*SYNTH, "--out", str(tmp_path / "again"), env={"SYNTHDATA_INFRA_CACHE": str(cache)})
-    assert again.returncode == 0 and again.stderr == "", again.stderr
-    assert "(0 synthesized, 1 from cache)" in again.stdout
-    assert files(tmp_path / "again") == files(fresh)
+def test_a_corrupt_cache_entry_is_reported_by_module_and_reason(corruption, onprem_run):
+    [module] = [folder for folder, planted in CORRUPTED.items() if planted == CORRUPTIONS[corruption]]
+    reason = CORRUPTIONS[corruption][2]
+    stderr = json.loads((onprem_run / "corrupt.json").read_text())["stderr"]
+    [line] = [line for line in stderr.splitlines() if f" {module} " in line]
+    assert reason in line and "corrupt" in line and "synthesizing it again" in line
 
 
 def test_a_corrupt_entry_is_not_reported_unchanged(reference, tmp_path):
