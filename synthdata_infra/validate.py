@@ -145,15 +145,25 @@ def checkov_binary() -> str | None:
     return None
 
 
-def checkov_checks(out: Path, folders: list[Path]) -> list[Finding]:
+def checkov_scan(out: Path) -> subprocess.CompletedProcess[str] | None:
+    """checkov over ``out`` with the project's .checkov.yaml and custom checks, its JSON report on
+    stdout; None when checkov is not installed."""
     binary = checkov_binary()
     if not binary:
-        return [Finding("*", "checkov", "fail", "checkov is not installed (make test installs it in .venv-checkov)")]
+        return None
     root = project_root()
     command = [binary, "-d", str(out.resolve()), "--skip-download", "-o", "json"]
     if (root / ".checkov.yaml").is_file():
         command += ["--config-file", str(root / ".checkov.yaml")]
-    done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+    return subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+
+
+def checkov_checks(out: Path, folders: list[Path], done: subprocess.CompletedProcess[str] | None = None) -> list[Finding]:
+    """A finding per module folder from checkov's report: ``done`` (a scan of ``out`` already
+    made), else a new scan."""
+    done = done or checkov_scan(out)
+    if done is None:
+        return [Finding("*", "checkov", "fail", "checkov is not installed (make test installs it in .venv-checkov)")]
     try:
         reports = json.loads(done.stdout)
     except json.JSONDecodeError:

@@ -144,16 +144,28 @@ def shared_synth(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def modules_out_checkov(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """checkov over all of modules_out/ with the project's config, once per test run; the
-    provider tests read their modules' findings from it."""
-
-    from tests.test_checkov import run_checkov
+def modules_out_scan(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    """The `validate` command's checkov scan of all of modules_out/ (the project's config and
+    custom checks), once per test run: the validate test and the provider tests read it."""
+    from synthdata_infra.validate import checkov_scan
 
     def scan(folder: Path) -> None:
-        (folder / "result.json").write_text(json.dumps(run_checkov(REPO / "modules_out")))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("SYNTHDATA_INFRA_ROOT", str(REPO))
+            done = checkov_scan(REPO / "modules_out")
+        assert done is not None, "checkov is not installed: run `make test`, which installs it"
+        (folder / "result.json").write_text(json.dumps({"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}))
 
-    return json.loads((once_per_run(tmp_path_factory, "checkov-modules-out", scan) / "result.json").read_text())
+    stored = json.loads((once_per_run(tmp_path_factory, "checkov-modules-out", scan) / "result.json").read_text())
+    return subprocess.CompletedProcess(["checkov"], stored["returncode"], stored["stdout"], stored["stderr"])
+
+
+@pytest.fixture(scope="session")
+def modules_out_checkov(modules_out_scan) -> dict:
+    """That scan's findings: passed, failed, parsing errors, exit status."""
+    from tests.test_checkov import parse_report
+
+    return parse_report(modules_out_scan)
 
 
 @pytest.fixture(scope="session")

@@ -45,6 +45,11 @@ def _checkov(target: list[str], check_types: set[str]) -> dict:
         [checkov_binary(), *target, "--skip-download", "-o", "json"],
         cwd=REPO, capture_output=True, text=True, check=False,
     )
+    return parse_report(done, check_types)
+
+
+def parse_report(done: subprocess.CompletedProcess[str], check_types: set[str] = frozenset({"terraform_json", "terraform"})) -> dict:
+    """checkov's JSON report (one per framework) as passed, failed, parsing errors and exit status."""
     assert done.stdout.strip(), done.stderr
     report = json.loads(done.stdout)
     reports = report if isinstance(report, list) else [report]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from synthdata_infra.validate import validate
+from synthdata_infra.validate import checkov_checks, module_folders, validate
 from tests.conftest import REPO, TYPES, load, once_per_run, run_cli
 
 
@@ -29,11 +29,17 @@ def edit_json(path: Path, edit) -> None:
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_validate_passes_on_the_committed_modules():
-    done = run_cli("validate", "--out", "modules_out")
+def test_validate_passes_on_the_committed_modules(modules_out_scan):
+    """The command with conventions, terraform and promtool; its checkov part reads the run's one
+    checkov scan of modules_out/ (the command's own scan function, shared with the provider tests)."""
+    done = run_cli("validate", "--out", "modules_out", "--skip", "checkov")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr
     summary = done.stdout.strip().splitlines()[-1]
     assert summary.endswith("skipped") and " 0 failed" in summary
+    out = REPO / "modules_out"
+    checkov = checkov_checks(out, module_folders(out), modules_out_scan)
+    assert [(f.module, f.detail) for f in checkov if f.result != "pass"] == []
+    assert {f.module for f in checkov} == {folder.relative_to(out).as_posix() for folder in module_folders(out)}
     assert "promtool" in done.stdout
     # terraform init + validate ran and passed on every module that needs only the AWS provider
     # (the machine's mirror holds it): each type's module and monitoring. This is the suite's one
