@@ -88,8 +88,9 @@ MOTO_BACKUP_REPLAN = {
 #   CKV_AWS_355  no "*" resource for actions that take a resource
 # The key policy (CKV_AWS_33), the trust policies (CKV_AWS_60, CKV_AWS_61) and CKV_AWS_62/63 are
 # read in the plan too, but they also pass on text they cannot read, so their pass proves nothing:
-# they count through the "no failed check" assertion. image is not scanned: its CloudFront
-# distribution has no web ACL unless cdn_web_acl_id is given, which CKV_AWS_68 fails.
+# they count through the "no failed check" assertion. image's call (module.image) is in the same
+# plan but not held to it: its CloudFront distribution has no web ACL unless cdn_web_acl_id is
+# given, which CKV_AWS_68 fails.
 POLICY_CHECKS = {
     "tabular": {
         "aws_s3_bucket_policy.access_policy[0]": {"CKV_AWS_70"},
@@ -100,21 +101,24 @@ POLICY_CHECKS = {
 }
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kind", ["tabular", "image"])
-def test_apply_replan_destroy_against_moto(kind, moto, terraform_env, tmp_path):
-    service = SERVICE[kind]
-    backup = INPUTS[kind].get("enable_backup") != "false"
-    write_root(tmp_path, kind, moto, service_name=f'"{service}"', environment='"test"', **INPUTS[kind])
-    assert terraform(terraform_env, tmp_path, "init", "-input=false").returncode == 0
-    with without_what_moto_lacks(tmp_path / "module") as left_out:
-        assert left_out == {"aws_backup_selection.backup_selection"}  # declared by both (image: count 0 by input)
-        apply = terraform(terraform_env, tmp_path, "apply", "-auto-approve", "-input=false", timeout=600)
-    assert apply.returncode == 0, apply.stdout[-3000:] + apply.stderr
-    outputs = json.loads(terraform(terraform_env, tmp_path, "output", "-json").stdout)["module"]["value"]
+def add_call(root: Path, name: str, kind: str, **inputs: str) -> None:
+    """A second service's module call in the root of write_root, on the same cluster, with an
+    output of the same name."""
+    module = root / f"{name}_module"
+    shutil.copytree(REPO / "modules_out" / "aws" / kind, module, ignore=shutil.ignore_patterns("examples"))
+    (module / "main.tf.json").write_text(local_main(REPO / "modules_out" / "aws" / kind))
+    lines = "\n".join(f"  {key} = {value}" for key, value in inputs.items())
+    (root / f"{name}.tf").write_text(
+        f'module "{name}" {{\n  source            = "./{name}_module"\n  cluster_name      = aws_eks_cluster.test.name\n'
+        f"  subnet_ids        = aws_subnet.private[*].id\n  oidc_provider_arn = aws_iam_openid_connect_provider.test.arn\n{lines}\n}}\n\n"
+        f'output "{name}" {{\n  value = module.{name}\n}}\n'
+    )
 
-    # What AWS (moto) now holds, read back through its API.
-    s3, iam, eks = aws_client("s3", moto), aws_client("iam", moto), aws_client("eks", moto)
+
+def check_service(endpoint: str, kind: str, outputs: dict) -> None:
+    """What AWS (moto) holds for one service, read back through its API."""
+    service = SERVICE[kind]
+    s3, iam, eks = aws_client("s3", endpoint), aws_client("iam", endpoint), aws_client("eks", endpoint)
     bucket = outputs["bucket_name"]
     (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": outputs["kms_key_arn"]}
@@ -133,7 +137,7 @@ def test_apply_replan_destroy_against_moto(kind, moto, terraform_env, tmp_path):
     assert outputs["service_account_annotations"] == {"eks.amazonaws.com/role-arn": role["Arn"]}
 
     group = eks.describe_nodegroup(clusterName="synthdata-test", nodegroupName=outputs["node_group_name"])["nodegroup"]
-    gpu = kind == "image"
+    gpu = kind in GPU_TYPES
     assert group["amiType"] == ("AL2023_x86_64_NVIDIA" if gpu else "AL2023_x86_64_STANDARD")
     assert group["labels"] == outputs["node_selector"]
     # Cluster Autoscaler's discovery tags (the platform module's autoscaler manages the group).
@@ -145,34 +149,48 @@ def test_apply_replan_destroy_against_moto(kind, moto, terraform_env, tmp_path):
         assert outputs["cdn_domain_name"].endswith(".cloudfront.net")
     else:
         assert outputs["cdn_domain_name"] is None
-    secrets = aws_client("secretsmanager", moto).list_secrets()["SecretList"]
+    secrets = [s for s in aws_client("secretsmanager", endpoint).list_secrets()["SecretList"] if s["ARN"] in outputs["secret_arns"].values()]
     assert sorted(s["Name"].rsplit("/", 1)[1] for s in secrets) == sorted(outputs["secret_arns"])
     assert all(s["KmsKeyId"] == outputs["kms_key_arn"] for s in secrets)
 
-    if backup:
-        check_backup_as_far_as_moto_goes(moto, service, outputs)
+
+@pytest.mark.slow
+def test_two_services_apply_replan_and_destroy_on_one_cluster_against_moto(moto, terraform_env, tmp_path):
+    """tabular (data kept on destroy, backed up) and image (data let go, a CDN) called side by
+    side in one root on one cluster, as a platform team runs two services: one apply, a clean
+    re-plan, and a destroy that removes everything but tabular's data."""
+    write_root(tmp_path, "tabular", moto, service_name=f'"{SERVICE["tabular"]}"', environment='"test"', **INPUTS["tabular"])
+    add_call(tmp_path, "image", "image", service_name=f'"{SERVICE["image"]}"', environment='"test"', **INPUTS["image"])
+    assert terraform(terraform_env, tmp_path, "init", "-input=false").returncode == 0
+    with without_what_moto_lacks(tmp_path / "module") as left_out, without_what_moto_lacks(tmp_path / "image_module") as image_left_out:
+        assert left_out == image_left_out == {"aws_backup_selection.backup_selection"}  # declared by both (image: count 0 by input)
+        apply = terraform(terraform_env, tmp_path, "apply", "-auto-approve", "-input=false", timeout=600)
+    assert apply.returncode == 0, apply.stdout[-3000:] + apply.stderr
+    shown = json.loads(terraform(terraform_env, tmp_path, "output", "-json").stdout)
+    outputs, image = shown["module"]["value"], shown["image"]["value"]
+
+    check_service(moto, "tabular", outputs)
+    check_service(moto, "image", image)
+    # Nothing the two share by name: buckets, roles, node groups, keys, secrets are each their own.
+    for key in ("bucket_name", "service_account_role_arn", "node_group_name", "kms_key_arn", "audit_log_group_name"):
+        assert outputs[key] != image[key], key
+    assert not set(outputs["secret_arns"].values()) & set(image["secret_arns"].values())
+    check_backup_as_far_as_moto_goes(moto, SERVICE["tabular"], outputs)  # image: enable_backup = false
 
     plan = replan(terraform_env, tmp_path)
-    assert planned_changes(plan) == (MOTO_BACKUP_REPLAN if backup else {})
-    if kind in POLICY_CHECKS:
-        check_policies_as_rendered(plan, POLICY_CHECKS[kind])
+    assert planned_changes(plan) == MOTO_BACKUP_REPLAN  # tabular's backup, as moto goes; image: nothing
+    check_policies_as_rendered(plan, POLICY_CHECKS["tabular"])
 
-    with past_the_tls_policy(s3, bucket):
-        s3.put_object(Bucket=bucket, Key="runs/1/records.parquet", Body=b"generated")
-    if kind == "tabular":
-        return check_destroy_keeps_the_data(terraform_env, tmp_path, moto, outputs)
-    destroy = terraform(terraform_env, tmp_path, "destroy", "-auto-approve", "-input=false")
-    assert destroy.returncode == 0, destroy.stdout[-3000:] + destroy.stderr
-    assert s3.list_buckets()["Buckets"] == []
-    assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == []
-    assert aws_client("secretsmanager", moto).list_secrets()["SecretList"] == []
-    assert aws_client("logs", moto).describe_log_groups()["logGroups"] == []
-    assert aws_client("ec2", moto).describe_launch_templates()["LaunchTemplates"] == []
-    assert eks.list_clusters()["clusters"] == []
+    s3 = aws_client("s3", moto)
+    for bucket in (outputs["bucket_name"], image["bucket_name"]):
+        with past_the_tls_policy(s3, bucket):
+            s3.put_object(Bucket=bucket, Key="runs/1/records.parquet", Body=b"generated")
+    check_destroy_keeps_the_data(terraform_env, tmp_path, moto, outputs)
+    # image let its data go: bucket (objects and all), key scheduled for deletion, CDN gone.
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [outputs["bucket_name"]]
     assert aws_client("cloudfront", moto).list_distributions()["DistributionList"].get("Items", []) == []
     kms = aws_client("kms", moto)
-    states = {kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] for k in kms.list_keys()["Keys"]}
-    assert states <= {"PendingDeletion"}  # KMS keys wait out their deletion window on AWS too
+    assert kms.describe_key(KeyId=image["kms_key_arn"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
 
 
 @contextmanager
